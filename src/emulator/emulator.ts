@@ -46,7 +46,6 @@ export class Emulator {
     this.apiKey = options.apiKey ?? `sk_test_${randomBytes(16).toString('hex')}`;
     this.settleMs = options.settleMs ?? 0;
     this.faults = new Faults(options.faults, seed);
-    this.webhooks = new WebhookDeliverer(this.world, options.webhooks, seed);
     const events = options.events ?? 0;
     if (events > 0) {
       generateHistory(this.world, this.generator, {
@@ -56,6 +55,8 @@ export class Emulator {
         onProgress: options.onProgress ? (n) => options.onProgress?.(n, events) : undefined,
       });
     }
+    // Subscribed after the history is built: WorkOS delivers new events, not the past.
+    this.webhooks = new WebhookDeliverer(this.world, options.webhooks, seed);
     if (options.rate && options.rate > 0) this.startLive(options.rate);
   }
 

@@ -94,25 +94,52 @@ export class Faults {
         const status = this.random.pick([500, 502, 503] as const);
         return c.json({ message: 'Internal Server Error (emulated fault).' }, status);
       }
-      await next();
       const outgoing = c.env?.outgoing;
       const truncate = s.truncateRate > 0 && this.random.chance(s.truncateRate);
-      if (!outgoing || !socket || (!truncate && s.slowBodyMs === 0)) return;
-      // Write the answer by hand so that we can cut it short or trickle it.
-      const body = Buffer.from(await c.res.arrayBuffer());
-      const headers: Record<string, string> = {};
-      c.res.headers.forEach((value, key) => (headers[key] = value));
-      headers['content-length'] = String(body.length);
-      outgoing.writeHead(c.res.status, headers);
-      const end = truncate ? Math.floor(body.length / 2) : body.length;
-      const chunks = s.slowBodyMs > 0 ? 10 : 1;
-      for (let i = 0; i < chunks; i++) {
-        outgoing.write(body.subarray(Math.floor((end * i) / chunks), Math.floor((end * (i + 1)) / chunks)));
-        if (s.slowBodyMs > 0) await sleep(s.slowBodyMs / chunks);
+      if (outgoing && socket && (truncate || s.slowBodyMs > 0)) {
+        interceptBody(outgoing, (body, realWrite, realEnd) => {
+          void (async () => {
+            // Headers (with the full content-length) are already written; send less, or slowly.
+            const end = truncate ? Math.floor(body.length / 2) : body.length;
+            const chunks = s.slowBodyMs > 0 ? 10 : 1;
+            for (let i = 0; i < chunks; i++) {
+              realWrite(body.subarray(Math.floor((end * i) / chunks), Math.floor((end * (i + 1)) / chunks)));
+              if (s.slowBodyMs > 0) await sleep(s.slowBodyMs / chunks);
+            }
+            if (truncate) socket.destroy();
+            else realEnd();
+          })();
+        });
       }
-      if (truncate) socket.destroy();
-      else outgoing.end();
-      c.res = RESPONSE_ALREADY_SENT;
+      await next();
     };
   }
+}
+
+/**
+ * Collects what the HTTP layer writes as the response body and hands it to `send` once
+ * complete, with the real write/end, so a fault can cut it short or trickle it.
+ */
+function interceptBody(
+  outgoing: HttpBindings['outgoing'],
+  send: (body: Buffer, realWrite: (chunk: Buffer) => void, realEnd: () => void) => void,
+): void {
+  const realWrite = outgoing.write.bind(outgoing) as (chunk: Buffer) => boolean;
+  const realEnd = outgoing.end.bind(outgoing) as () => void;
+  const pieces: Buffer[] = [];
+  const collect = (chunk: unknown) => {
+    if (typeof chunk === 'string') pieces.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) pieces.push(Buffer.from(chunk));
+  };
+  outgoing.write = ((chunk: unknown) => {
+    collect(chunk);
+    return true;
+  }) as typeof outgoing.write;
+  outgoing.end = ((chunk?: unknown) => {
+    if (typeof chunk !== 'function') collect(chunk);
+    outgoing.write = realWrite as typeof outgoing.write;
+    outgoing.end = realEnd as typeof outgoing.end;
+    send(Buffer.concat(pieces), (c) => void realWrite(c), realEnd);
+    return outgoing;
+  }) as typeof outgoing.end;
 }

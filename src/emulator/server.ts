@@ -26,6 +26,12 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname }, () => resolve(s));
     s.once('error', reject);
   });
+  // Long keep-alive, as production load balancers have: with Node's 5 s default, a client busy
+  // for ~5 s between requests races the server's close and sees ECONNRESET.
+  if ('keepAliveTimeout' in server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${hostname}:${port}`,

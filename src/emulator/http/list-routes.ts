@@ -1,6 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { Collection, Entity } from '../state/collection.js';
 import { directoryApiObject, directoryUserApiObject } from '../state/directories.js';
+import { membershipApiObject } from '../state/memberships.js';
 import type { OrganizationMembership } from '../state/types.js';
 import { ApiError, type World } from '../state/world.js';
 import type { Emulator } from '../emulator.js';
@@ -26,10 +27,7 @@ export function mountLists(app: Hono, emulator: Emulator): void {
   const get = <T extends Entity>(c: Context, collection: Collection<T>, what: string, shape: (item: T) => unknown = (x) => x) =>
     c.json(shape(w().require(collection, what, c.req.param('id') as string)) as object);
 
-  const membershipShape = (m: OrganizationMembership) => {
-    const user = w().users.get(m.user_id);
-    return user ? { ...m, user } : m;
-  };
+  const membershipShape = (m: OrganizationMembership) => membershipApiObject(w(), m);
 
   app.get('/user_management/users', (c) => {
     const email = c.req.query('email');

@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { acceptInvitation, createInvitation, resendInvitation, revokeInvitation } from '../state/invitations.js';
-import { createMembership, deleteMembership, updateMembership } from '../state/memberships.js';
+import { createMembership, deleteMembership, membershipApiObject, updateMembership } from '../state/memberships.js';
 import { createDomain, createOrganization, deleteDomain, deleteOrganization, updateOrganization } from '../state/organizations.js';
 import { createUser, deleteUser, updateUser } from '../state/users.js';
 import { ApiError } from '../state/world.js';
@@ -27,10 +27,9 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 export function mountWrites(app: Hono, emulator: Emulator): void {
   const w = () => emulator.world;
   // Request bodies arrive as loose JSON; each state function validates what it needs.
-  type Loose = Parameters<typeof createUser>[1] & Record<string, never>;
   const id = (c: Context) => c.req.param('id') as string;
 
-  app.post('/user_management/users', async (c) => c.json(createUser(w(), (await jsonBody(c)) as Loose), 201));
+  app.post('/user_management/users', async (c) => c.json(createUser(w(), (await jsonBody(c)) as unknown as Parameters<typeof createUser>[1]), 201));
   app.put('/user_management/users/:id', async (c) => c.json(updateUser(w(), id(c), await jsonBody(c))));
   app.delete('/user_management/users/:id', (c) => {
     deleteUser(w(), id(c));
@@ -56,7 +55,7 @@ export function mountWrites(app: Hono, emulator: Emulator): void {
     return c.body(null, 204);
   });
 
-  const withUser = (m: ReturnType<typeof createMembership>) => ({ ...m, user: w().users.get(m.user_id) });
+  const withUser = (m: ReturnType<typeof createMembership>) => membershipApiObject(w(), m);
   app.post('/user_management/organization_memberships', async (c) => {
     const body = await jsonBody(c);
     return c.json(withUser(createMembership(w(), body as unknown as Parameters<typeof createMembership>[1])), 201);

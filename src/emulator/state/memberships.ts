@@ -20,7 +20,7 @@ function rolesFrom(input: { role_slug?: string; role_slugs?: string[] }, fallbac
 
 export function createMembership(world: World, input: MembershipInput): OrganizationMembership {
   world.require(world.users, 'User', input.user_id);
-  const organization = world.require(world.organizations, 'Organization', input.organization_id);
+  world.require(world.organizations, 'Organization', input.organization_id);
   const existing = world.memberships.where('user', input.user_id).find((m) => m.organization_id === input.organization_id);
   if (existing) {
     throw new ApiError(422, {
@@ -35,7 +35,6 @@ export function createMembership(world: World, input: MembershipInput): Organiza
     id: world.newId('om'),
     user_id: input.user_id,
     organization_id: input.organization_id,
-    organization_name: organization.name,
     status: input.status ?? 'active',
     role: roles[0] as { slug: string },
     roles,
@@ -75,4 +74,14 @@ export function deleteMembership(world: World, id: string): OrganizationMembersh
   world.memberships.delete(id);
   world.emit('organization_membership.deleted', membership, membership.organization_id);
   return membership;
+}
+
+/**
+ * The API object: the membership with `organization_name` and the `user`, read when asked
+ * (events carry neither, so a rename or user change does not silently alter stored memberships).
+ */
+export function membershipApiObject(world: World, m: OrganizationMembership): Record<string, unknown> {
+  const organization = world.organizations.get(m.organization_id);
+  const user = world.users.get(m.user_id);
+  return { ...m, ...(organization ? { organization_name: organization.name } : {}), ...(user ? { user } : {}) };
 }

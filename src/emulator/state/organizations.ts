@@ -58,11 +58,6 @@ function saveOrganization(world: World, organization: Organization): Organizatio
   organization.updated_at = world.isoNow();
   world.organizations.put(organization);
   world.emit('organization.updated', organization, organization.id);
-  if (organization.name !== undefined) {
-    for (const m of world.memberships.where('organization', organization.id)) {
-      if (m.organization_name !== organization.name) world.memberships.put({ ...m, organization_name: organization.name });
-    }
-  }
   return organization;
 }
 

@@ -49,7 +49,6 @@ export interface OrganizationMembership extends Timestamps {
   id: string;
   user_id: string;
   organization_id: string;
-  organization_name: string;
   status: 'active' | 'inactive' | 'pending';
   role: SlimRole;
   roles: SlimRole[];
