@@ -36,7 +36,8 @@ export function mountEvents(app: Hono, emulator: Emulator): void {
     }
     const result = world.events.query({
       ...page,
-      types: types ? new Set(types) : undefined,
+      // An empty filter (`events=`, what the SDK sends for `events: []`) filters nothing.
+      types: types && types.length > 0 ? new Set(types) : undefined,
       organizationId,
       rangeStartMs,
       rangeEndMs,

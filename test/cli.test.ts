@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkOS } from '@workos-inc/node';
+import { describe, expect, it } from 'vitest';
+import { spawnEmulator } from './helpers/cli.js';
+
+const run = promisify(execFile);
+const CLI = 'dist/cli.js';
+
+async function readAllWithSdk(url: string, apiKey: string): Promise<string[]> {
+  const { hostname, port } = new URL(url);
+  const workos = new WorkOS(apiKey, { apiHostname: hostname, port: Number(port), https: false });
+  const ids: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await workos.events.listEvents({ events: [], after, limit: 100, order: 'asc' });
+    ids.push(...page.data.map((e) => e.id));
+    if (!page.listMetadata.after || page.data.length === 0) return ids;
+    after = page.data[page.data.length - 1]!.id;
+  }
+}
+
+describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
+  it('is ready in under 5 s with 10,000 events, prints one JSON line, and the SDK reads them all', async () => {
+    const emu = await spawnEmulator('node', [CLI, 'emulator', '--seed', '1', '--events', '10000']);
+    try {
+      expect(emu.readyMs).toBeLessThan(5000);
+      expect(emu.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(emu.apiKey).toMatch(/^sk_test_[0-9a-f]{32}$/);
+      const ids = await readAllWithSdk(emu.url, emu.apiKey);
+      expect(ids).toHaveLength(10_000);
+      expect(new Set(ids).size).toBe(10_000);
+    } finally {
+      emu.child.kill('SIGTERM');
+    }
+  });
+
+  it('takes --port, --api-key and fault flags', async () => {
+    const emu = await spawnEmulator('node', [CLI, 'emulator', '--port', '0', '--api-key', 'sk_test_fixed', '--events', '5', '--error-rate', '1']);
+    try {
+      expect(emu.apiKey).toBe('sk_test_fixed');
+      const r = await fetch(`${emu.url}/events`, { headers: { authorization: 'Bearer sk_test_fixed' } });
+      expect(r.status).toBeGreaterThanOrEqual(500);
+      const status = (await (await fetch(`${emu.url}/_emulator/status`)).json()) as { events: number };
+      expect(status.events).toBe(5);
+    } finally {
+      emu.child.kill('SIGTERM');
+    }
+  });
+
+  it('rejects bad flags with a message naming the flag, and exits non-zero', async () => {
+    for (const [args, text] of [
+      [['--events', '-3'], '--events'],
+      [['--error-rate', '2'], '--error-rate'],
+      [['--webhook-url', 'http://127.0.0.1:9/x'], '--webhook-secret'],
+    ] as const) {
+      const error = await run('node', [CLI, 'emulator', ...args]).catch((e: { code: number; stderr: string }) => e);
+      expect('code' in error && error.code, args.join(' ')).toBe(1);
+      expect((error as { stderr: string }).stderr, args.join(' ')).toContain(text);
+    }
+  });
+
+  it('authsync demo reads the whole generated stream back and exits 0', async () => {
+    const { stdout } = await run('node', [CLI, 'demo', '--events', '2000']);
+    expect(stdout).toContain('read 2,000 events in 20 pages');
+    expect(stdout).toMatch(/users\n/);
+  });
+});

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { spawnEmulator } from './helpers/cli.js';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+
+/**
+ * The package as npm publishes it: packed, installed into an empty project, then used the
+ * way the README says (`npx authsync emulator ...`, `import 'authsync/emulator'`).
+ */
+describe('the published package', () => {
+  it('installs, runs `npx authsync emulator`, and exports authsync/emulator', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-pack-'));
+    const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { cwd: root });
+    const tarball = join(dir, stdout.trim().split('\n').pop()!);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    await run('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: dir });
+
+    const pkg = JSON.parse(readFileSync(join(dir, 'node_modules/authsync/package.json'), 'utf8'));
+    expect(pkg.bin.authsync).toBe('dist/cli.js');
+
+    const emu = await spawnEmulator('npx', ['authsync', 'emulator', '--seed', '1', '--events', '10000'], { cwd: dir });
+    try {
+      expect(emu.readyMs).toBeLessThan(5000);
+      const r = await fetch(`${emu.url}/events?order=asc&limit=100`, { headers: { authorization: `Bearer ${emu.apiKey}` } });
+      expect(((await r.json()) as { data: unknown[] }).data).toHaveLength(100);
+    } finally {
+      emu.child.kill('SIGTERM');
+    }
+
+    writeFileSync(
+      join(dir, 'use.mjs'),
+      `import { startEmulator } from 'authsync/emulator';
+       import { VERSION } from 'authsync';
+       const emu = await startEmulator({ events: 10 });
+       const r = await fetch(emu.url + '/events?limit=100', { headers: { authorization: 'Bearer ' + emu.apiKey } });
+       const body = await r.json();
+       await emu.close();
+       console.log(JSON.stringify({ version: VERSION, events: body.data.length }));`,
+    );
+    const used = await run('node', ['use.mjs'], { cwd: dir });
+    expect(JSON.parse(used.stdout)).toEqual({ version: pkg.version, events: 10 });
+  }, 180_000);
+});
