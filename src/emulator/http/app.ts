@@ -24,7 +24,8 @@ export function createEmulatorApp(emulator: Emulator): Hono<{ Bindings: HttpBind
   // WorkOS answers `application/json; charset=utf-8`; the official SDK needs a JSON type.
   app.use('*', async (c, next) => {
     await next();
-    if (c.res.headers.get('content-type')?.startsWith('application/json')) {
+    const type = c.res.headers.get('content-type');
+    if (type !== 'application/json; charset=utf-8' && type?.startsWith('application/json')) {
       c.res.headers.set('content-type', 'application/json; charset=utf-8');
     }
   });

@@ -49,6 +49,7 @@ export function mountEvents(app: Hono, emulator: Emulator): void {
       parts.push(bytes);
     });
     parts.push(Buffer.from(`],"list_metadata":${JSON.stringify({ before: result.before, after: result.after })}}`));
-    return c.body(new Uint8Array(Buffer.concat(parts)), 200, { 'content-type': 'application/json; charset=utf-8' });
+    // A Buffer is a Uint8Array: handed over as is, not copied again.
+    return c.body(Buffer.concat(parts) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 }
