@@ -34,13 +34,21 @@ if (values.child === 'serve') {
   const seconds = (performance.now() - started) / 1000;
   globalThis.gc?.();
   const m = process.memoryUsage();
-  process.send({ events: emulator.world.events.length, seconds, rss: m.rss, heapUsed: m.heapUsed, external: m.external + m.arrayBuffers });
+  process.send({
+    events: emulator.world.events.length,
+    seconds,
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    external: m.external + m.arrayBuffers,
+  });
 } else {
   await main();
 }
 
 function child(mode, execArgv = []) {
-  const proc = fork(new URL(import.meta.url), ['--child', mode, ...process.argv.slice(2)], { execArgv });
+  const proc = fork(new URL(import.meta.url), ['--child', mode, ...process.argv.slice(2)], {
+    execArgv,
+  });
   const message = new Promise((resolve, reject) => {
     proc.once('message', resolve);
     proc.once('exit', (code) => reject(new Error(`${mode} child exited with ${code}`)));
@@ -49,19 +57,26 @@ function child(mode, execArgv = []) {
 }
 
 async function pageRate() {
-  const server = child('serve', process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []);
+  const server = child(
+    'serve',
+    process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
+  );
   const { url, apiKey } = await server.message;
   const headers = { authorization: `Bearer ${apiKey}` };
   // Cursors spread over the stream, so pages come from everywhere, not one hot spot.
   const cursors = [];
   let after = '';
   for (let i = 0; i < 200; i++) {
-    const r = await fetch(`${url}/events?order=asc&limit=100${after ? `&after=${after}` : ''}`, { headers });
+    const r = await fetch(`${url}/events?order=asc&limit=100${after ? `&after=${after}` : ''}`, {
+      headers,
+    });
     const body = await r.json();
     cursors.push(body.data[99].id);
     after = body.data[Math.floor(Math.random() * 100)].id;
     // Jump ahead so the cursors cover the whole history.
-    const skip = await fetch(`${url}/events?order=asc&limit=100&after=${after}`, { headers }).then((x) => x.json());
+    const skip = await fetch(`${url}/events?order=asc&limit=100&after=${after}`, { headers }).then(
+      (x) => x.json(),
+    );
     after = skip.list_metadata.after ?? '';
     if (!after) break;
   }
@@ -85,7 +100,9 @@ async function pageRate() {
   const worker = async (w) => {
     let i = w;
     while (performance.now() < deadline) {
-      const r = await fetchPage(`/events?order=asc&limit=100&after=${cursors[i++ % cursors.length]}`);
+      const r = await fetchPage(
+        `/events?order=asc&limit=100&after=${cursors[i++ % cursors.length]}`,
+      );
       if (r.status === 200) {
         pages++;
         bytes += r.size;
@@ -98,7 +115,14 @@ async function pageRate() {
   const serverCpu = ((await cpuOf(server.proc)) - serverCpuBefore) / 1e6 / elapsed;
   server.proc.kill('SIGINT');
   agent.destroy();
-  return { serverCpu, pagesPerSecond: pages / elapsed, eventsPerSecond: (pages * 100) / elapsed, mbPerSecond: bytes / elapsed / 1e6, failures, elapsed };
+  return {
+    serverCpu,
+    pagesPerSecond: pages / elapsed,
+    eventsPerSecond: (pages * 100) / elapsed,
+    mbPerSecond: bytes / elapsed / 1e6,
+    failures,
+    elapsed,
+  };
 }
 
 /** CPU time (µs) the child has used so far. */
@@ -117,8 +141,11 @@ async function memory() {
 }
 
 async function main() {
-  const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-  console.log(`authsync emulator benchmark (node ${process.version}, ${(await import('node:os')).cpus().length} cores)`);
+  const fmt = (n, d = 0) =>
+    n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log(
+    `authsync emulator benchmark (node ${process.version}, ${(await import('node:os')).cpus().length} cores)`,
+  );
   const rate = await pageRate();
   console.log(
     `page rate: ${fmt(rate.pagesPerSecond)} pages/s of 100 events (${fmt(rate.eventsPerSecond)} events/s, ${fmt(rate.mbPerSecond, 1)} MB/s) ` +

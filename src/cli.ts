@@ -3,23 +3,27 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { startEmulator, type StartEmulatorOptions } from './emulator/index.js';
 import { VERSION } from './version.js';
 
-const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value) || n < min || n > max) {
-    throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-  }
-  return n;
-};
+const integer =
+  (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
 
 const fraction = (name: string) => (value: string) => {
   const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a number from 0 to 1.`);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError(`${name} must be a number from 0 to 1.`);
   return n;
 };
 
 const positive = (name: string) => (value: string) => {
   const n = Number(value);
-  if (value.trim() === '' || !(n > 0)) throw new InvalidArgumentError(`${name} must be a number above 0.`);
+  if (value.trim() === '' || !(n > 0))
+    throw new InvalidArgumentError(`${name} must be a number above 0.`);
   return n;
 };
 
@@ -47,7 +51,9 @@ interface EmulatorFlags {
 
 function emulatorOptions(flags: EmulatorFlags): StartEmulatorOptions {
   if (flags.webhookUrl && !flags.webhookSecret) {
-    throw new InvalidArgumentError('--webhook-url needs --webhook-secret (the secret deliveries are signed with).');
+    throw new InvalidArgumentError(
+      '--webhook-url needs --webhook-secret (the secret deliveries are signed with).',
+    );
   }
   const webhooks = flags.webhookUrl
     ? {
@@ -86,7 +92,9 @@ function progress(label: string) {
     if (!tty) return;
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? Math.round(done / seconds) : 0;
-    process.stderr.write(`\r${label}: ${done.toLocaleString()} / ${total.toLocaleString()} events (${rate.toLocaleString()}/s)   `);
+    process.stderr.write(
+      `\r${label}: ${done.toLocaleString()} / ${total.toLocaleString()} events (${rate.toLocaleString()}/s)   `,
+    );
   };
 }
 
@@ -98,29 +106,89 @@ export function buildProgram(): Command {
 
   program
     .command('emulator')
-    .description('Serve a local emulation of the WorkOS API (events, lists, writes, webhooks, faults).')
-    .addOption(new Option('--port <n>', 'port to listen on; 0 picks a free one').default(0).argParser(integer('--port', 0, 65535)))
+    .description(
+      'Serve a local emulation of the WorkOS API (events, lists, writes, webhooks, faults).',
+    )
+    .addOption(
+      new Option('--port <n>', 'port to listen on; 0 picks a free one')
+        .default(0)
+        .argParser(integer('--port', 0, 65535)),
+    )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--api-key <key>', 'the API key clients must send (default: a random sk_test_...)')
     .option('--seed <seed>', 'seed of the generated history', '1')
-    .addOption(new Option('--events <n>', 'events of history to generate before serving').default(0).argParser(integer('--events', 0, 5_000_000)))
-    .addOption(new Option('--days <d>', 'spread the history over this many past days').default(30).argParser(positive('--days')))
-    .addOption(new Option('--rate <r>', 'keep producing R new events per second').argParser(positive('--rate')))
-    .addOption(new Option('--settle-ms <ms>', 'hide each event from GET /events for this long after it is created').default(0).argParser(integer('--settle-ms', 0)))
+    .addOption(
+      new Option('--events <n>', 'events of history to generate before serving')
+        .default(0)
+        .argParser(integer('--events', 0, 5_000_000)),
+    )
+    .addOption(
+      new Option('--days <d>', 'spread the history over this many past days')
+        .default(30)
+        .argParser(positive('--days')),
+    )
+    .addOption(
+      new Option('--rate <r>', 'keep producing R new events per second').argParser(
+        positive('--rate'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--settle-ms <ms>',
+        'hide each event from GET /events for this long after it is created',
+      )
+        .default(0)
+        .argParser(integer('--settle-ms', 0)),
+    )
     .option('--webhook-url <url>', 'POST every new event here, signed like WorkOS')
     .option('--webhook-secret <secret>', 'secret for the WorkOS-Signature header')
     .option('--webhook-out-of-order', 'deliver webhooks out of stream order')
-    .addOption(new Option('--webhook-duplicate-rate <p>', 'fraction of webhooks delivered twice').argParser(fraction('--webhook-duplicate-rate')))
-    .addOption(new Option('--webhook-retry-base-ms <ms>', 'first retry delay, doubling after').argParser(integer('--webhook-retry-base-ms', 1)))
-    .addOption(new Option('--latency-ms <ms>', 'added latency per API request').argParser(integer('--latency-ms', 0, 60_000)))
-    .addOption(new Option('--error-rate <p>', 'fraction of API requests answered 5xx').argParser(fraction('--error-rate')))
-    .addOption(new Option('--reset-rate <p>', 'fraction of API requests whose connection is reset').argParser(fraction('--reset-rate')))
-    .addOption(new Option('--truncate-rate <p>', 'fraction of API answers cut off mid-body').argParser(fraction('--truncate-rate')))
-    .addOption(new Option('--slow-body-ms <ms>', 'trickle each answer body over this many ms').argParser(integer('--slow-body-ms', 0, 60_000)))
-    .option('--rate-limit', "enforce WorkOS's limit of 6,000 requests per minute (429 + Retry-After)")
+    .addOption(
+      new Option('--webhook-duplicate-rate <p>', 'fraction of webhooks delivered twice').argParser(
+        fraction('--webhook-duplicate-rate'),
+      ),
+    )
+    .addOption(
+      new Option('--webhook-retry-base-ms <ms>', 'first retry delay, doubling after').argParser(
+        integer('--webhook-retry-base-ms', 1),
+      ),
+    )
+    .addOption(
+      new Option('--latency-ms <ms>', 'added latency per API request').argParser(
+        integer('--latency-ms', 0, 60_000),
+      ),
+    )
+    .addOption(
+      new Option('--error-rate <p>', 'fraction of API requests answered 5xx').argParser(
+        fraction('--error-rate'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--reset-rate <p>',
+        'fraction of API requests whose connection is reset',
+      ).argParser(fraction('--reset-rate')),
+    )
+    .addOption(
+      new Option('--truncate-rate <p>', 'fraction of API answers cut off mid-body').argParser(
+        fraction('--truncate-rate'),
+      ),
+    )
+    .addOption(
+      new Option('--slow-body-ms <ms>', 'trickle each answer body over this many ms').argParser(
+        integer('--slow-body-ms', 0, 60_000),
+      ),
+    )
+    .option(
+      '--rate-limit',
+      "enforce WorkOS's limit of 6,000 requests per minute (429 + Retry-After)",
+    )
     .action(async (flags: EmulatorFlags) => {
       const options = emulatorOptions(flags);
-      const running = await startEmulator({ ...options, onProgress: progress('generating history') });
+      const running = await startEmulator({
+        ...options,
+        onProgress: progress('generating history'),
+      });
       if (process.stderr.isTTY && flags.events > 0) process.stderr.write('\n');
       // The one line on stdout, for scripts and tests to read.
       process.stdout.write(`${JSON.stringify({ url: running.url, apiKey: running.apiKey })}\n`);
@@ -131,10 +199,20 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('Start the emulator with a generated history (no account needed) and show what it serves.')
-    .addOption(new Option('--events <n>', 'events of history to generate').default(10_000).argParser(integer('--events', 1, 5_000_000)))
+    .description(
+      'Start the emulator with a generated history (no account needed) and show what it serves.',
+    )
+    .addOption(
+      new Option('--events <n>', 'events of history to generate')
+        .default(10_000)
+        .argParser(integer('--events', 1, 5_000_000)),
+    )
     .option('--seed <seed>', 'seed of the generated history', '1')
-    .addOption(new Option('--port <n>', 'port to listen on; 0 picks a free one').default(0).argParser(integer('--port', 0, 65535)))
+    .addOption(
+      new Option('--port <n>', 'port to listen on; 0 picks a free one')
+        .default(0)
+        .argParser(integer('--port', 0, 65535)),
+    )
     .option('--serve', 'keep serving after the summary (Ctrl-C stops)')
     .action(async (flags: { events: number; seed: string; port: number; serve?: boolean }) => {
       const { runDemo } = await import('./demo.js');

@@ -36,12 +36,27 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
   });
 
   it('takes --port, --api-key and fault flags', async () => {
-    const emu = await spawnEmulator('node', [CLI, 'emulator', '--port', '0', '--api-key', 'sk_test_fixed', '--events', '5', '--error-rate', '1']);
+    const emu = await spawnEmulator('node', [
+      CLI,
+      'emulator',
+      '--port',
+      '0',
+      '--api-key',
+      'sk_test_fixed',
+      '--events',
+      '5',
+      '--error-rate',
+      '1',
+    ]);
     try {
       expect(emu.apiKey).toBe('sk_test_fixed');
-      const r = await fetch(`${emu.url}/events`, { headers: { authorization: 'Bearer sk_test_fixed' } });
+      const r = await fetch(`${emu.url}/events`, {
+        headers: { authorization: 'Bearer sk_test_fixed' },
+      });
       expect(r.status).toBeGreaterThanOrEqual(500);
-      const status = (await (await fetch(`${emu.url}/_emulator/status`)).json()) as { events: number };
+      const status = (await (await fetch(`${emu.url}/_emulator/status`)).json()) as {
+        events: number;
+      };
       expect(status.events).toBe(5);
     } finally {
       emu.child.kill('SIGTERM');
@@ -54,7 +69,9 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
       [['--error-rate', '2'], '--error-rate'],
       [['--webhook-url', 'http://127.0.0.1:9/x'], '--webhook-secret'],
     ] as const) {
-      const error = await run('node', [CLI, 'emulator', ...args]).catch((e: { code: number; stderr: string }) => e);
+      const error = await run('node', [CLI, 'emulator', ...args]).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
       expect('code' in error && error.code, args.join(' ')).toBe(1);
       expect((error as { stderr: string }).stderr, args.join(' ')).toContain(text);
     }

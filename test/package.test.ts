@@ -16,18 +16,35 @@ const root = resolve(import.meta.dirname, '..');
 describe('the published package', () => {
   it('installs, runs `npx authsync emulator`, and exports authsync/emulator', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authsync-pack-'));
-    const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], { cwd: root });
+    const { stdout } = await run(
+      'npm',
+      ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir],
+      { cwd: root },
+    );
     const tarball = join(dir, stdout.trim().split('\n').pop()!);
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await run('npm', ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: dir });
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    await run(
+      'npm',
+      ['install', '--silent', '--no-audit', '--no-fund', '--prefer-offline', tarball],
+      { cwd: dir },
+    );
 
     const pkg = JSON.parse(readFileSync(join(dir, 'node_modules/authsync/package.json'), 'utf8'));
     expect(pkg.bin.authsync).toBe('dist/cli.js');
 
-    const emu = await spawnEmulator('npx', ['authsync', 'emulator', '--seed', '1', '--events', '10000'], { cwd: dir });
+    const emu = await spawnEmulator(
+      'npx',
+      ['authsync', 'emulator', '--seed', '1', '--events', '10000'],
+      { cwd: dir },
+    );
     try {
       expect(emu.readyMs).toBeLessThan(5000);
-      const r = await fetch(`${emu.url}/events?order=asc&limit=100`, { headers: { authorization: `Bearer ${emu.apiKey}` } });
+      const r = await fetch(`${emu.url}/events?order=asc&limit=100`, {
+        headers: { authorization: `Bearer ${emu.apiKey}` },
+      });
       expect(((await r.json()) as { data: unknown[] }).data).toHaveLength(100);
     } finally {
       emu.child.kill('SIGTERM');

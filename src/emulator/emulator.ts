@@ -63,7 +63,8 @@ export class Emulator {
   /** Makes `count` more changes now, stamped with the current time. */
   generateNow(count: number): void {
     const target = this.world.events.length + count;
-    while (this.world.events.length < target) this.generator.step(target - this.world.events.length);
+    while (this.world.events.length < target)
+      this.generator.step(target - this.world.events.length);
   }
 
   /** Produces about `perSecond` new events every second until `stopLive` or `close`. */

@@ -55,7 +55,9 @@ export class Faults {
   update(patch: unknown): FaultSettings {
     const parsed = faultSettingsSchema.partial().safeParse(patch);
     if (!parsed.success) {
-      throw new Error(`Invalid fault settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `Invalid fault settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     this.settings = { ...this.settings, ...parsed.data };
     if (!this.settings.rateLimit) this.recent.clear();
@@ -69,7 +71,8 @@ export class Faults {
     let times = this.recent.get(ip);
     if (!times) this.recent.set(ip, (times = []));
     while (times.length > 0 && (times[0] as number) <= now - limit.windowMs) times.shift();
-    if (times.length >= limit.requests) return Math.max(1, Math.ceil(((times[0] as number) + limit.windowMs - now) / 1000));
+    if (times.length >= limit.requests)
+      return Math.max(1, Math.ceil(((times[0] as number) + limit.windowMs - now) / 1000));
     times.push(now);
     return 0;
   }
@@ -82,7 +85,9 @@ export class Faults {
       const ip = c.env?.incoming?.socket?.remoteAddress ?? 'local';
       const retryAfter = this.retryAfterSeconds(ip, Date.now());
       if (retryAfter > 0) {
-        return c.json({ message: 'Too many requests. Please retry later.' }, 429, { 'Retry-After': String(retryAfter) });
+        return c.json({ message: 'Too many requests. Please retry later.' }, 429, {
+          'Retry-After': String(retryAfter),
+        });
       }
       if (s.latencyMs > 0) await sleep(s.latencyMs);
       const socket = c.env?.incoming?.socket;
@@ -103,7 +108,9 @@ export class Faults {
             const end = truncate ? Math.floor(body.length / 2) : body.length;
             const chunks = s.slowBodyMs > 0 ? 10 : 1;
             for (let i = 0; i < chunks; i++) {
-              realWrite(body.subarray(Math.floor((end * i) / chunks), Math.floor((end * (i + 1)) / chunks)));
+              realWrite(
+                body.subarray(Math.floor((end * i) / chunks), Math.floor((end * (i + 1)) / chunks)),
+              );
               if (s.slowBodyMs > 0) await sleep(s.slowBodyMs / chunks);
             }
             if (truncate) socket.destroy();

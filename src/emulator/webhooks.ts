@@ -63,7 +63,11 @@ export class WebhookDeliverer {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly unsubscribe: () => void;
 
-  constructor(world: World, initial: Partial<WebhookSettings> = {}, seed: string | number = 'webhooks') {
+  constructor(
+    world: World,
+    initial: Partial<WebhookSettings> = {},
+    seed: string | number = 'webhooks',
+  ) {
     this.settings = webhookSettingsSchema.parse({ ...DEFAULT_WEBHOOK_SETTINGS, ...initial });
     this.random = new Random(`${seed}:webhooks`);
     this.unsubscribe = world.onEvent((event) => this.enqueue(event));
@@ -72,7 +76,9 @@ export class WebhookDeliverer {
   configure(patch: unknown): ReturnType<WebhookDeliverer['describe']> {
     const parsed = webhookSettingsSchema.partial().safeParse(patch);
     if (!parsed.success) {
-      throw new Error(`Invalid webhook settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `Invalid webhook settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     this.settings = { ...this.settings, ...parsed.data };
     return this.describe();
@@ -81,7 +87,12 @@ export class WebhookDeliverer {
   /** Settings (never the secret) and counters. */
   describe() {
     const { secret, ...rest } = this.settings;
-    return { ...rest, secretSet: secret !== null, pending: this.queue.length + this.inFlight, ...this.stats };
+    return {
+      ...rest,
+      secretSet: secret !== null,
+      pending: this.queue.length + this.inFlight,
+      ...this.stats,
+    };
   }
 
   /** Resolves once nothing is waiting or in flight (retries included). */
@@ -141,7 +152,7 @@ export class WebhookDeliverer {
   private async send(delivery: Delivery): Promise<void> {
     const { url, secret, timeoutMs, maxAttempts, retryBaseMs } = this.settings;
     if (!url || !secret) return;
-    let ok = false;
+    let ok: boolean;
     try {
       const response = await fetch(url, {
         method: 'POST',

@@ -6,7 +6,8 @@ const ENDS_AT = Date.parse('2026-06-01T00:00:00Z');
 function stream(seed: string | number, events: number, days = 30): string[] {
   const emulator = new Emulator({ seed, events, days, historyEndsAtMs: ENDS_AT });
   const out: string[] = [];
-  for (let i = 0; i < emulator.world.events.length; i++) out.push(emulator.world.events.at(i)!.json);
+  for (let i = 0; i < emulator.world.events.length; i++)
+    out.push(emulator.world.events.at(i)!.json);
   emulator.close();
   return out;
 }
@@ -38,20 +39,30 @@ describe('scenario generator', () => {
   it('makes a realistic mix: re-created users, churn, bursts inside one organization', () => {
     const events = stream('mix', 20_000).map((e) => JSON.parse(e));
     const created = new Map<string, number>();
-    for (const e of events.filter((x) => x.event === 'user.created')) created.set(e.data.email, (created.get(e.data.email) ?? 0) + 1);
+    for (const e of events.filter((x) => x.event === 'user.created'))
+      created.set(e.data.email, (created.get(e.data.email) ?? 0) + 1);
     expect([...created.values()].some((n) => n > 1)).toBe(true);
     // A burst: 10 consecutive events of one organization within a few seconds.
-    const orgOf = (e: any) => e.data.organization_id ?? (e.event.startsWith('organization.') ? e.data.id : null);
+    const orgOf = (e: any) =>
+      e.data.organization_id ?? (e.event.startsWith('organization.') ? e.data.id : null);
     let burst = false;
     for (let i = 0; i + 10 < events.length && !burst; i++) {
       const org = orgOf(events[i]);
       if (!org) continue;
       const run = events.slice(i, i + 10);
-      burst = run.every((e) => orgOf(e) === org) && Date.parse(run[9].created_at) - Date.parse(run[0].created_at) < 5000;
+      burst =
+        run.every((e) => orgOf(e) === org) &&
+        Date.parse(run[9].created_at) - Date.parse(run[0].created_at) < 5000;
     }
     expect(burst).toBe(true);
     const types = new Set(events.map((e) => e.event));
-    for (const t of ['dsync.group.user_removed', 'invitation.revoked', 'connection.deleted', 'organization.deleted', 'dsync.deleted']) {
+    for (const t of [
+      'dsync.group.user_removed',
+      'invitation.revoked',
+      'connection.deleted',
+      'organization.deleted',
+      'dsync.deleted',
+    ]) {
       expect(types, t).toContain(t);
     }
   });
@@ -66,14 +77,17 @@ describe('scenario generator', () => {
       'dsync.user': w.directoryUsers.values(),
       'dsync.group': w.directoryGroups.values(),
     };
-    const live = new Map<string, Map<string, string>>(Object.keys(families).map((f) => [f, new Map()]));
+    const live = new Map<string, Map<string, string>>(
+      Object.keys(families).map((f) => [f, new Map()]),
+    );
     for (let i = 0; i < w.events.length; i++) {
       const e = JSON.parse(w.events.at(i)!.json);
       const dot = e.event.lastIndexOf('.');
       const rows = live.get(e.event.slice(0, dot));
       if (!rows) continue;
       if (e.event.endsWith('.deleted')) rows.delete(e.data.id);
-      else if (!e.event.endsWith('.user_added') && !e.event.endsWith('.user_removed')) rows.set(e.data.id, JSON.stringify(e.data));
+      else if (!e.event.endsWith('.user_added') && !e.event.endsWith('.user_removed'))
+        rows.set(e.data.id, JSON.stringify(e.data));
     }
     // A directory deleted without per-user events takes its users and groups with it.
     const deletedDirectories = new Set<string>();
@@ -82,7 +96,8 @@ describe('scenario generator', () => {
       if (e.event === 'dsync.deleted') deletedDirectories.add(e.data.id);
     }
     for (const f of ['dsync.user', 'dsync.group']) {
-      for (const [id, json] of live.get(f)!) if (deletedDirectories.has(JSON.parse(json).directory_id)) live.get(f)!.delete(id);
+      for (const [id, json] of live.get(f)!)
+        if (deletedDirectories.has(JSON.parse(json).directory_id)) live.get(f)!.delete(id);
     }
     for (const [family, objects] of Object.entries(families)) {
       const rows = live.get(family)!;

@@ -8,7 +8,11 @@ const request = async (path: string, init: RequestInit = {}) => {
     headers: { authorization: `Bearer ${emu.apiKey}`, ...(init.headers ?? {}) },
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : null,
+  };
 };
 const get = (path: string) => request(path);
 
@@ -16,7 +20,9 @@ async function readAll(query: string): Promise<any[]> {
   const out: any[] = [];
   let after = '';
   for (let guard = 0; guard < 10_000; guard++) {
-    const { status, body } = await get(`/events?order=asc&limit=100${query}${after ? `&after=${after}` : ''}`);
+    const { status, body } = await get(
+      `/events?order=asc&limit=100${query}${after ? `&after=${after}` : ''}`,
+    );
     expect(status).toBe(200);
     out.push(...body.data);
     if (!body.list_metadata.after) return out;
@@ -50,7 +56,8 @@ describe('GET /events', () => {
 
   it('desc order with after walks to older events', async () => {
     const first = (await get('/events?order=desc&limit=5')).body;
-    const second = (await get(`/events?order=desc&limit=5&after=${first.list_metadata.after}`)).body;
+    const second = (await get(`/events?order=desc&limit=5&after=${first.list_metadata.after}`))
+      .body;
     expect(second.data[0].id < first.data[4].id).toBe(true);
   });
 
@@ -81,7 +88,11 @@ describe('GET /events', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(events.some((e) => e.event.startsWith('user.'))).toBe(false);
     for (const e of events) {
-      const owner = e.data.organization_id ?? e.data.organization_domain?.organization_id ?? e.data.group?.organization_id ?? e.data.id;
+      const owner =
+        e.data.organization_id ??
+        e.data.organization_domain?.organization_id ??
+        e.data.group?.organization_id ??
+        e.data.id;
       expect(owner).toBe(orgId);
     }
   });
@@ -96,7 +107,9 @@ describe('GET /events', () => {
     let page = (await get(`/events?order=asc&limit=100&range_start=${a}&range_end=${b}`)).body;
     ranged.push(...page.data);
     while (page.list_metadata.after) {
-      page = (await get(`/events?order=asc&limit=100&range_end=${b}&after=${page.list_metadata.after}`)).body;
+      page = (
+        await get(`/events?order=asc&limit=100&range_end=${b}&after=${page.list_metadata.after}`)
+      ).body;
       ranged.push(...page.data);
     }
     const expected = all.filter((e) => e.created_at >= a && e.created_at <= b);
@@ -130,15 +143,25 @@ describe('GET /events', () => {
     for (const path of ['/events', '/user_management/users', '/organizations']) {
       const none = await fetch(new URL(path, emu.url));
       expect(none.status).toBe(401);
-      const wrong = await fetch(new URL(path, emu.url), { headers: { authorization: 'Bearer sk_test_wrong' } });
+      const wrong = await fetch(new URL(path, emu.url), {
+        headers: { authorization: 'Bearer sk_test_wrong' },
+      });
       expect(wrong.status).toBe(401);
       expect(wrong.headers.get('content-type')).toBe('application/json; charset=utf-8');
     }
   });
 
   it('sends JSON with charset and an X-Request-ID on every answer, errors included', async () => {
-    for (const path of ['/events', '/events?limit=0', '/nowhere', '/organizations/org_missing', '/_emulator/status']) {
-      const r = await fetch(new URL(path, emu.url), { headers: { authorization: `Bearer ${emu.apiKey}` } });
+    for (const path of [
+      '/events',
+      '/events?limit=0',
+      '/nowhere',
+      '/organizations/org_missing',
+      '/_emulator/status',
+    ]) {
+      const r = await fetch(new URL(path, emu.url), {
+        headers: { authorization: `Bearer ${emu.apiKey}` },
+      });
       expect(r.headers.get('content-type'), path).toBe('application/json; charset=utf-8');
       expect(r.headers.get('x-request-id'), path).toMatch(/^[0-9a-f-]{36}$/);
     }
@@ -150,7 +173,9 @@ describe('settle delay', () => {
     const settled = await startEmulator({ seed: 3, events: 50, settleMs: 400 });
     try {
       const read = async () => {
-        const r = await fetch(`${settled.url}/events?order=asc&limit=100`, { headers: { authorization: `Bearer ${settled.apiKey}` } });
+        const r = await fetch(`${settled.url}/events?order=asc&limit=100`, {
+          headers: { authorization: `Bearer ${settled.apiKey}` },
+        });
         return ((await r.json()) as any).data as any[];
       };
       await new Promise((r) => setTimeout(r, 450));
@@ -174,10 +199,16 @@ describe('changing state', () => {
   it('the admin API applies IdP-side changes and each appends its event', async () => {
     const change = (body: object) =>
       request('/_emulator/changes', { method: 'POST', body: JSON.stringify(body) });
-    const org = (await change({ op: 'organization.create', name: 'Admin Test', domains: ['admintest.dev'] })).body.result;
+    const org = (
+      await change({ op: 'organization.create', name: 'Admin Test', domains: ['admintest.dev'] })
+    ).body.result;
     const dir = (await change({ op: 'directory.activate', organization_id: org.id })).body.result;
-    const user = (await change({ op: 'directory_user.create', directory_id: dir.id, email: 'a@admintest.dev' })).body.result;
-    const group = (await change({ op: 'directory_group.create', directory_id: dir.id, name: 'Admins' })).body.result;
+    const user = (
+      await change({ op: 'directory_user.create', directory_id: dir.id, email: 'a@admintest.dev' })
+    ).body.result;
+    const group = (
+      await change({ op: 'directory_group.create', directory_id: dir.id, name: 'Admins' })
+    ).body.result;
     await change({ op: 'directory_group.add_user', group_id: group.id, user_id: user.id });
     const members = await get(`/directory_users?group=${group.id}`);
     expect(members.body.data.map((u: any) => u.id)).toEqual([user.id]);
@@ -199,7 +230,9 @@ describe('changing state', () => {
 
   it('deleting an organization removes its memberships, each with an event', async () => {
     const w = emu.emulator.world;
-    const org = [...w.organizations.values()].find((o) => w.memberships.where('organization', o.id).length > 1)!;
+    const org = [...w.organizations.values()].find(
+      (o) => w.memberships.where('organization', o.id).length > 1,
+    )!;
     const count = w.memberships.where('organization', org.id).length;
     const before = w.events.length;
     const r = await request(`/organizations/${org.id}`, { method: 'DELETE' });

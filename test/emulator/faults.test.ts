@@ -2,10 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 
 let emu: RunningEmulator;
-const events = () => fetch(`${emu.url}/events?order=asc&limit=100`, { headers: { authorization: `Bearer ${emu.apiKey}` } });
+const events = () =>
+  fetch(`${emu.url}/events?order=asc&limit=100`, {
+    headers: { authorization: `Bearer ${emu.apiKey}` },
+  });
 const setFaults = (faults: object) =>
   fetch(`${emu.url}/_emulator/faults`, { method: 'PUT', body: JSON.stringify(faults) });
-const NONE = { latencyMs: 0, errorRate: 0, resetRate: 0, truncateRate: 0, slowBodyMs: 0, rateLimit: null };
+const NONE = {
+  latencyMs: 0,
+  errorRate: 0,
+  resetRate: 0,
+  truncateRate: 0,
+  slowBodyMs: 0,
+  rateLimit: null,
+};
 
 beforeAll(async () => {
   emu = await startEmulator({ seed: 'faults', events: 300 });
@@ -26,7 +36,9 @@ describe('faults, switched at runtime through /_emulator/faults', () => {
     expect([500, 502, 503]).toContain(r.status);
     expect(((await r.json()) as { message: string }).message).toMatch(/fault/);
     await setFaults({ ...NONE, errorRate: 0.5 });
-    const statuses = await Promise.all(Array.from({ length: 40 }, async () => (await events()).status));
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, async () => (await events()).status),
+    );
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(5);
     expect(statuses.filter((s) => s >= 500).length).toBeGreaterThan(5);
   });
@@ -35,7 +47,9 @@ describe('faults, switched at runtime through /_emulator/faults', () => {
     await setFaults({ ...NONE, resetRate: 1 });
     const error = await events().catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
-    expect(String((error as Error & { cause?: { code?: string } }).cause?.code)).toMatch(/ECONNRESET|UND_ERR_SOCKET/);
+    expect(String((error as Error & { cause?: { code?: string } }).cause?.code)).toMatch(
+      /ECONNRESET|UND_ERR_SOCKET/,
+    );
   });
 
   it('truncates bodies: the client sees a cut-off answer, never a complete one', async () => {

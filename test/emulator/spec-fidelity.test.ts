@@ -1,11 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, WORKOS_EVENT_TYPES, type RunningEmulator } from '../../src/emulator/index.js';
-import { assertValid, componentValidator, responseValidator, specEventTypes } from '../helpers/spec.js';
+import {
+  startEmulator,
+  WORKOS_EVENT_TYPES,
+  type RunningEmulator,
+} from '../../src/emulator/index.js';
+import {
+  assertValid,
+  componentValidator,
+  responseValidator,
+  specEventTypes,
+} from '../helpers/spec.js';
 
 let emu: RunningEmulator;
 const get = async (path: string) => {
-  const response = await fetch(new URL(path, emu.url), { headers: { authorization: `Bearer ${emu.apiKey}` } });
-  return { status: response.status, body: (await response.json()) as any, headers: response.headers };
+  const response = await fetch(new URL(path, emu.url), {
+    headers: { authorization: `Bearer ${emu.apiKey}` },
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as any,
+    headers: response.headers,
+  };
 };
 
 async function allEvents(): Promise<any[]> {
@@ -53,9 +68,20 @@ describe('emulator responses validate against @workos/openapi-spec', () => {
       seenTypes.add(event.event);
     }
     // The scenario covers the resource families the sync engine keeps.
-    for (const type of ['user.created', 'user.deleted', 'organization.created', 'organization_membership.updated',
-      'organization_domain.verified', 'invitation.accepted', 'dsync.user.created', 'dsync.group.user_added',
-      'connection.activated', 'connection.deactivated', 'organization_role.created', 'session.created']) {
+    for (const type of [
+      'user.created',
+      'user.deleted',
+      'organization.created',
+      'organization_membership.updated',
+      'organization_domain.verified',
+      'invitation.accepted',
+      'dsync.user.created',
+      'dsync.group.user_added',
+      'connection.activated',
+      'connection.deactivated',
+      'organization_role.created',
+      'session.created',
+    ]) {
       expect(seenTypes, type).toContain(type);
     }
   });
@@ -68,13 +94,22 @@ describe('emulator responses validate against @workos/openapi-spec', () => {
 
   it('list endpoints match their spec schemas, page after page', async () => {
     const w = emu.emulator.world;
-    const org = [...w.organizations.values()].find((o) => w.memberships.where('organization', o.id).length > 0)!;
-    const directory = [...w.directories.values()].find((d) => w.directoryUsers.where('directory', d.id).length > 0)!;
-    const group = [...w.directoryGroups.values()].find((g) => (w.usersOfGroup.get(g.id)?.size ?? 0) > 0)!;
+    const org = [...w.organizations.values()].find(
+      (o) => w.memberships.where('organization', o.id).length > 0,
+    )!;
+    const directory = [...w.directories.values()].find(
+      (d) => w.directoryUsers.where('directory', d.id).length > 0,
+    )!;
+    const group = [...w.directoryGroups.values()].find(
+      (g) => (w.usersOfGroup.get(g.id)?.size ?? 0) > 0,
+    )!;
     const cases: [string, string][] = [
       ['/user_management/users', '/user_management/users'],
       ['/organizations', '/organizations'],
-      [`/user_management/organization_memberships?organization_id=${org.id}`, '/user_management/organization_memberships'],
+      [
+        `/user_management/organization_memberships?organization_id=${org.id}`,
+        '/user_management/organization_memberships',
+      ],
       ['/user_management/invitations', '/user_management/invitations'],
       ['/connections', '/connections'],
       ['/directories', '/directories'],
@@ -88,9 +123,17 @@ describe('emulator responses validate against @workos/openapi-spec', () => {
       for (const page of pages) assertValid(validate, page, `GET ${path}`);
       expect(pages.flatMap((p) => p.data).length, path).toBeGreaterThan(0);
     }
-    assertValid(responseValidator('get', '/authorization/roles', 200), (await get('/authorization/roles')).body, 'roles');
+    assertValid(
+      responseValidator('get', '/authorization/roles', 200),
+      (await get('/authorization/roles')).body,
+      'roles',
+    );
     const orgRoles = await get(`/authorization/organizations/${org.id}/roles`);
-    assertValid(responseValidator('get', '/authorization/organizations/{organizationId}/roles', 200), orgRoles.body, 'org roles');
+    assertValid(
+      responseValidator('get', '/authorization/organizations/{organizationId}/roles', 200),
+      orgRoles.body,
+      'org roles',
+    );
   });
 
   it('get endpoints match their spec schemas', async () => {
@@ -100,8 +143,14 @@ describe('emulator responses validate against @workos/openapi-spec', () => {
       [`/user_management/users/${first(w.users.values()).id}`, '/user_management/users/{id}'],
       [`/organizations/${first(w.organizations.values()).id}`, '/organizations/{id}'],
       [`/organization_domains/${first(w.domains.values()).id}`, '/organization_domains/{id}'],
-      [`/user_management/organization_memberships/${first(w.memberships.values()).id}`, '/user_management/organization_memberships/{id}'],
-      [`/user_management/invitations/${first(w.invitations.values()).id}`, '/user_management/invitations/{id}'],
+      [
+        `/user_management/organization_memberships/${first(w.memberships.values()).id}`,
+        '/user_management/organization_memberships/{id}',
+      ],
+      [
+        `/user_management/invitations/${first(w.invitations.values()).id}`,
+        '/user_management/invitations/{id}',
+      ],
       [`/connections/${first(w.connections.values()).id}`, '/connections/{id}'],
       [`/directories/${first(w.directories.values()).id}`, '/directories/{id}'],
       [`/directory_users/${first(w.directoryUsers.values()).id}`, '/directory_users/{id}'],
@@ -137,7 +186,11 @@ describe('the spec validator itself', () => {
     expect(validate({ ...event, data: withoutEmail })).toBe(false);
     expect(validate({ ...event, data: { ...event.data, email_verified: 'yes' } })).toBe(false);
     expect(validate({ ...event, created_at: 'yesterday' })).toBe(false);
-    const membership = (await get('/events?order=asc&limit=1&events=organization_membership.created')).body.data[0];
-    expect(validate({ ...membership, data: { ...membership.data, status: 'sleeping' } })).toBe(false);
+    const membership = (
+      await get('/events?order=asc&limit=1&events=organization_membership.created')
+    ).body.data[0];
+    expect(validate({ ...membership, data: { ...membership.data, status: 'sleeping' } })).toBe(
+      false,
+    );
   });
 });

@@ -10,13 +10,18 @@ interface Received {
 }
 
 /** A receiver that answers with the statuses given in turn (then 200), recording every delivery. */
-async function receiver(statuses: number[] = []): Promise<{ url: string; received: Received[]; server: Server }> {
+async function receiver(
+  statuses: number[] = [],
+): Promise<{ url: string; received: Received[]; server: Server }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), header: String(req.headers['workos-signature']) });
+      received.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        header: String(req.headers['workos-signature']),
+      });
       res.writeHead(statuses.shift() ?? 200).end();
     });
   });
@@ -45,7 +50,11 @@ afterEach(async () => {
 describe('webhook deliveries', () => {
   it('POSTs each new event as compact JSON, signed over the exact bytes with t in ms', async () => {
     const r = await receiver();
-    const emu = await startEmulator({ seed: 'wh', events: 100, webhooks: { url: r.url, secret: 'sekrit', concurrency: 1 } });
+    const emu = await startEmulator({
+      seed: 'wh',
+      events: 100,
+      webhooks: { url: r.url, secret: 'sekrit', concurrency: 1 },
+    });
     open.push({ emu, server: r.server });
     emu.emulator.generateNow(30);
     await emu.emulator.webhooks.idle();
@@ -63,18 +72,28 @@ describe('webhook deliveries', () => {
 
   it('retries non-2xx answers with backoff until delivered', async () => {
     const r = await receiver([500, 503, 404]);
-    const emu = await startEmulator({ seed: 'wh2', webhooks: { url: r.url, secret: 's', retryBaseMs: 20, concurrency: 1 } });
+    const emu = await startEmulator({
+      seed: 'wh2',
+      webhooks: { url: r.url, secret: 's', retryBaseMs: 20, concurrency: 1 },
+    });
     open.push({ emu, server: r.server });
     emu.emulator.generateNow(1);
     await emu.emulator.webhooks.idle();
     expect(r.received).toHaveLength(4);
     expect(new Set(r.received.map((d) => JSON.parse(d.body).id)).size).toBe(1);
-    expect(emu.emulator.webhooks.stats).toMatchObject({ delivered: 1, failedAttempts: 3, gaveUp: 0 });
+    expect(emu.emulator.webhooks.stats).toMatchObject({
+      delivered: 1,
+      failedAttempts: 3,
+      gaveUp: 0,
+    });
   });
 
   it('gives up after maxAttempts', async () => {
     const r = await receiver([500, 500, 500, 500]);
-    const emu = await startEmulator({ seed: 'wh3', webhooks: { url: r.url, secret: 's', retryBaseMs: 5, maxAttempts: 3 } });
+    const emu = await startEmulator({
+      seed: 'wh3',
+      webhooks: { url: r.url, secret: 's', retryBaseMs: 5, maxAttempts: 3 },
+    });
     open.push({ emu, server: r.server });
     emu.emulator.generateNow(1);
     await emu.emulator.webhooks.idle();
@@ -111,10 +130,16 @@ describe('webhook deliveries', () => {
     const described = await put.json();
     expect(described).toMatchObject({ url: r.url, secretSet: true });
     expect(JSON.stringify(described)).not.toContain('runtime-secret');
-    await fetch(`${emu.url}/_emulator/generate`, { method: 'POST', body: JSON.stringify({ events: 5 }) });
+    await fetch(`${emu.url}/_emulator/generate`, {
+      method: 'POST',
+      body: JSON.stringify({ events: 5 }),
+    });
     await emu.emulator.webhooks.idle();
     expect(r.received).toHaveLength(5);
-    const bad = await fetch(`${emu.url}/_emulator/webhooks`, { method: 'PUT', body: JSON.stringify({ url: 'not a url' }) });
+    const bad = await fetch(`${emu.url}/_emulator/webhooks`, {
+      method: 'PUT',
+      body: JSON.stringify({ url: 'not a url' }),
+    });
     expect(bad.status).toBe(422);
   });
 });

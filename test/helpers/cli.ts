@@ -13,7 +13,13 @@ export async function spawnEmulator(
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout! });
   const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within ${options.timeoutMs ?? 30_000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`no ready line within ${options.timeoutMs ?? 30_000} ms; stderr: ${stderr}`),
+        ),
+      options.timeoutMs ?? 30_000,
+    );
     lines.once('line', (l) => {
       clearTimeout(timer);
       resolve(l);

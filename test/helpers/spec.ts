@@ -7,7 +7,7 @@ import YAML from 'yaml';
 /** WorkOS's published OpenAPI document, parsed once. */
 const require = createRequire(import.meta.url);
 const specPath = require.resolve('@workos/openapi-spec/spec');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export const spec: any = YAML.parse(readFileSync(specPath, 'utf8'));
 
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
@@ -49,11 +49,14 @@ export function assertValid(validate: ValidateFunction, value: unknown, label: s
     .slice(0, 8)
     .map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)
     .join('\n  ');
-  throw new Error(`${label} does not match the WorkOS spec:\n  ${errors}\nvalue: ${JSON.stringify(value).slice(0, 600)}`);
+  throw new Error(
+    `${label} does not match the WorkOS spec:\n  ${errors}\nvalue: ${JSON.stringify(value).slice(0, 600)}`,
+  );
 }
 
 /** The event types the spec defines, from EventSchema's oneOf. */
 export function specEventTypes(): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return spec.components.schemas.EventSchema.allOf[1].oneOf.map((b: any) => b.properties.event.const).sort();
+  return spec.components.schemas.EventSchema.allOf[1].oneOf
+    .map((b: any) => b.properties.event.const)
+    .sort();
 }

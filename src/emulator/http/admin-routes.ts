@@ -13,9 +13,21 @@ import {
   updateDirectoryGroup,
   updateDirectoryUser,
 } from '../state/directories.js';
-import { acceptInvitation, createInvitation, resendInvitation, revokeInvitation } from '../state/invitations.js';
+import {
+  acceptInvitation,
+  createInvitation,
+  resendInvitation,
+  revokeInvitation,
+} from '../state/invitations.js';
 import { createMembership, deleteMembership, updateMembership } from '../state/memberships.js';
-import { createDomain, createOrganization, deleteDomain, deleteOrganization, updateOrganization, verifyDomain } from '../state/organizations.js';
+import {
+  createDomain,
+  createOrganization,
+  deleteDomain,
+  deleteOrganization,
+  updateOrganization,
+  verifyDomain,
+} from '../state/organizations.js';
 import { createRole, deleteRole, updateRole } from '../state/roles.js';
 import { createUser, deleteUser, updateUser } from '../state/users.js';
 import { ApiError, type World } from '../state/world.js';
@@ -64,7 +76,11 @@ const CHANGES: Record<string, (world: World, a: Args) => unknown> = {
   'directory_group.remove_user': (w, a) => removeUserFromGroup(w, a.group_id, a.user_id),
   'activity.record': (w, a) => {
     if (!ACTIVITY_TYPES.includes(a.type)) throw ApiError.invalid('type');
-    return recordActivity(w, { type: a.type as ActivityType, user_id: a.user_id, organization_id: a.organization_id });
+    return recordActivity(w, {
+      type: a.type as ActivityType,
+      user_id: a.user_id,
+      organization_id: a.organization_id,
+    });
   },
 };
 
@@ -80,15 +96,29 @@ export function mountAdmin(app: Hono, emulator: Emulator): void {
   app.post('/_emulator/changes', async (c) => {
     const { op, ...args } = await jsonBody(c);
     const change = typeof op === 'string' ? CHANGES[op] : undefined;
-    if (!change) throw ApiError.invalid('op', 'unknown_change', `Unknown op; one of: ${Object.keys(CHANGES).join(', ')}`);
+    if (!change)
+      throw ApiError.invalid(
+        'op',
+        'unknown_change',
+        `Unknown op; one of: ${Object.keys(CHANGES).join(', ')}`,
+      );
     const result = change(emulator.world, args);
     return c.json({ ok: true, result: result ?? null, events: emulator.world.events.length });
   });
 
   app.post('/_emulator/generate', async (c) => {
     const { events } = await jsonBody(c);
-    if (typeof events !== 'number' || !Number.isInteger(events) || events < 1 || events > 1_000_000) {
-      throw ApiError.invalid('events', 'out_of_range', 'events must be a whole number from 1 to 1,000,000.');
+    if (
+      typeof events !== 'number' ||
+      !Number.isInteger(events) ||
+      events < 1 ||
+      events > 1_000_000
+    ) {
+      throw ApiError.invalid(
+        'events',
+        'out_of_range',
+        'events must be a whole number from 1 to 1,000,000.',
+      );
     }
     emulator.generateNow(events);
     return c.json({ ok: true, events: emulator.world.events.length });
@@ -98,5 +128,7 @@ export function mountAdmin(app: Hono, emulator: Emulator): void {
   app.put('/_emulator/faults', async (c) => c.json(emulator.faults.update(await jsonBody(c))));
 
   app.get('/_emulator/webhooks', (c) => c.json(emulator.webhooks.describe()));
-  app.put('/_emulator/webhooks', async (c) => c.json(emulator.webhooks.configure(await jsonBody(c))));
+  app.put('/_emulator/webhooks', async (c) =>
+    c.json(emulator.webhooks.configure(await jsonBody(c))),
+  );
 }

@@ -24,8 +24,12 @@ export function mountLists(app: Hono, emulator: Emulator): void {
     const page = collection.page(pageRequest(c), filter, keep);
     return c.json(listBody({ ...page, data: page.data.map(shape) }));
   };
-  const get = <T extends Entity>(c: Context, collection: Collection<T>, what: string, shape: (item: T) => unknown = (x) => x) =>
-    c.json(shape(w().require(collection, what, c.req.param('id') as string)) as object);
+  const get = <T extends Entity>(
+    c: Context,
+    collection: Collection<T>,
+    what: string,
+    shape: (item: T) => unknown = (x) => x,
+  ) => c.json(shape(w().require(collection, what, c.req.param('id') as string)) as object);
 
   const membershipShape = (m: OrganizationMembership) => membershipApiObject(w(), m);
 
@@ -34,8 +38,17 @@ export function mountLists(app: Hono, emulator: Emulator): void {
     const organizationId = c.req.query('organization_id') || c.req.query('organization');
     if (organizationId) {
       requireOrganization(w(), organizationId);
-      const members = new Set(w().memberships.where('organization', organizationId).map((m) => m.user_id));
-      return list(c, w().users, undefined, (u) => members.has(u.id) && (!email || u.email.toLowerCase() === email.toLowerCase()));
+      const members = new Set(
+        w()
+          .memberships.where('organization', organizationId)
+          .map((m) => m.user_id),
+      );
+      return list(
+        c,
+        w().users,
+        undefined,
+        (u) => members.has(u.id) && (!email || u.email.toLowerCase() === email.toLowerCase()),
+      );
     }
     if (email) return list(c, w().users, { index: 'email', key: email.toLowerCase() });
     return list(c, w().users);
@@ -65,18 +78,23 @@ export function mountLists(app: Hono, emulator: Emulator): void {
     return list(
       c,
       w().memberships,
-      organizationId ? { index: 'organization', key: organizationId } : { index: 'user', key: userId as string },
+      organizationId
+        ? { index: 'organization', key: organizationId }
+        : { index: 'user', key: userId as string },
       both ? (m) => m.user_id === userId && (!keep || keep(m)) : keep,
       membershipShape,
     );
   });
-  app.get('/user_management/organization_memberships/:id', (c) => get(c, w().memberships, 'Organization membership', membershipShape));
+  app.get('/user_management/organization_memberships/:id', (c) =>
+    get(c, w().memberships, 'Organization membership', membershipShape),
+  );
 
   app.get('/user_management/invitations', (c) => {
     const organizationId = c.req.query('organization_id');
     const email = c.req.query('email')?.toLowerCase();
     const keep = email ? (i: { email: string }) => i.email.toLowerCase() === email : undefined;
-    if (organizationId) return list(c, w().invitations, { index: 'organization', key: organizationId }, keep);
+    if (organizationId)
+      return list(c, w().invitations, { index: 'organization', key: organizationId }, keep);
     return list(c, w().invitations, undefined, keep);
   });
   app.get('/user_management/invitations/:id', (c) => get(c, w().invitations, 'Invitation'));
@@ -85,7 +103,8 @@ export function mountLists(app: Hono, emulator: Emulator): void {
     const organizationId = c.req.query('organization_id');
     const type = c.req.query('connection_type');
     const keep = type ? (x: { connection_type: string }) => x.connection_type === type : undefined;
-    if (organizationId) return list(c, w().connections, { index: 'organization', key: organizationId }, keep);
+    if (organizationId)
+      return list(c, w().connections, { index: 'organization', key: organizationId }, keep);
     return list(c, w().connections, undefined, keep);
   });
   app.get('/connections/:id', (c) => get(c, w().connections, 'Connection'));
@@ -100,17 +119,31 @@ export function mountLists(app: Hono, emulator: Emulator): void {
   app.get('/directory_users', (c) => {
     const directory = c.req.query('directory');
     const group = c.req.query('group');
-    const shape = (u: Parameters<typeof directoryUserApiObject>[1]) => directoryUserApiObject(w(), u);
+    const shape = (u: Parameters<typeof directoryUserApiObject>[1]) =>
+      directoryUserApiObject(w(), u);
     if (group) {
       const g = w().require(w().directoryGroups, 'Directory group', group);
       const members = w().usersOfGroup.get(g.id) ?? new Set<string>();
-      return list(c, w().directoryUsers, { index: 'directory', key: g.directory_id }, (u) => members.has(u.id), shape);
+      return list(
+        c,
+        w().directoryUsers,
+        { index: 'directory', key: g.directory_id },
+        (u) => members.has(u.id),
+        shape,
+      );
     }
-    if (!directory) throw ApiError.invalid('directory', 'required', "Either 'directory' or 'group' must be provided.");
+    if (!directory)
+      throw ApiError.invalid(
+        'directory',
+        'required',
+        "Either 'directory' or 'group' must be provided.",
+      );
     w().require(w().directories, 'Directory', directory);
     return list(c, w().directoryUsers, { index: 'directory', key: directory }, undefined, shape);
   });
-  app.get('/directory_users/:id', (c) => get(c, w().directoryUsers, 'Directory user', (u) => directoryUserApiObject(w(), u)));
+  app.get('/directory_users/:id', (c) =>
+    get(c, w().directoryUsers, 'Directory user', (u) => directoryUserApiObject(w(), u)),
+  );
 
   app.get('/directory_groups', (c) => {
     const directory = c.req.query('directory');
@@ -118,9 +151,16 @@ export function mountLists(app: Hono, emulator: Emulator): void {
     if (user) {
       const u = w().require(w().directoryUsers, 'Directory user', user);
       const groups = w().groupsOfUser.get(u.id) ?? new Set<string>();
-      return list(c, w().directoryGroups, { index: 'directory', key: u.directory_id }, (g) => groups.has(g.id));
+      return list(c, w().directoryGroups, { index: 'directory', key: u.directory_id }, (g) =>
+        groups.has(g.id),
+      );
     }
-    if (!directory) throw ApiError.invalid('directory', 'required', "Either 'directory' or 'user' must be provided.");
+    if (!directory)
+      throw ApiError.invalid(
+        'directory',
+        'required',
+        "Either 'directory' or 'user' must be provided.",
+      );
     w().require(w().directories, 'Directory', directory);
     return list(c, w().directoryGroups, { index: 'directory', key: directory });
   });
@@ -138,11 +178,15 @@ export function mountLists(app: Hono, emulator: Emulator): void {
   app.get('/authorization/organizations/:organizationId/roles', (c) => {
     const organizationId = c.req.param('organizationId');
     w().require(w().organizations, 'Organization', organizationId);
-    const roles = [...w().roles.where('organization', ''), ...w().roles.where('organization', organizationId)];
+    const roles = [
+      ...w().roles.where('organization', ''),
+      ...w().roles.where('organization', organizationId),
+    ];
     return c.json({ object: 'list', data: roles.map(roleShape) });
   });
 }
 
 function requireOrganization(world: World, id: string): void {
-  if (!world.organizations.get(id)) throw new ApiError(404, { message: `Organization not found: '${id}'.` });
+  if (!world.organizations.get(id))
+    throw new ApiError(404, { message: `Organization not found: '${id}'.` });
 }

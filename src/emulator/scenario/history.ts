@@ -12,9 +12,14 @@ export interface HistoryOptions {
 }
 
 /** Builds a past history of exactly `events` events into `world`. */
-export function generateHistory(world: World, generator: ScenarioGenerator, options: HistoryOptions): void {
+export function generateHistory(
+  world: World,
+  generator: ScenarioGenerator,
+  options: HistoryOptions,
+): void {
   const { events, days } = options;
-  if (!Number.isInteger(events) || events < 0) throw new Error(`events must be a whole number >= 0 (got ${events})`);
+  if (!Number.isInteger(events) || events < 0)
+    throw new Error(`events must be a whole number >= 0 (got ${events})`);
   if (!(days > 0)) throw new Error(`days must be > 0 (got ${days})`);
   const endsAtMs = options.endsAtMs ?? Date.now();
   const spanMs = days * 24 * 3600 * 1000;

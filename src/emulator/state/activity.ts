@@ -13,7 +13,8 @@ export const ACTIVITY_TYPES = [
 
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 
 export function recordActivity(
   world: World,
@@ -56,7 +57,9 @@ export function recordActivity(
         user_agent: USER_AGENT,
         user_id: user.id,
         email: user.email,
-        ...(failed ? { error: { code: 'invalid_credentials', message: 'Invalid credentials.' } } : {}),
+        ...(failed
+          ? { error: { code: 'invalid_credentials', message: 'Invalid credentials.' } }
+          : {}),
       };
       world.emit(input.type, data, organizationId);
       return;

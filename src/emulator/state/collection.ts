@@ -26,10 +26,14 @@ export class Collection<T extends Entity> {
   /** Every id ever stored, ascending; deleted ones are skipped when read and compacted away. */
   private ids: string[] = [];
   private stale = 0;
-  private readonly indexes = new Map<string, { key: (item: T) => string | null; ids: Map<string, string[]> }>();
+  private readonly indexes = new Map<
+    string,
+    { key: (item: T) => string | null; ids: Map<string, string[]> }
+  >();
 
   constructor(indexKeys: Record<string, (item: T) => string | null> = {}) {
-    for (const [name, key] of Object.entries(indexKeys)) this.indexes.set(name, { key, ids: new Map() });
+    for (const [name, key] of Object.entries(indexKeys))
+      this.indexes.set(name, { key, ids: new Map() });
   }
 
   get size(): number {
@@ -95,7 +99,11 @@ export class Collection<T extends Entity> {
   }
 
   /** A page in WorkOS's cursor semantics, optionally restricted to one index key. */
-  page(request: PageRequest, filter?: { index: string; key: string }, keep?: (item: T) => boolean): Page<T> {
+  page(
+    request: PageRequest,
+    filter?: { index: string; key: string },
+    keep?: (item: T) => boolean,
+  ): Page<T> {
     let ids = this.ids;
     if (filter) {
       const index = this.indexes.get(filter.index);
@@ -124,7 +132,12 @@ export class Collection<T extends Entity> {
 }
 
 /** First position in ascending `ids` whose id is > `id` (or >= when `inclusive`). */
-export function upperBound(idAt: (i: number) => string, count: number, id: string, inclusive = false): number {
+export function upperBound(
+  idAt: (i: number) => string,
+  count: number,
+  id: string,
+  inclusive = false,
+): number {
   let lo = 0;
   let hi = count;
   while (lo < hi) {
@@ -165,7 +178,9 @@ export function pageIds<T>(
     cursorGiven = true;
     const towardsNewer = request.after !== undefined ? afterMovesNewer : !afterMovesNewer;
     step = towardsNewer ? 1 : -1;
-    start = towardsNewer ? upperBound(idAt, count, cursor) : upperBound(idAt, count, cursor, true) - 1;
+    start = towardsNewer
+      ? upperBound(idAt, count, cursor)
+      : upperBound(idAt, count, cursor, true) - 1;
     // A cursor outside the window (range filters) starts at the window's edge.
     start = towardsNewer ? Math.max(start, lo) : Math.min(start, hi - 1);
   } else {

@@ -42,7 +42,11 @@ export function setConnectionActive(world: World, id: string, active: boolean): 
     updated_at: world.isoNow(),
   };
   world.connections.put(connection);
-  world.emit(active ? 'connection.activated' : 'connection.deactivated', connection, connection.organization_id);
+  world.emit(
+    active ? 'connection.activated' : 'connection.deactivated',
+    connection,
+    connection.organization_id,
+  );
   return connection;
 }
 

@@ -17,7 +17,11 @@ export function directoryEventPayload(world: World, d: Directory): Record<string
 
 export function directoryApiObject(d: Directory): Record<string, unknown> {
   const { domain, ...rest } = d;
-  return { ...rest, state: d.state === 'active' ? 'linked' : 'unlinked', ...(domain ? { domain } : {}) };
+  return {
+    ...rest,
+    state: d.state === 'active' ? 'linked' : 'unlinked',
+    ...(domain ? { domain } : {}),
+  };
 }
 
 export function directoryUserApiObject(world: World, u: DirectoryUser): Record<string, unknown> {
@@ -57,7 +61,8 @@ export function activateDirectory(
 export function deleteDirectory(world: World, id: string): Directory {
   const directory = world.require(world.directories, 'Directory', id);
   for (const group of world.directoryGroups.where('directory', id)) {
-    for (const userId of world.usersOfGroup.get(group.id) ?? []) world.groupsOfUser.get(userId)?.delete(group.id);
+    for (const userId of world.usersOfGroup.get(group.id) ?? [])
+      world.groupsOfUser.get(userId)?.delete(group.id);
     world.usersOfGroup.delete(group.id);
     world.directoryGroups.delete(group.id);
   }
@@ -66,7 +71,11 @@ export function deleteDirectory(world: World, id: string): Directory {
     world.directoryUsers.delete(user.id);
   }
   world.directories.delete(id);
-  world.emit('dsync.deleted', directoryEventPayload(world, { ...directory, state: 'deleting' }), directory.organization_id);
+  world.emit(
+    'dsync.deleted',
+    directoryEventPayload(world, { ...directory, state: 'deleting' }),
+    directory.organization_id,
+  );
   return directory;
 }
 
@@ -82,7 +91,8 @@ export interface DirectoryUserInput {
 
 export function createDirectoryUser(world: World, input: DirectoryUserInput): DirectoryUser {
   const directory = world.require(world.directories, 'Directory', input.directory_id);
-  if (typeof input.email !== 'string' || !input.email.includes('@')) throw ApiError.invalid('email');
+  if (typeof input.email !== 'string' || !input.email.includes('@'))
+    throw ApiError.invalid('email');
   const now = world.isoNow();
   const user: DirectoryUser = {
     object: 'directory_user',
@@ -111,7 +121,9 @@ export function createDirectoryUser(world: World, input: DirectoryUserInput): Di
 export function updateDirectoryUser(
   world: World,
   id: string,
-  patch: Partial<Pick<DirectoryUser, 'first_name' | 'last_name' | 'state' | 'job_title' | 'custom_attributes'>> & {
+  patch: Partial<
+    Pick<DirectoryUser, 'first_name' | 'last_name' | 'state' | 'job_title' | 'custom_attributes'>
+  > & {
     role_slug?: string;
   },
 ): DirectoryUser {
@@ -134,14 +146,18 @@ export function updateDirectoryUser(
 
 export function deleteDirectoryUser(world: World, id: string): DirectoryUser {
   const user = world.require(world.directoryUsers, 'Directory user', id);
-  for (const groupId of [...(world.groupsOfUser.get(id) ?? [])]) removeUserFromGroup(world, groupId, id);
+  for (const groupId of [...(world.groupsOfUser.get(id) ?? [])])
+    removeUserFromGroup(world, groupId, id);
   world.groupsOfUser.delete(id);
   world.directoryUsers.delete(id);
   world.emit('dsync.user.deleted', { ...user, state: 'inactive' }, user.organization_id);
   return user;
 }
 
-export function createDirectoryGroup(world: World, input: { directory_id: string; name: string }): DirectoryGroup {
+export function createDirectoryGroup(
+  world: World,
+  input: { directory_id: string; name: string },
+): DirectoryGroup {
   const directory = world.require(world.directories, 'Directory', input.directory_id);
   if (typeof input.name !== 'string' || input.name === '') throw ApiError.invalid('name');
   const now = world.isoNow();
@@ -161,9 +177,17 @@ export function createDirectoryGroup(world: World, input: { directory_id: string
   return group;
 }
 
-export function updateDirectoryGroup(world: World, id: string, patch: { name?: string }): DirectoryGroup {
+export function updateDirectoryGroup(
+  world: World,
+  id: string,
+  patch: { name?: string },
+): DirectoryGroup {
   const current = world.require(world.directoryGroups, 'Directory group', id);
-  const group: DirectoryGroup = { ...current, ...(patch.name ? { name: patch.name } : {}), updated_at: world.isoNow() };
+  const group: DirectoryGroup = {
+    ...current,
+    ...(patch.name ? { name: patch.name } : {}),
+    updated_at: world.isoNow(),
+  };
   world.directoryGroups.put(group);
   world.emit('dsync.group.updated', group, group.organization_id);
   return group;
@@ -171,7 +195,8 @@ export function updateDirectoryGroup(world: World, id: string, patch: { name?: s
 
 export function deleteDirectoryGroup(world: World, id: string): DirectoryGroup {
   const group = world.require(world.directoryGroups, 'Directory group', id);
-  for (const userId of [...(world.usersOfGroup.get(id) ?? [])]) removeUserFromGroup(world, id, userId);
+  for (const userId of [...(world.usersOfGroup.get(id) ?? [])])
+    removeUserFromGroup(world, id, userId);
   world.usersOfGroup.delete(id);
   world.directoryGroups.delete(id);
   world.emit('dsync.group.deleted', group, group.organization_id);
@@ -181,7 +206,8 @@ export function deleteDirectoryGroup(world: World, id: string): DirectoryGroup {
 export function addUserToGroup(world: World, groupId: string, userId: string): void {
   const group = world.require(world.directoryGroups, 'Directory group', groupId);
   const user = world.require(world.directoryUsers, 'Directory user', userId);
-  if (group.directory_id !== user.directory_id) throw ApiError.invalid('user', 'directory_mismatch');
+  if (group.directory_id !== user.directory_id)
+    throw ApiError.invalid('user', 'directory_mismatch');
   const members = world.usersOfGroup.get(groupId) ?? new Set<string>();
   if (members.has(userId)) return;
   members.add(userId);
@@ -189,7 +215,11 @@ export function addUserToGroup(world: World, groupId: string, userId: string): v
   const groups = world.groupsOfUser.get(userId) ?? new Set<string>();
   groups.add(groupId);
   world.groupsOfUser.set(userId, groups);
-  world.emit('dsync.group.user_added', { directory_id: group.directory_id, user, group }, group.organization_id);
+  world.emit(
+    'dsync.group.user_added',
+    { directory_id: group.directory_id, user, group },
+    group.organization_id,
+  );
 }
 
 export function removeUserFromGroup(world: World, groupId: string, userId: string): void {
@@ -198,5 +228,9 @@ export function removeUserFromGroup(world: World, groupId: string, userId: strin
   if (!world.usersOfGroup.get(groupId)?.has(userId)) return;
   world.usersOfGroup.get(groupId)?.delete(userId);
   world.groupsOfUser.get(userId)?.delete(groupId);
-  world.emit('dsync.group.user_removed', { directory_id: group.directory_id, user, group }, group.organization_id);
+  world.emit(
+    'dsync.group.user_removed',
+    { directory_id: group.directory_id, user, group },
+    group.organization_id,
+  );
 }

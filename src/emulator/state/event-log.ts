@@ -59,15 +59,24 @@ export class EventLog {
     return this.count;
   }
 
-  append(id: string, type: string, organizationId: string | null, createdAtMs: number, json: string): StoredEvent {
+  append(
+    id: string,
+    type: string,
+    organizationId: string | null,
+    createdAtMs: number,
+    json: string,
+  ): StoredEvent {
     const index = this.count;
     if (id.length !== ID_LENGTH || json.slice(ID_OFFSET, ID_OFFSET + ID_LENGTH) !== id) {
-      throw new Error(`event JSON must start with {"object":"event","id":"<32-char id>" (got ${json.slice(0, 60)})`);
+      throw new Error(
+        `event JSON must start with {"object":"event","id":"<32-char id>" (got ${json.slice(0, 60)})`,
+      );
     }
     if (index > 0) {
       const lastId = this.idAt(index - 1);
       if (lastId >= id) throw new Error(`event ids must ascend (${id} after ${lastId})`);
-      if (createdAtMs < (this.createdAtMs[index - 1] as number)) throw new Error('events must be appended in created_at order');
+      if (createdAtMs < (this.createdAtMs[index - 1] as number))
+        throw new Error('events must be appended in created_at order');
     }
     if (index === this.positions.length) this.grow();
     const bytes = Buffer.byteLength(json);
@@ -82,7 +91,8 @@ export class EventLog {
     this.slabUsed += bytes;
     this.createdAtMs[index] = createdAtMs;
     this.typeCodes[index] = this.code(type, this.typeNames, this.typeCodeByName);
-    this.orgCodes[index] = organizationId === null ? -1 : this.code(organizationId, this.orgNames, this.orgCodeByName);
+    this.orgCodes[index] =
+      organizationId === null ? -1 : this.code(organizationId, this.orgNames, this.orgCodeByName);
     this.count++;
     return { index, id, type, organizationId, createdAtMs, json };
   }
@@ -124,7 +134,8 @@ export class EventLog {
     const end = this.firstIndexAfter(Math.min(q.visibleUntilMs, q.rangeEndMs ?? Infinity));
     const start = q.rangeStartMs === undefined ? 0 : this.firstIndexAtOrAfter(q.rangeStartMs);
     const typeCodes = q.types ? this.codesOf(q.types, this.typeCodeByName) : null;
-    const orgCode = q.organizationId === undefined ? null : (this.orgCodeByName.get(q.organizationId) ?? -2);
+    const orgCode =
+      q.organizationId === undefined ? null : (this.orgCodeByName.get(q.organizationId) ?? -2);
     const live = (i: number): Buffer | undefined => {
       if (typeCodes && !typeCodes.has(this.typeCodes[i] as number)) return undefined;
       if (orgCode !== null && this.orgCodes[i] !== orgCode) return undefined;
@@ -176,7 +187,10 @@ export class EventLog {
 
   private grow(): void {
     const size = this.positions.length * 2;
-    const grown = <A extends Float64Array | Uint32Array | Uint16Array | Int32Array>(old: A, make: (n: number) => A): A => {
+    const grown = <A extends Float64Array | Uint32Array | Uint16Array | Int32Array>(
+      old: A,
+      make: (n: number) => A,
+    ): A => {
       const next = make(size);
       next.set(old);
       return next;

@@ -7,10 +7,17 @@ const INVITATION_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 export function createInvitation(
   world: World,
-  input: { email: string; organization_id?: string | null; inviter_user_id?: string | null; role_slug?: string | null },
+  input: {
+    email: string;
+    organization_id?: string | null;
+    inviter_user_id?: string | null;
+    role_slug?: string | null;
+  },
 ): Invitation {
-  if (typeof input.email !== 'string' || !input.email.includes('@')) throw ApiError.invalid('email');
-  if (input.organization_id) world.require(world.organizations, 'Organization', input.organization_id);
+  if (typeof input.email !== 'string' || !input.email.includes('@'))
+    throw ApiError.invalid('email');
+  if (input.organization_id)
+    world.require(world.organizations, 'Organization', input.organization_id);
   const now = world.now();
   const token = world.random.int(2 ** 31).toString(36) + world.random.int(2 ** 31).toString(36);
   const invitation: Invitation = {
@@ -44,7 +51,10 @@ function eventPayload(invitation: Invitation): Record<string, unknown> {
 function requirePending(world: World, id: string): Invitation {
   const invitation = world.require(world.invitations, 'Invitation', id);
   if (invitation.state !== 'pending') {
-    throw new ApiError(400, { code: 'invite_not_pending', message: `Invitation is ${invitation.state}.` });
+    throw new ApiError(400, {
+      code: 'invite_not_pending',
+      message: `Invitation is ${invitation.state}.`,
+    });
   }
   return invitation;
 }
@@ -53,13 +63,22 @@ function requirePending(world: World, id: string): Invitation {
 export function acceptInvitation(world: World, id: string): Invitation {
   const current = requirePending(world, id);
   const user =
-    world.users.where('email', current.email.toLowerCase())[0] ?? createUser(world, { email: current.email, email_verified: true });
+    world.users.where('email', current.email.toLowerCase())[0] ??
+    createUser(world, { email: current.email, email_verified: true });
   const now = world.isoNow();
-  const invitation: Invitation = { ...current, state: 'accepted', accepted_at: now, accepted_user_id: user.id, updated_at: now };
+  const invitation: Invitation = {
+    ...current,
+    state: 'accepted',
+    accepted_at: now,
+    accepted_user_id: user.id,
+    updated_at: now,
+  };
   world.invitations.put(invitation);
   world.emit('invitation.accepted', eventPayload(invitation), invitation.organization_id);
   if (invitation.organization_id && world.organizations.get(invitation.organization_id)) {
-    const already = world.memberships.where('user', user.id).some((m) => m.organization_id === invitation.organization_id);
+    const already = world.memberships
+      .where('user', user.id)
+      .some((m) => m.organization_id === invitation.organization_id);
     if (!already) {
       createMembership(world, {
         user_id: user.id,

@@ -10,7 +10,10 @@ export interface MembershipInput {
   directory_managed?: boolean;
 }
 
-function rolesFrom(input: { role_slug?: string; role_slugs?: string[] }, fallback: string): { slug: string }[] {
+function rolesFrom(
+  input: { role_slug?: string; role_slugs?: string[] },
+  fallback: string,
+): { slug: string }[] {
   const slugs = input.role_slugs ?? (input.role_slug ? [input.role_slug] : [fallback]);
   if (slugs.length === 0 || slugs.some((s) => typeof s !== 'string' || s === '')) {
     throw ApiError.invalid('role_slugs');
@@ -21,7 +24,9 @@ function rolesFrom(input: { role_slug?: string; role_slugs?: string[] }, fallbac
 export function createMembership(world: World, input: MembershipInput): OrganizationMembership {
   world.require(world.users, 'User', input.user_id);
   world.require(world.organizations, 'Organization', input.organization_id);
-  const existing = world.memberships.where('user', input.user_id).find((m) => m.organization_id === input.organization_id);
+  const existing = world.memberships
+    .where('user', input.user_id)
+    .find((m) => m.organization_id === input.organization_id);
   if (existing) {
     throw new ApiError(422, {
       code: 'organization_membership_already_exists',
@@ -80,8 +85,15 @@ export function deleteMembership(world: World, id: string): OrganizationMembersh
  * The API object: the membership with `organization_name` and the `user`, read when asked
  * (events carry neither, so a rename or user change does not silently alter stored memberships).
  */
-export function membershipApiObject(world: World, m: OrganizationMembership): Record<string, unknown> {
+export function membershipApiObject(
+  world: World,
+  m: OrganizationMembership,
+): Record<string, unknown> {
   const organization = world.organizations.get(m.organization_id);
   const user = world.users.get(m.user_id);
-  return { ...m, ...(organization ? { organization_name: organization.name } : {}), ...(user ? { user } : {}) };
+  return {
+    ...m,
+    ...(organization ? { organization_name: organization.name } : {}),
+    ...(user ? { user } : {}),
+  };
 }

@@ -30,8 +30,11 @@ export function createOrganization(world: World, input: OrganizationInput): Orga
   };
   world.organizations.put(organization);
   world.emit('organization.created', organization, organization.id);
-  const domains = input.domain_data ?? (input.domains ?? []).map((domain) => ({ domain, state: 'pending' as const }));
-  for (const d of domains) createDomain(world, { organization_id: organization.id, domain: d.domain, state: d.state });
+  const domains =
+    input.domain_data ??
+    (input.domains ?? []).map((domain) => ({ domain, state: 'pending' as const }));
+  for (const d of domains)
+    createDomain(world, { organization_id: organization.id, domain: d.domain, state: d.state });
   return world.organizations.get(organization.id) as Organization;
 }
 
@@ -75,7 +78,8 @@ export function deleteOrganization(world: World, id: string): Organization {
     world.domains.delete(d.id);
     world.emit('organization_domain.deleted', d, id);
   }
-  for (const invitation of world.invitations.where('organization', id)) world.invitations.delete(invitation.id);
+  for (const invitation of world.invitations.where('organization', id))
+    world.invitations.delete(invitation.id);
   const current = world.organizations.get(id) as Organization;
   world.organizations.delete(id);
   world.emit('organization.deleted', current, id);
@@ -91,7 +95,10 @@ export function createDomain(
     throw ApiError.invalid('domain');
   }
   if (world.domains.where('domain', input.domain).length > 0) {
-    throw new ApiError(409, { code: 'domain_already_exists', message: `Domain ${input.domain} already exists.` });
+    throw new ApiError(409, {
+      code: 'domain_already_exists',
+      message: `Domain ${input.domain} already exists.`,
+    });
   }
   const now = world.isoNow();
   const domain: OrganizationDomain = {
@@ -101,7 +108,10 @@ export function createDomain(
     domain: input.domain,
     state: input.state ?? 'pending',
     verification_strategy: input.state === 'verified' ? 'manual' : 'dns',
-    verification_token: world.random.int(2 ** 31).toString(36).padStart(8, 'x'),
+    verification_token: world.random
+      .int(2 ** 31)
+      .toString(36)
+      .padStart(8, 'x'),
     verification_prefix: 'workos-verification',
     created_at: now,
     updated_at: now,
@@ -112,7 +122,11 @@ export function createDomain(
   return domain;
 }
 
-export function verifyDomain(world: World, id: string, outcome: 'verified' | 'failed'): OrganizationDomain {
+export function verifyDomain(
+  world: World,
+  id: string,
+  outcome: 'verified' | 'failed',
+): OrganizationDomain {
   const current = world.require(world.domains, 'Organization domain', id);
   const domain: OrganizationDomain = { ...current, state: outcome, updated_at: world.isoNow() };
   world.domains.put(domain);
@@ -141,5 +155,8 @@ export function deleteDomain(world: World, id: string): OrganizationDomain {
 function refreshOrganizationDomains(world: World, organizationId: string): void {
   const organization = world.organizations.get(organizationId);
   if (!organization) return;
-  saveOrganization(world, { ...organization, domains: world.domains.where('organization', organizationId) });
+  saveOrganization(world, {
+    ...organization,
+    domains: world.domains.where('organization', organizationId),
+  });
 }

@@ -10,7 +10,11 @@ export interface RoleInput {
 }
 
 /** Environment roles are unique by slug; organization roles by organization and slug. */
-export function findRole(world: World, slug: string, organizationId: string | null): Role | undefined {
+export function findRole(
+  world: World,
+  slug: string,
+  organizationId: string | null,
+): Role | undefined {
   return world.roles.where('organization', organizationId ?? '').find((r) => r.slug === slug);
 }
 
@@ -38,11 +42,15 @@ function emitRole(world: World, role: Role, change: 'created' | 'updated' | 'del
 }
 
 export function createRole(world: World, input: RoleInput): Role {
-  if (typeof input.slug !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(input.slug)) throw ApiError.invalid('slug');
+  if (typeof input.slug !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(input.slug))
+    throw ApiError.invalid('slug');
   const organizationId = input.organization_id ?? null;
   if (organizationId !== null) world.require(world.organizations, 'Organization', organizationId);
   if (findRole(world, input.slug, organizationId)) {
-    throw new ApiError(409, { code: 'role_slug_conflict', message: `A role with slug '${input.slug}' already exists.` });
+    throw new ApiError(409, {
+      code: 'role_slug_conflict',
+      message: `A role with slug '${input.slug}' already exists.`,
+    });
   }
   const now = world.isoNow();
   const role: Role = {

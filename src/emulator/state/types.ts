@@ -141,4 +141,3 @@ export interface DirectoryGroup extends Timestamps {
   name: string;
   raw_attributes: Record<string, unknown>;
 }
-

@@ -14,7 +14,8 @@ export interface UserInput {
 }
 
 export function createUser(world: World, input: UserInput): User {
-  if (typeof input.email !== 'string' || !input.email.includes('@')) throw ApiError.invalid('email');
+  if (typeof input.email !== 'string' || !input.email.includes('@'))
+    throw ApiError.invalid('email');
   if (world.users.where('email', input.email.toLowerCase()).length > 0) {
     throw new ApiError(422, {
       code: 'user_creation_error',
@@ -43,7 +44,11 @@ export function createUser(world: World, input: UserInput): User {
   return user;
 }
 
-export function updateUser(world: World, id: string, patch: Partial<UserInput> & { last_sign_in_at?: string }): User {
+export function updateUser(
+  world: World,
+  id: string,
+  patch: Partial<UserInput> & { last_sign_in_at?: string },
+): User {
   const current = world.require(world.users, 'User', id);
   const user: User = { ...current };
   for (const key of [
@@ -73,7 +78,8 @@ export function updateUser(world: World, id: string, patch: Partial<UserInput> &
  */
 export function deleteUser(world: World, id: string): User {
   const user = world.require(world.users, 'User', id);
-  for (const membership of world.memberships.where('user', id)) deleteMembership(world, membership.id);
+  for (const membership of world.memberships.where('user', id))
+    deleteMembership(world, membership.id);
   world.users.delete(id);
   world.emit('user.deleted', user, null);
   return user;
