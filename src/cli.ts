@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startEmulator, type StartEmulatorOptions } from './emulator/index.js';
+import { registerSyncCommands } from './runtimes/node/commands.js';
 import { VERSION } from './version.js';
 
 const integer =
@@ -103,6 +104,8 @@ export function buildProgram(): Command {
     .name('authsync')
     .description("Keeps your application's database in step with WorkOS.")
     .version(VERSION);
+
+  registerSyncCommands(program);
 
   program
     .command('emulator')

@@ -1,6 +1,9 @@
 /**
  * authsync: keeps an application's own database in step with its identity provider.
- * The sync engine lands here next; for now the library exposes the version, and the WorkOS
- * emulator lives at `authsync/emulator`.
+ * `createSync` is the library; the WorkOS emulator lives at `authsync/emulator`.
  */
 export { VERSION } from './version.js';
+export { createSync, Sync, type CreateSyncOptions } from './create-sync.js';
+export type { WorkOSEvent } from './engine/event.js';
+export type { DrainResult } from './engine/sync.js';
+export { TABLES } from './engine/tables.js';

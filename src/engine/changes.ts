@@ -1,0 +1,49 @@
+/**
+ * What projections ask of a store: pure descriptions of row changes, which every store turns
+ * into guarded SQL. Rows are keyed by their table's key columns (see `TABLES`).
+ */
+export type SqlValue = string | number | null;
+export type Row = Record<string, SqlValue>;
+
+export interface Upsert {
+  op: 'upsert';
+  table: string;
+  row: Row;
+  /** The object's `updated_at` (or the event time for objects without one). */
+  updatedAt: string;
+  /** Rows whose deletion at or after `updatedAt` means this row must not be written either. */
+  parents?: { table: string; key: string }[];
+  /** Columns an event may not know (null there): an upsert keeps the stored value instead. */
+  keepIfNull?: string[];
+}
+
+export interface Delete {
+  op: 'delete';
+  table: string;
+  key: string;
+  /** When the deletion happened (the event's `created_at`); later-dated upserts may recreate. */
+  at: string;
+}
+
+/** Deletes (with tombstones) every row of `table` whose `column` equals `value`: cascades. */
+export interface DeleteWhere {
+  op: 'deleteWhere';
+  table: string;
+  column: string;
+  value: string;
+  at: string;
+}
+
+/** Appends a row once (keyed by its primary key): activity records. */
+export interface Append {
+  op: 'append';
+  table: string;
+  row: Row;
+}
+
+export type RowChange = Upsert | Delete | DeleteWhere | Append;
+
+export const json = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+export const bool = (value: unknown): number | null =>
+  typeof value === 'boolean' ? (value ? 1 : 0) : null;

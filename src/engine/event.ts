@@ -1,0 +1,74 @@
+/** A WorkOS event as the Events API and webhooks deliver it (ids are the same in both). */
+export interface WorkOSEvent {
+  object: 'event';
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+  /** Normalized to ISO-8601 with milliseconds and `Z` (see `normalizeTimestamp`). */
+  created_at: string;
+  context?: Record<string, unknown>;
+}
+
+export class InvalidEventError extends Error {}
+
+/**
+ * ISO-8601 with milliseconds in UTC, so timestamps compare as strings. Tolerant of the docs'
+ * `2023-04-28 20:05:31.093` spelling (a space, no zone: taken as UTC).
+ */
+export function normalizeTimestamp(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw new InvalidEventError(`${field} is missing or not a string`);
+  let text = value.trim();
+  if (/^\d{4}-\d{2}-\d{2} \d/.test(text)) text = text.replace(' ', 'T');
+  if (/T[\d:.]+$/.test(text)) text += 'Z';
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new InvalidEventError(`${field} is not a timestamp: ${JSON.stringify(value)}`);
+  return new Date(ms).toISOString();
+}
+
+/** Checks the envelope (not the payload: projections do that) and normalizes `created_at`. */
+export function parseEvent(input: unknown): WorkOSEvent {
+  if (typeof input !== 'object' || input === null)
+    throw new InvalidEventError('event is not an object');
+  const e = input as Record<string, unknown>;
+  if (typeof e.id !== 'string' || !e.id.startsWith('event_'))
+    throw new InvalidEventError('event id is missing');
+  if (typeof e.event !== 'string' || e.event === '')
+    throw new InvalidEventError(`event ${e.id} has no type`);
+  if (typeof e.data !== 'object' || e.data === null)
+    throw new InvalidEventError(`event ${e.id} has no data`);
+  return {
+    object: 'event',
+    id: e.id,
+    event: e.event,
+    data: e.data as Record<string, unknown>,
+    created_at: normalizeTimestamp(e.created_at, `event ${e.id} created_at`),
+    ...(typeof e.context === 'object' && e.context !== null
+      ? { context: e.context as Record<string, unknown> }
+      : {}),
+  };
+}
+
+/**
+ * The lane an event is applied in: its organization, or `''` for events that belong to none
+ * (users, environment roles, ...). Events of one lane apply in stream order.
+ */
+export function laneOf(event: WorkOSEvent): string {
+  const d = event.data;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const nested = (k: string) => {
+    const v = d[k];
+    return typeof v === 'object' && v !== null
+      ? str((v as Record<string, unknown>).organization_id)
+      : undefined;
+  };
+  return (
+    str(d.organization_id) ??
+    nested('organization_domain') ??
+    nested('group') ??
+    nested('user') ??
+    (event.event.startsWith('organization.') ? str(d.id) : undefined) ??
+    ''
+  );
+}

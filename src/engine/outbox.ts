@@ -1,0 +1,47 @@
+import type { WorkOSEvent } from './event.js';
+import type { Logger } from './ports.js';
+import type { SyncStore } from './store.js';
+
+export type EffectHandler = (event: WorkOSEvent) => void | Promise<void>;
+
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * Runs due outbox items: every handler registered for the event's type (and `*`), then marks
+ * the item done. A crash between the two runs the handlers again: at least once, so handlers
+ * should be idempotent by event id. A failing handler is retried with exponential backoff.
+ */
+export async function runOutbox(
+  store: SyncStore,
+  handlers: Map<string, EffectHandler[]>,
+  options: { clock: () => number; logger: Logger; afterHandler?: () => void },
+): Promise<number> {
+  let ran = 0;
+  for (;;) {
+    const due = await store.outboxDue(100, options.clock());
+    if (due.length === 0) return ran;
+    for (const item of due) {
+      const event = JSON.parse(item.json) as WorkOSEvent;
+      const list = [...(handlers.get(item.type) ?? []), ...(handlers.get('*') ?? [])];
+      try {
+        for (const handler of list) await handler(event);
+        options.afterHandler?.();
+        await store.outboxDone(item.eventId);
+        ran++;
+      } catch (error) {
+        const delay =
+          Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** item.attempts) * (0.5 + Math.random() / 2);
+        const message = error instanceof Error ? error.message : String(error);
+        options.logger.warn('effect handler failed; will retry', {
+          eventId: item.eventId,
+          type: item.type,
+          error: message,
+        });
+        await store.outboxFailed(item.eventId, message, options.clock() + delay);
+      }
+    }
+    // Items that failed are not due again yet; the loop ends when nothing is due.
+    if (due.length < 100) return ran;
+  }
+}

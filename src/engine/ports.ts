@@ -1,0 +1,42 @@
+import type { RowChange } from './changes.js';
+import type { WorkOSEvent } from './event.js';
+import type { Cursor } from './store.js';
+
+/** Reads pages of raw events from the provider, ascending, after the cursor. */
+export interface EventSource {
+  readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]>;
+}
+
+/** One object of the provider's current state, as a list endpoint returns it. */
+export interface SnapshotItem {
+  kind: string;
+  object: Record<string, unknown>;
+  /** For objects whose list does not say it (organization roles). */
+  organizationId?: string;
+}
+
+/** The provider's current state, page by page, for the first import. */
+export interface SnapshotSource {
+  snapshot(signal?: AbortSignal): AsyncIterable<SnapshotItem[]>;
+}
+
+/** Turns events and snapshot objects into row changes (the projections). */
+export interface Projector {
+  project(event: WorkOSEvent): RowChange[];
+  snapshotChanges(item: SnapshotItem): RowChange[];
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/**
+ * Named step boundaries. Tests set a hook that kills the process at one of them, to prove
+ * that a crash anywhere leaves a database the next run converges from.
+ */
+export type Checkpoint =
+  'page-fetched' | 'before-commit' | 'after-commit' | 'import-page-committed' | 'effect-ran';

@@ -1,0 +1,413 @@
+import type { RowChange } from './changes.js';
+import { laneOf, parseEvent, type WorkOSEvent } from './event.js';
+import { runOutbox, type EffectHandler } from './outbox.js';
+import {
+  silentLogger,
+  type Checkpoint,
+  type EventSource,
+  type Logger,
+  type Projector,
+  type SnapshotSource,
+} from './ports.js';
+import type { CommitBatch, Cursor, InboxEvent, InboxStatus, SyncStore } from './store.js';
+
+export interface SyncEngineOptions {
+  store: SyncStore;
+  events: EventSource;
+  snapshot?: SnapshotSource;
+  projector: Projector;
+  logger?: Logger;
+  clock?: () => number;
+  /** Events younger than this are applied but not yet trusted as final: the cursor stays before them (default 5,000 ms). */
+  settleMs?: number;
+  /** First import: follow events from this long before the import began (default 5 min). */
+  importOverlapMs?: number;
+  /** Import current state from the list endpoints on a fresh database (default true). */
+  importOnFirstRun?: boolean;
+  pageLimit?: number;
+  checkpoint?: (name: Checkpoint) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  phase: 'import' | 'events' | 'replay';
+  count: number;
+  startedAtMs: number;
+}
+
+export interface DrainResult {
+  imported: number;
+  fetched: number;
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+  waiting: number;
+}
+
+/**
+ * The pipeline: read events after the cursor, keep new ones in the inbox (unique by id), apply
+ * each in its organization's lane unless that lane is blocked by a dead letter, and commit the
+ * rows, the inbox, the dead letters, the effects to run and the cursor in one transaction.
+ * The cursor only passes events that are stored; it never passes an unsettled one.
+ */
+export class SyncEngine {
+  readonly handlers = new Map<string, EffectHandler[]>();
+  private readonly store: SyncStore;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly settleMs: number;
+  private readonly pageLimit: number;
+  private blocked: Set<string> | null = null;
+
+  constructor(private readonly options: SyncEngineOptions) {
+    this.store = options.store;
+    this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? Date.now;
+    this.settleMs = options.settleMs ?? 5000;
+    this.pageLimit = options.pageLimit ?? 100;
+  }
+
+  on(type: string, handler: EffectHandler): void {
+    const list = this.handlers.get(type) ?? [];
+    list.push(handler);
+    this.handlers.set(type, list);
+  }
+
+  private checkpoint(name: Checkpoint): void {
+    this.options.checkpoint?.(name);
+  }
+
+  /** Imports state if the database is fresh, then reads events up to the head of the stream. */
+  async drain(signal?: AbortSignal): Promise<DrainResult> {
+    const result: DrainResult = {
+      imported: 0,
+      fetched: 0,
+      applied: 0,
+      duplicates: 0,
+      deadLettered: 0,
+      waiting: 0,
+    };
+    let cursor = await this.store.readCursor();
+    if (
+      cursor.after === null &&
+      cursor.rangeStart === null &&
+      (await this.store.getState('imported_at')) === null
+    ) {
+      if ((this.options.importOnFirstRun ?? true) && this.options.snapshot) {
+        result.imported = await this.importState(signal);
+      } else {
+        await this.store.setState('imported_at', 'skipped');
+      }
+      cursor = await this.store.readCursor();
+    }
+    const started = this.clock();
+    let next = this.options.events.readPage(cursor, this.pageLimit, signal);
+    for (;;) {
+      const raw = await next;
+      this.checkpoint('page-fetched');
+      result.fetched += raw.length;
+      // At the head: a short page, or a page whose newest events are not settled yet.
+      const peek = this.settledCursor(raw, cursor);
+      const more =
+        raw.length >= this.pageLimit && peek.allSettled && peek.cursor.after !== cursor.after;
+      if (more) {
+        // Reading, not writing, is the slow part: fetch the next page while this one is applied.
+        next = this.options.events.readPage(peek.cursor, this.pageLimit, signal);
+        next.catch(() => {});
+      }
+      const page = await this.applyPage(raw, 'api', cursor);
+      result.applied += page.applied;
+      result.duplicates += page.duplicates;
+      result.deadLettered += page.deadLettered;
+      result.waiting += page.waiting;
+      this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
+      await this.runEffects();
+      cursor = page.cursor;
+      if (!more) break;
+      signal?.throwIfAborted();
+    }
+    return result;
+  }
+
+  /** Applies one page of raw events; returns counts and the cursor it committed. */
+  async applyPage(
+    raw: unknown[],
+    source: string,
+    cursor: Cursor,
+  ): Promise<{
+    applied: number;
+    duplicates: number;
+    deadLettered: number;
+    waiting: number;
+    cursor: Cursor;
+    allSettled: boolean;
+  }> {
+    const events: WorkOSEvent[] = [];
+    const batch: CommitBatch = { received: [], changes: [], deadLetters: [], outbox: [] };
+    for (const r of raw) {
+      try {
+        events.push(parseEvent(r));
+      } catch (error) {
+        // No usable envelope: park what we can identify, so the cursor can still pass it visibly.
+        const id =
+          typeof (r as { id?: unknown })?.id === 'string' ? (r as { id: string }).id : null;
+        if (!id)
+          throw new Error(
+            `The Events API returned an event without an id: ${JSON.stringify(r).slice(0, 200)}`,
+          );
+        const inbox: InboxEvent = {
+          id,
+          type: String((r as { event?: unknown }).event ?? ''),
+          lane: '',
+          createdAt: '',
+          json: JSON.stringify(r),
+        };
+        events.push({ object: 'event', id, event: inbox.type, data: {}, created_at: '' });
+        batch.received.push({ event: inbox, status: 'dead', source });
+        batch.deadLetters!.push({ eventId: id, lane: '', error: (error as Error).message });
+      }
+    }
+    const known = await this.store.knownEvents(events.map((e) => e.id));
+    const blocked = await this.blockedLanes();
+    let applied = 0;
+    let duplicates = 0;
+    let deadLettered = batch.deadLetters!.length;
+    let waiting = 0;
+    let lastEventAt: string | undefined;
+    const parkedIds = new Set(batch.received.map((r) => r.event.id));
+    for (const event of events) {
+      if (parkedIds.has(event.id)) continue;
+      if (known.has(event.id)) {
+        duplicates++;
+        continue;
+      }
+      known.add(event.id);
+      const inbox = toInbox(event);
+      if (blocked.has(inbox.lane)) {
+        batch.received.push({ event: inbox, status: 'pending', source });
+        waiting++;
+        continue;
+      }
+      const outcome = this.project(event);
+      if ('error' in outcome) {
+        batch.received.push({ event: inbox, status: 'dead', source });
+        batch.deadLetters!.push({ eventId: event.id, lane: inbox.lane, error: outcome.error });
+        blocked.add(inbox.lane);
+        deadLettered++;
+        this.log.warn('event dead-lettered; its lane waits', {
+          eventId: event.id,
+          type: event.event,
+          lane: inbox.lane,
+          error: outcome.error,
+        });
+        continue;
+      }
+      batch.received.push({ event: inbox, status: 'applied', source });
+      batch.changes.push(...outcome.changes);
+      this.queueEffects(batch, inbox);
+      applied++;
+      if (!lastEventAt || event.created_at > lastEventAt) lastEventAt = event.created_at;
+    }
+    const { cursor: next, allSettled } = this.settledCursor(raw, cursor);
+    batch.cursor = next;
+    if (lastEventAt) batch.lastEventAt = lastEventAt;
+    this.checkpoint('before-commit');
+    await this.store.commit(batch);
+    this.checkpoint('after-commit');
+    return { applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
+  }
+
+  /**
+   * The cursor after a page: the last event of its settled prefix (events come in created_at
+   * order, so the unsettled ones are at the end). Unsettled events are applied now but read
+   * again next time, so one that the API shows late, before them, is not skipped.
+   */
+  private settledCursor(raw: unknown[], cursor: Cursor): { cursor: Cursor; allSettled: boolean } {
+    const settledBefore = new Date(this.clock() - this.settleMs).toISOString();
+    let next = cursor;
+    for (const r of raw) {
+      const e = r as { id?: unknown; created_at?: unknown };
+      let createdAt = '';
+      try {
+        createdAt = parseEvent(r).created_at;
+      } catch {
+        // An unparseable event is parked as a dead letter; its position still counts.
+      }
+      if (createdAt > settledBefore) return { cursor: next, allSettled: false };
+      if (typeof e.id === 'string') next = { after: e.id, rangeStart: null };
+    }
+    return { cursor: next, allSettled: true };
+  }
+
+  private project(event: WorkOSEvent): { changes: RowChange[] } | { error: string } {
+    try {
+      return { changes: this.options.projector.project(event) };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private queueEffects(batch: CommitBatch, inbox: InboxEvent): void {
+    if (this.handlers.has(inbox.type) || this.handlers.has('*')) {
+      batch.outbox!.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
+    }
+  }
+
+  private async blockedLanes(): Promise<Set<string>> {
+    this.blocked ??= await this.store.blockedLanes();
+    return this.blocked;
+  }
+
+  /** Runs the user handlers of committed events (at least once each, never for replay or import). */
+  async runEffects(): Promise<number> {
+    if (this.handlers.size === 0) return 0;
+    return runOutbox(this.store, this.handlers, {
+      clock: this.clock,
+      logger: this.log,
+      afterHandler: () => this.checkpoint('effect-ran'),
+    });
+  }
+
+  /**
+   * First import: the current state from the list endpoints, then events from a point safely
+   * before the import began (so nothing between the two is missed; guards make overlap harmless).
+   */
+  async importState(signal?: AbortSignal): Promise<number> {
+    const snapshot = this.options.snapshot;
+    if (!snapshot) throw new Error('no snapshot source configured');
+    const startedAt = this.clock();
+    const followFrom = new Date(
+      startedAt - (this.options.importOverlapMs ?? 5 * 60_000),
+    ).toISOString();
+    let count = 0;
+    this.log.info('first import: reading current state from the list endpoints');
+    for await (const items of snapshot.snapshot(signal)) {
+      const changes = items.flatMap((item) => this.options.projector.snapshotChanges(item));
+      await this.store.commit({ received: [], changes });
+      count += items.length;
+      this.checkpoint('import-page-committed');
+      this.options.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
+    }
+    // Only now is the cursor set: a crash during the import restarts the import (guards make that safe).
+    await this.store.commit({
+      received: [],
+      changes: [],
+      cursor: { after: null, rangeStart: followFrom },
+    });
+    await this.store.setState('imported_at', new Date(startedAt).toISOString());
+    this.log.info('first import done', { objects: count, followFrom });
+    return count;
+  }
+
+  /**
+   * Re-reads events from `since` (a cursor) and re-applies their rows. Effects do not run,
+   * the cursor does not move, and events waiting in a blocked lane stay waiting.
+   */
+  async replay(since: Cursor, signal?: AbortSignal): Promise<{ reapplied: number }> {
+    let cursor = since;
+    let reapplied = 0;
+    const started = this.clock();
+    for (;;) {
+      signal?.throwIfAborted();
+      const raw = await this.options.events.readPage(cursor, this.pageLimit, signal);
+      if (raw.length === 0) break;
+      const batch: CommitBatch = { received: [], changes: [] };
+      const events = raw.map((r) => parseEvent(r));
+      const known = await this.store.knownEvents(events.map((e) => e.id));
+      for (const event of events) {
+        if (known.has(event.id)) {
+          const stored = await this.store.inboxEvent(event.id);
+          if (stored && stored.status !== 'applied') continue;
+        }
+        const outcome = this.project(event);
+        if ('error' in outcome) continue;
+        if (!known.has(event.id))
+          batch.received.push({ event: toInbox(event), status: 'applied', source: 'replay' });
+        batch.changes.push(...outcome.changes);
+        reapplied++;
+      }
+      await this.store.commit(batch);
+      this.options.onProgress?.({ phase: 'replay', count: reapplied, startedAtMs: started });
+      cursor = { after: events[events.length - 1]!.id, rangeStart: null };
+      if (raw.length < this.pageLimit) break;
+    }
+    return { reapplied };
+  }
+
+  /** Applies a dead-lettered event again (after a fix), then the events waiting behind it. */
+  async retryDeadLetter(eventId: string): Promise<{ applied: number; stillBlocked: boolean }> {
+    return this.resolveDeadLetter(eventId, 'retry');
+  }
+
+  /** Gives up on a dead-lettered event (recorded as skipped) and applies the events waiting behind it. */
+  async skipDeadLetter(eventId: string): Promise<{ applied: number; stillBlocked: boolean }> {
+    return this.resolveDeadLetter(eventId, 'skip');
+  }
+
+  private async resolveDeadLetter(
+    eventId: string,
+    action: 'retry' | 'skip',
+  ): Promise<{ applied: number; stillBlocked: boolean }> {
+    const letters = await this.store.deadLetters();
+    const letter = letters.find((d) => d.eventId === eventId);
+    if (!letter)
+      throw new Error(`No dead letter for event ${eventId} (see \`authsync dead-letters list\`).`);
+    const stored = await this.store.inboxEvent(eventId);
+    if (!stored) throw new Error(`Event ${eventId} is not in the inbox.`);
+    const queue: (InboxEvent & { first?: boolean })[] = [
+      { ...stored, first: true },
+      ...(await this.store.pendingEvents(letter.lane)),
+    ];
+    const batch: CommitBatch = {
+      received: [],
+      changes: [],
+      statusChanges: [],
+      deadLetters: [],
+      resolvedDeadLetters: [eventId],
+      outbox: [],
+    };
+    let applied = 0;
+    let stillBlocked = false;
+    for (const item of queue) {
+      if (item.first && action === 'skip') {
+        batch.statusChanges!.push({ eventId: item.id, status: 'skipped' });
+        continue;
+      }
+      let outcome: { changes: RowChange[] } | { error: string };
+      try {
+        outcome = this.project(parseEvent(JSON.parse(item.json)));
+      } catch (error) {
+        outcome = { error: (error as Error).message };
+      }
+      if ('error' in outcome) {
+        if (item.first) {
+          throw new Error(
+            `Event ${eventId} still fails: ${outcome.error}. Fix the cause, or skip it with \`authsync dead-letters skip ${eventId}\`.`,
+          );
+        }
+        batch.statusChanges!.push({ eventId: item.id, status: 'dead' });
+        batch.deadLetters!.push({ eventId: item.id, lane: letter.lane, error: outcome.error });
+        stillBlocked = true;
+        break;
+      }
+      batch.statusChanges!.push({ eventId: item.id, status: 'applied' as InboxStatus });
+      batch.changes.push(...outcome.changes);
+      this.queueEffects(batch, item);
+      applied++;
+    }
+    await this.store.commit(batch);
+    this.blocked = null;
+    await this.runEffects();
+    return { applied, stillBlocked };
+  }
+}
+
+function toInbox(event: WorkOSEvent): InboxEvent {
+  return {
+    id: event.id,
+    type: event.event,
+    lane: laneOf(event),
+    createdAt: event.created_at,
+    json: JSON.stringify(event),
+  };
+}

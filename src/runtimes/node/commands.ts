@@ -1,0 +1,207 @@
+import { Command, Option } from 'commander';
+import type { CreateSyncOptions, Sync } from '../../create-sync.js';
+import { crashHookFromEnv } from './crash-hook.js';
+import { stderrLogger } from './logger.js';
+import { progressLine } from './progress.js';
+
+interface ConnectionFlags {
+  databaseUrl?: string;
+  apiUrl?: string;
+  apiKey?: string;
+}
+
+const connectionOptions = (command: Command) =>
+  command
+    .option(
+      '--database-url <url>',
+      'SQLite file path or file: URL (default: DATABASE_URL, else ./authsync.db)',
+    )
+    .option(
+      '--api-url <url>',
+      'WorkOS API base URL (default: WORKOS_API_URL, else https://api.workos.com)',
+    )
+    .option(
+      '--api-key <key>',
+      'WorkOS API key (default: WORKOS_API_KEY; prefer the environment, flags show in ps)',
+    );
+
+/**
+ * Opens the database and the API client from flags and environment. Loaded lazily, so that
+ * `authsync emulator` does not need the SQLite driver.
+ */
+async function open(
+  flags: ConnectionFlags & { settleMs?: number; import?: boolean },
+  extra: Partial<CreateSyncOptions> = {},
+  needsApi = true,
+): Promise<Sync> {
+  const { createSync } = await import('../../create-sync.js');
+  const env = process.env;
+  return createSync({
+    databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
+    apiUrl: flags.apiUrl ?? env.WORKOS_API_URL,
+    // Commands that never call the API (status, migrate, dead letters) need no key.
+    apiKey: flags.apiKey ?? env.WORKOS_API_KEY ?? (needsApi ? undefined : 'not-needed-offline'),
+    settleMs: flags.settleMs,
+    importOnFirstRun: flags.import,
+    logger: stderrLogger(),
+    checkpoint: crashHookFromEnv(),
+    ...extra,
+  });
+}
+
+export function registerSyncCommands(program: Command): void {
+  connectionOptions(
+    program.command('migrate').description('Create or upgrade the tables (sync does this itself).'),
+  ).action(async (flags: ConnectionFlags) => {
+    const sync = await open(flags, {}, false);
+    await sync.migrate();
+    await sync.close();
+    process.stdout.write('migrations applied\n');
+  });
+
+  connectionOptions(
+    program
+      .command('sync')
+      .description('Read the WorkOS Events API into the database. Keeps following unless --once.')
+      .option('--once', 'drain to the head of the stream, then exit')
+      .addOption(
+        new Option('--settle-ms <ms>', 'treat events younger than this as not yet final').argParser(
+          Number,
+        ),
+      )
+      .option(
+        '--no-import',
+        'on a fresh database, read the event stream from its start instead of importing current state',
+      ),
+  ).action(
+    async (flags: ConnectionFlags & { once?: boolean; settleMs?: number; import?: boolean }) => {
+      const progress = progressLine();
+      const sync = await open(flags, { onProgress: progress.update });
+      const controller = new AbortController();
+      const stop = () => controller.abort(new Error('stopped'));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        if (flags.once) {
+          const result = await sync.runOnce(controller.signal);
+          progress.done();
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+        } else {
+          await sync.run(controller.signal);
+        }
+      } finally {
+        progress.done();
+        await sync.close();
+      }
+    },
+  );
+
+  connectionOptions(
+    program
+      .command('status')
+      .description('Cursor, lag, rows per table, dead letters, last error.')
+      .option('--json', 'machine-readable output'),
+  ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+    const sync = await open(flags, {}, false);
+    await sync.migrate();
+    const s = await sync.store.status();
+    await sync.close();
+    const lagSeconds = s.lastEventAt ? (Date.now() - Date.parse(s.lastEventAt)) / 1000 : null;
+    const report = {
+      cursor: s.cursor,
+      lastEventAt: s.lastEventAt,
+      lagSeconds,
+      rows: s.rows,
+      inbox: s.inbox,
+      deadLetters: s.deadLetters,
+      outboxPending: s.outboxPending,
+      lastError: s.state.last_error ?? null,
+      lastSuccessAt: s.state.last_success_at ?? null,
+      importedAt: s.state.imported_at ?? null,
+    };
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    const line = (label: string, value: string) =>
+      process.stdout.write(`${label.padEnd(16)}${value}\n`);
+    line(
+      'cursor',
+      s.cursor.after ?? (s.cursor.rangeStart ? `from ${s.cursor.rangeStart}` : 'not started'),
+    );
+    line(
+      'last event',
+      s.lastEventAt ? `${s.lastEventAt} (lag ${lagSeconds!.toFixed(1)} s)` : 'none yet',
+    );
+    line('last success', report.lastSuccessAt ?? 'never');
+    line('last error', report.lastError ?? 'none');
+    line('dead letters', String(s.deadLetters));
+    line('waiting events', String(s.inbox.pending ?? 0));
+    line('effects due', String(s.outboxPending));
+    process.stdout.write('rows\n');
+    for (const [table, n] of Object.entries(s.rows))
+      process.stdout.write(`  ${table.padEnd(34)}${n.toLocaleString('en-US').padStart(10)}\n`);
+  });
+
+  connectionOptions(
+    program
+      .command('replay')
+      .description('Re-read events from a time or event id and re-apply them. Effects do not run.')
+      .requiredOption('--since <time|event_id>', 'an ISO-8601 time or an event id'),
+  ).action(async (flags: ConnectionFlags & { since: string }) => {
+    const progress = progressLine();
+    const sync = await open(flags, { onProgress: progress.update });
+    try {
+      const result = await sync.replay(flags.since);
+      progress.done();
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } finally {
+      await sync.close();
+    }
+  });
+
+  const deadLetters = program
+    .command('dead-letters')
+    .description('Events a projection could not apply, and the lanes they block.');
+  connectionOptions(
+    deadLetters
+      .command('list', { isDefault: true })
+      .description('List dead letters')
+      .option('--json', 'machine-readable output'),
+  ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+    const sync = await open(flags, {}, false);
+    await sync.migrate();
+    const letters = await sync.store.deadLetters();
+    await sync.close();
+    if (flags.json) process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
+    else if (letters.length === 0) process.stdout.write('no dead letters\n');
+    else
+      for (const d of letters)
+        process.stdout.write(
+          `${d.eventId}  ${d.type}  lane=${d.lane || '(none)'}  ${d.failedAt}  ${d.error}\n`,
+        );
+  });
+  for (const action of ['retry', 'skip'] as const) {
+    connectionOptions(
+      deadLetters
+        .command(`${action} <eventId>`)
+        .description(
+          action === 'retry'
+            ? 'Apply the event again, then the events waiting behind it'
+            : 'Give up on the event, then apply the events waiting behind it',
+        ),
+    ).action(async (eventId: string, flags: ConnectionFlags) => {
+      const sync = await open(flags, {}, false);
+      try {
+        await sync.migrate();
+        const result =
+          action === 'retry'
+            ? await sync.engine.retryDeadLetter(eventId)
+            : await sync.engine.skipDeadLetter(eventId);
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      } finally {
+        await sync.close();
+      }
+    });
+  }
+}

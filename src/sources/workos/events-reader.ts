@@ -1,0 +1,17 @@
+import type { EventSource } from '../../engine/ports.js';
+import type { Cursor } from '../../engine/store.js';
+import { getJson, type WorkOSHttpOptions } from './http.js';
+
+/** `GET /events` in ascending order after the cursor (or from `range_start` before there is one). */
+export class WorkOSEventsReader implements EventSource {
+  constructor(private readonly http: WorkOSHttpOptions) {}
+
+  async readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]> {
+    const query: Record<string, string | undefined> = { order: 'asc', limit: String(limit) };
+    if (cursor.after) query.after = cursor.after;
+    else if (cursor.rangeStart) query.range_start = cursor.rangeStart;
+    const body = (await getJson(this.http, '/events', query, signal)) as { data?: unknown };
+    if (!Array.isArray(body?.data)) throw new Error('GET /events answered without a data array');
+    return body.data;
+  }
+}

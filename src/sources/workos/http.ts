@@ -1,0 +1,133 @@
+import type { Logger } from '../../engine/ports.js';
+
+/** The API key was refused: nothing will work until the configuration changes. */
+export class WorkOSAuthError extends Error {}
+
+/** WorkOS rejected the request itself (400/404/422): retrying the same request cannot help. */
+export class WorkOSRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface WorkOSHttpOptions {
+  apiUrl: string;
+  apiKey: string;
+  logger: Logger;
+  /** Attempts per request before giving up on 429/5xx/network errors (default 10). */
+  maxAttempts?: number;
+  /** First backoff delay; doubles per attempt, with full jitter, up to `maxDelayMs`. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onRetry?: (reason: string, delayMs: number) => void;
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/** `Retry-After` in seconds or as an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * GET a WorkOS endpoint and parse its JSON, retrying what can be retried: 429 (as Retry-After
+ * says), 5xx, resets, timeouts and truncated or unparseable bodies (exponential backoff with
+ * full jitter). 401/403 and other 4xx are thrown at once with a message saying what to fix.
+ */
+export async function getJson(
+  options: WorkOSHttpOptions,
+  path: string,
+  query: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const url = new URL(path, options.apiUrl);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+  const maxAttempts = options.maxAttempts ?? 10;
+  const base = options.baseDelayMs ?? 250;
+  const max = options.maxDelayMs ?? 30_000;
+  const doFetch = options.fetch ?? fetch;
+  const sleep = options.sleep ?? defaultSleep;
+  let lastProblem = '';
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted();
+    let waitMs: number | undefined;
+    try {
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+      const response = await doFetch(url, {
+        headers: {
+          authorization: `Bearer ${options.apiKey}`,
+          accept: 'application/json',
+          'user-agent': 'authsync',
+        },
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      const text = await response.text();
+      if (response.ok) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          lastProblem = `unparseable JSON from ${url.pathname} (${text.length} bytes)`;
+        }
+      } else if (response.status === 401 || response.status === 403) {
+        throw new WorkOSAuthError(
+          `WORKOS_API_KEY was rejected by ${options.apiUrl} (${response.status}). Check the key and that it belongs to this environment.`,
+        );
+      } else if (response.status === 429) {
+        lastProblem = 'rate limited (429)';
+        waitMs = retryAfterMs(response.headers.get('retry-after'), Date.now());
+      } else if (response.status >= 500 || response.status === 408) {
+        lastProblem = `${response.status} from ${url.pathname}`;
+      } else {
+        let message = text.slice(0, 500);
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? message;
+        } catch {
+          // keep the raw text
+        }
+        throw new WorkOSRequestError(
+          `WorkOS answered ${response.status} to GET ${url.pathname}${url.search}: ${message}`,
+          response.status,
+        );
+      }
+    } catch (error) {
+      if (error instanceof WorkOSAuthError || error instanceof WorkOSRequestError) throw error;
+      if (signal?.aborted) throw signal.reason;
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      lastProblem = `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
+    }
+    if (attempt >= maxAttempts) {
+      throw new Error(
+        `GET ${url.pathname} failed ${attempt} times; last: ${lastProblem}. Is WORKOS_API_URL (${options.apiUrl}) reachable?`,
+      );
+    }
+    const delay = waitMs ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+    options.logger.warn('WorkOS request failed; retrying', {
+      path: url.pathname,
+      attempt,
+      problem: lastProblem,
+      delayMs: Math.round(delay),
+    });
+    options.onRetry?.(lastProblem, delay);
+    await sleep(delay, signal);
+  }
+}

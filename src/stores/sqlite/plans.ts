@@ -1,0 +1,106 @@
+import { tableSpec } from '../../engine/tables.js';
+
+/**
+ * Every statement the SQLite store runs, as named functions of their shape, so they can be
+ * printed and reviewed. All values are bound parameters; table and column names come only
+ * from `TABLES`, never from input.
+ */
+
+const tombstoneGuard =
+  'NOT EXISTS (SELECT 1 FROM authsync_tombstones WHERE table_name = ? AND key = ? AND deleted_at >= ?)';
+
+/**
+ * Insert or update a row unless it, or a parent, was deleted at or after its `updated_at`,
+ * and only if it is not older than the stored row. Parameters: the row's columns in table
+ * order, then (table, key, updated_at) for the row and for each parent.
+ */
+export function upsertRow(
+  table: string,
+  parentCount: number,
+  keepIfNull: readonly string[],
+): string {
+  const t = tableSpec(table);
+  const guards = Array.from({ length: parentCount + 1 }, () => tombstoneGuard).join(' AND ');
+  const sets = t.columns
+    .filter((c) => !t.key.includes(c))
+    .map((c) =>
+      keepIfNull.includes(c)
+        ? `${c} = COALESCE(excluded.${c}, ${t.name}.${c})`
+        : `${c} = excluded.${c}`,
+    )
+    .join(', ');
+  return (
+    `INSERT INTO ${t.name} (${t.columns.join(', ')}) SELECT ${t.columns.map(() => '?').join(', ')} WHERE ${guards} ` +
+    `ON CONFLICT (${t.key.join(', ')}) DO UPDATE SET ${sets} WHERE excluded.updated_at >= ${t.name}.updated_at`
+  );
+}
+
+/** Delete one row by key, unless it was (re)written after the deletion. Parameters: key columns, at. */
+export function deleteRow(table: string): string {
+  const t = tableSpec(table);
+  return `DELETE FROM ${t.name} WHERE ${t.key.map((k) => `${k} = ?`).join(' AND ')} AND updated_at <= ?`;
+}
+
+/** Record a deletion; keeps the latest. Parameters: table, key, deleted_at. */
+export const recordTombstone =
+  'INSERT INTO authsync_tombstones (table_name, key, deleted_at) VALUES (?, ?, ?) ' +
+  'ON CONFLICT (table_name, key) DO UPDATE SET deleted_at = MAX(deleted_at, excluded.deleted_at)';
+
+const keyExpression = (table: string) => tableSpec(table).key.join(" || '/' || ");
+
+/** Tombstones for every row a cascade removes. Parameters: at, value, at. */
+export function tombstoneWhere(table: string, column: string): string {
+  return (
+    `INSERT INTO authsync_tombstones (table_name, key, deleted_at) ` +
+    `SELECT '${tableSpec(table).name}', ${keyExpression(table)}, ? FROM ${tableSpec(table).name} WHERE ${column} = ? AND updated_at <= ? ` +
+    `ON CONFLICT (table_name, key) DO UPDATE SET deleted_at = MAX(deleted_at, excluded.deleted_at)`
+  );
+}
+
+/** The cascade itself. Parameters: value, at. */
+export function deleteWhere(table: string, column: string): string {
+  const t = tableSpec(table);
+  if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
+  return `DELETE FROM ${t.name} WHERE ${column} = ? AND updated_at <= ?`;
+}
+
+/** Append once (activity). Parameters: the row's columns. */
+export function appendRow(table: string): string {
+  const t = tableSpec(table);
+  return `INSERT OR IGNORE INTO ${t.name} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`;
+}
+
+export const insertInboxEvent =
+  'INSERT OR IGNORE INTO authsync_events (id, type, lane, created_at, status, source, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+export const setInboxStatus = 'UPDATE authsync_events SET status = ? WHERE id = ?';
+export const selectInboxEvent =
+  'SELECT id, type, lane, created_at, status, data FROM authsync_events WHERE id = ?';
+export const selectPendingInLane =
+  "SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ? AND status = 'pending' ORDER BY seq";
+export const selectBlockedLanes = 'SELECT DISTINCT lane FROM authsync_dead_letters';
+
+export const selectCursor =
+  "SELECT after_id, range_start, last_event_at FROM authsync_cursor WHERE name = 'workos_events'";
+export const upsertCursor =
+  "INSERT INTO authsync_cursor (name, after_id, range_start, last_event_at, updated_at) VALUES ('workos_events', ?, ?, ?, ?) " +
+  'ON CONFLICT (name) DO UPDATE SET after_id = excluded.after_id, range_start = excluded.range_start, ' +
+  'last_event_at = COALESCE(MAX(excluded.last_event_at, COALESCE(authsync_cursor.last_event_at, excluded.last_event_at)), authsync_cursor.last_event_at), updated_at = excluded.updated_at';
+export const updateLastEventAt =
+  "UPDATE authsync_cursor SET last_event_at = MAX(COALESCE(last_event_at, ''), ?) WHERE name = 'workos_events'";
+
+/** Parameters: event id, event id (its type is read from the inbox), lane, error, failed_at. */
+export const insertDeadLetter =
+  "INSERT INTO authsync_dead_letters (event_id, type, lane, error, failed_at) VALUES (?, COALESCE((SELECT type FROM authsync_events WHERE id = ?), ''), ?, ?, ?) " +
+  'ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at, attempts = authsync_dead_letters.attempts + 1';
+export const deleteDeadLetter = 'DELETE FROM authsync_dead_letters WHERE event_id = ?';
+export const selectDeadLetters =
+  'SELECT event_id, type, lane, error, failed_at, attempts FROM authsync_dead_letters ORDER BY failed_at';
+
+export const insertOutbox =
+  'INSERT OR IGNORE INTO authsync_outbox (event_id, type, data) VALUES (?, ?, ?)';
+export const selectOutboxDue =
+  'SELECT event_id, type, data, attempts FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ? ORDER BY rowid LIMIT ?';
+export const markOutboxDone =
+  'UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL WHERE event_id = ?';
+export const markOutboxFailed =
+  'UPDATE authsync_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE event_id = ?';

@@ -1,0 +1,292 @@
+import Database from 'better-sqlite3';
+import type { RowChange } from '../../engine/changes.js';
+import type {
+  CommitBatch,
+  Cursor,
+  DeadLetter,
+  InboxEvent,
+  InboxStatus,
+  OutboxItem,
+  StoreStatus,
+  SyncStore,
+} from '../../engine/store.js';
+import { TABLES, tableSpec } from '../../engine/tables.js';
+import { MIGRATIONS } from './migrations.js';
+import * as plans from './plans.js';
+
+type Statement = Database.Statement<unknown[]>;
+
+/**
+ * The embedded default store: one SQLite file through better-sqlite3. WAL journal with
+ * synchronous=NORMAL: a killed process never loses a committed transaction (a power cut may
+ * lose the last few, never half of one).
+ */
+export class SqliteStore implements SyncStore {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  private statement(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      (
+        this.db.prepare('SELECT version FROM authsync_migrations').all() as { version: number }[]
+      ).map((r) => r.version),
+    );
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db
+          .prepare('INSERT INTO authsync_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+          .run(m.version, m.name, new Date().toISOString());
+      })();
+    }
+  }
+
+  async readCursor(): Promise<Cursor> {
+    const row = this.statement(plans.selectCursor).get() as
+      { after_id: string | null; range_start: string | null } | undefined;
+    return { after: row?.after_id ?? null, rangeStart: row?.range_start ?? null };
+  }
+
+  async knownEvents(ids: string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    if (ids.length === 0) return known;
+    // One query per page: `IN (?, ?, ...)` with the page's ids (at most 100 from the API).
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const sql = `SELECT id FROM authsync_events WHERE id IN (${chunk.map(() => '?').join(', ')})`;
+      for (const r of this.statement(sql).all(...chunk) as { id: string }[]) known.add(r.id);
+    }
+    return known;
+  }
+
+  async blockedLanes(): Promise<Set<string>> {
+    return new Set(
+      (this.statement(plans.selectBlockedLanes).all() as { lane: string }[]).map((r) => r.lane),
+    );
+  }
+
+  async pendingEvents(lane: string): Promise<InboxEvent[]> {
+    return (this.statement(plans.selectPendingInLane).all(lane) as InboxRow[]).map(fromInboxRow);
+  }
+
+  async inboxEvent(id: string): Promise<(InboxEvent & { status: InboxStatus }) | undefined> {
+    const row = this.statement(plans.selectInboxEvent).get(id) as
+      (InboxRow & { status: InboxStatus }) | undefined;
+    return row ? { ...fromInboxRow(row), status: row.status } : undefined;
+  }
+
+  async commit(batch: CommitBatch): Promise<void> {
+    this.db.transaction(() => this.commitSync(batch))();
+  }
+
+  private commitSync(batch: CommitBatch): void {
+    const now = new Date().toISOString();
+    const insertEvent = this.statement(plans.insertInboxEvent);
+    for (const { event, status, source } of batch.received) {
+      insertEvent.run(
+        event.id,
+        event.type,
+        event.lane,
+        event.createdAt,
+        status,
+        source,
+        now,
+        event.json,
+      );
+    }
+    for (const { eventId, status } of batch.statusChanges ?? [])
+      this.statement(plans.setInboxStatus).run(status, eventId);
+    for (const change of batch.changes) this.apply(change);
+    for (const d of batch.deadLetters ?? [])
+      this.statement(plans.insertDeadLetter).run(d.eventId, d.eventId, d.lane, d.error, now);
+    for (const id of batch.resolvedDeadLetters ?? [])
+      this.statement(plans.deleteDeadLetter).run(id);
+    for (const o of batch.outbox ?? [])
+      this.statement(plans.insertOutbox).run(o.eventId, o.type, o.json);
+    if (batch.cursor) {
+      this.statement(plans.upsertCursor).run(
+        batch.cursor.after,
+        batch.cursor.rangeStart,
+        batch.lastEventAt ?? null,
+        now,
+      );
+    } else if (batch.lastEventAt) {
+      this.statement(plans.updateLastEventAt).run(batch.lastEventAt);
+    }
+  }
+
+  private apply(change: RowChange): void {
+    switch (change.op) {
+      case 'upsert': {
+        const t = tableSpec(change.table);
+        const parents = change.parents ?? [];
+        const sql = plans.upsertRow(change.table, parents.length, change.keepIfNull ?? []);
+        const params: unknown[] = t.columns.map((c) => change.row[c] ?? null);
+        params.push(
+          t.name,
+          t.key.map((k) => String(change.row[k] ?? '')).join('/'),
+          change.updatedAt,
+        );
+        for (const p of parents) params.push(p.table, p.key, change.updatedAt);
+        this.statement(sql).run(...params);
+        return;
+      }
+      case 'delete': {
+        this.statement(plans.deleteRow(change.table)).run(...change.key.split('/'), change.at);
+        this.statement(plans.recordTombstone).run(change.table, change.key, change.at);
+        return;
+      }
+      case 'deleteWhere': {
+        this.statement(plans.tombstoneWhere(change.table, change.column)).run(
+          change.at,
+          change.value,
+          change.at,
+        );
+        this.statement(plans.deleteWhere(change.table, change.column)).run(change.value, change.at);
+        return;
+      }
+      case 'append': {
+        const t = tableSpec(change.table);
+        this.statement(plans.appendRow(change.table)).run(
+          ...t.columns.map((c) => change.row[c] ?? null),
+        );
+        return;
+      }
+    }
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    return (
+      this.statement(plans.selectDeadLetters).all() as {
+        event_id: string;
+        type: string;
+        lane: string;
+        error: string;
+        failed_at: string;
+        attempts: number;
+      }[]
+    ).map((r) => ({
+      eventId: r.event_id,
+      type: r.type,
+      lane: r.lane,
+      error: r.error,
+      failedAt: r.failed_at,
+      attempts: r.attempts,
+    }));
+  }
+
+  async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
+    return (
+      this.statement(plans.selectOutboxDue).all(nowMs, limit) as {
+        event_id: string;
+        type: string;
+        data: string;
+        attempts: number;
+      }[]
+    ).map((r) => ({
+      eventId: r.event_id,
+      type: r.type,
+      json: r.data,
+      attempts: r.attempts,
+    }));
+  }
+
+  async outboxDone(eventId: string): Promise<void> {
+    this.statement(plans.markOutboxDone).run(eventId);
+  }
+
+  async outboxFailed(eventId: string, error: string, retryAtMs: number): Promise<void> {
+    this.statement(plans.markOutboxFailed).run(error, retryAtMs, eventId);
+  }
+
+  async setState(key: string, value: string | null): Promise<void> {
+    if (value === null) this.statement('DELETE FROM authsync_state WHERE key = ?').run(key);
+    else
+      this.statement(
+        'INSERT INTO authsync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ).run(key, value);
+  }
+
+  async getState(key: string): Promise<string | null> {
+    const row = this.statement('SELECT value FROM authsync_state WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  async status(): Promise<StoreStatus> {
+    const rows: Record<string, number> = {};
+    for (const name of Object.keys(TABLES)) {
+      rows[name] = (this.statement(`SELECT COUNT(*) AS n FROM ${name}`).get() as { n: number }).n;
+    }
+    const inbox: Record<string, number> = {};
+    for (const r of this.statement(
+      'SELECT status, COUNT(*) AS n FROM authsync_events GROUP BY status',
+    ).all() as { status: string; n: number }[]) {
+      inbox[r.status] = r.n;
+    }
+    const cursorRow = this.statement(plans.selectCursor).get() as
+      | { after_id: string | null; range_start: string | null; last_event_at: string | null }
+      | undefined;
+    const state: Record<string, string> = {};
+    for (const r of this.statement('SELECT key, value FROM authsync_state').all() as {
+      key: string;
+      value: string;
+    }[])
+      state[r.key] = r.value;
+    return {
+      cursor: { after: cursorRow?.after_id ?? null, rangeStart: cursorRow?.range_start ?? null },
+      lastEventAt: cursorRow?.last_event_at ?? null,
+      rows,
+      inbox,
+      deadLetters: (
+        this.statement('SELECT COUNT(*) AS n FROM authsync_dead_letters').get() as { n: number }
+      ).n,
+      outboxPending: (
+        this.statement('SELECT COUNT(*) AS n FROM authsync_outbox WHERE done = 0').get() as {
+          n: number;
+        }
+      ).n,
+      state,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+interface InboxRow {
+  id: string;
+  type: string;
+  lane: string;
+  created_at: string;
+  data: string;
+}
+
+const fromInboxRow = (r: InboxRow): InboxEvent => ({
+  id: r.id,
+  type: r.type,
+  lane: r.lane,
+  createdAt: r.created_at,
+  json: r.data,
+});
