@@ -37,6 +37,7 @@ interface EmulatorFlags {
   days: number;
   rate?: number;
   settleMs: number;
+  settleJitterMs?: number;
   webhookUrl?: string;
   webhookSecret?: string;
   webhookOutOfOrder?: boolean;
@@ -74,6 +75,7 @@ function emulatorOptions(flags: EmulatorFlags): StartEmulatorOptions {
     days: flags.days,
     rate: flags.rate,
     settleMs: flags.settleMs,
+    settleJitterMs: flags.settleJitterMs,
     webhooks,
     faults: {
       latencyMs: flags.latencyMs ?? 0,
@@ -142,6 +144,12 @@ export function buildProgram(): Command {
       )
         .default(0)
         .argParser(integer('--settle-ms', 0)),
+    )
+    .addOption(
+      new Option(
+        '--settle-jitter-ms <ms>',
+        'plus up to this much more per event, so events can appear out of order',
+      ).argParser(integer('--settle-jitter-ms', 0)),
     )
     .option('--webhook-url <url>', 'POST every new event here, signed like WorkOS')
     .option('--webhook-secret <secret>', 'secret for the WorkOS-Signature header')

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Faults, type FaultSettings } from './faults.js';
+import { Random } from './random.js';
 import { ScenarioGenerator } from './scenario/generator.js';
 import { generateHistory } from './scenario/history.js';
 import { World } from './state/world.js';
@@ -18,6 +19,11 @@ export interface EmulatorOptions {
   apiKey?: string;
   /** An event stays invisible to `GET /events` for this many ms after it is created (default 0). */
   settleMs?: number;
+  /**
+   * Plus a random 0..N ms more per event, so events can become visible out of order — a
+   * reader that trusts "nothing newer" too soon skips the late one (default 0).
+   */
+  settleJitterMs?: number;
   /** Keep producing this many new events per second while serving (default 0). */
   rate?: number;
   faults?: Partial<FaultSettings>;
@@ -45,6 +51,10 @@ export class Emulator {
     this.generator = new ScenarioGenerator(this.world);
     this.apiKey = options.apiKey ?? `sk_test_${randomBytes(16).toString('hex')}`;
     this.settleMs = options.settleMs ?? 0;
+    const jitterMs = options.settleJitterMs ?? 0;
+    const settleRandom = new Random(`${seed}:settle`);
+    this.world.events.delayOf = () =>
+      this.settleMs + (jitterMs > 0 ? settleRandom.float() * jitterMs : 0);
     this.faults = new Faults(options.faults, seed);
     const events = options.events ?? 0;
     if (events > 0) {

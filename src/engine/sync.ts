@@ -154,6 +154,7 @@ export class SyncEngine {
         if (!id)
           throw new Error(
             `The Events API returned an event without an id: ${JSON.stringify(r).slice(0, 200)}`,
+            { cause: error },
           );
         const inbox: InboxEvent = {
           id,

@@ -1,7 +1,8 @@
 /**
  * The tables authsync keeps: an interface of the product (documented in the README), the
  * same on every store. `key` lists the primary-key columns; `columns` all columns in order.
- * Every entity table also has `raw` (the object as JSON), `created_at` and `updated_at`.
+ * Every entity table also has `raw` (the object as JSON), `created_at`, `updated_at` and
+ * `last_event_id` (the event that last wrote the row; null when it came from the first import).
  */
 export interface TableSpec {
   name: string;
@@ -12,7 +13,14 @@ export interface TableSpec {
 const entity = (name: string, columns: string[], key = ['id']): TableSpec => ({
   name,
   key,
-  columns: [...key, ...columns.filter((c) => !key.includes(c)), 'raw', 'created_at', 'updated_at'],
+  columns: [
+    ...key,
+    ...columns.filter((c) => !key.includes(c)),
+    'raw',
+    'created_at',
+    'updated_at',
+    'last_event_id',
+  ],
 });
 
 export const TABLES: Record<string, TableSpec> = Object.fromEntries(
@@ -110,6 +118,7 @@ export const TABLES: Record<string, TableSpec> = Object.fromEntries(
         'organization_id',
         'created_at',
         'updated_at',
+        'last_event_id',
       ],
     },
     {

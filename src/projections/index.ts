@@ -155,10 +155,10 @@ const PROJECTIONS: Record<string, Projection> = {
     del('workos_organization_memberships', str(d, 'id'), e),
   ],
 
-  'invitation.created': (d) => [upsert('workos_invitations', invitationRow(d))],
-  'invitation.accepted': (d) => [upsert('workos_invitations', invitationRow(d))],
-  'invitation.revoked': (d) => [upsert('workos_invitations', invitationRow(d))],
-  'invitation.resent': (d) => [upsert('workos_invitations', invitationRow(d))],
+  'invitation.created': (d) => invitation(d),
+  'invitation.accepted': (d) => invitation(d),
+  'invitation.revoked': (d) => invitation(d),
+  'invitation.resent': (d) => invitation(d),
 
   'role.created': (d, e) => roleChange(d, e, null, false),
   'role.updated': (d, e) => roleChange(d, e, null, false),
@@ -200,6 +200,11 @@ const PROJECTIONS: Record<string, Projection> = {
   'dsync.group.user_added': (d, e) => groupMembership(d, e, true),
   'dsync.group.user_removed': (d, e) => groupMembership(d, e, false),
 };
+
+function invitation(d: Obj): RowChange[] {
+  const row = invitationRow(d);
+  return [upsert('workos_invitations', row, org(row.organization_id as string | null))];
+}
 
 function membership(d: Obj): RowChange[] {
   const row = membershipRow(d);
@@ -245,7 +250,11 @@ const ACTIVITY_PREFIXES = [
  */
 export function project(event: WorkOSEvent): RowChange[] {
   const projection = PROJECTIONS[event.event];
-  if (projection) return projection(event.data, event);
+  if (projection) {
+    const changes = projection(event.data, event);
+    for (const c of changes) if (c.op === 'upsert') c.row.last_event_id = event.id;
+    return changes;
+  }
   if (ACTIVITY_PREFIXES.some((p) => event.event.startsWith(p))) return activity(event.data, event);
   return [];
 }

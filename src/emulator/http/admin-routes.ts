@@ -74,6 +74,15 @@ const CHANGES: Record<string, (world: World, a: Args) => unknown> = {
   'directory_group.delete': (w, a) => deleteDirectoryGroup(w, a.id),
   'directory_group.add_user': (w, a) => addUserToGroup(w, a.group_id, a.user_id),
   'directory_group.remove_user': (w, a) => removeUserFromGroup(w, a.group_id, a.user_id),
+  // An arbitrary event that changes no state: for testing how consumers handle poison events.
+  'event.inject': (w, a) => {
+    if (typeof a.type !== 'string' || typeof a.data !== 'object' || a.data === null)
+      throw ApiError.invalid('type');
+    return {
+      id: w.emit(a.type, a.data, typeof a.organization_id === 'string' ? a.organization_id : null)
+        .id,
+    };
+  },
   'activity.record': (w, a) => {
     if (!ACTIVITY_TYPES.includes(a.type)) throw ApiError.invalid('type');
     return recordActivity(w, {

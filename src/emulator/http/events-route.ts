@@ -55,7 +55,7 @@ export function mountEvents(app: Hono, emulator: Emulator): void {
       organizationId,
       rangeStartMs,
       rangeEndMs,
-      visibleUntilMs: emulator.clock() - emulator.settleMs,
+      nowMs: emulator.clock(),
     });
     const parts: Buffer[] = [LIST_START];
     result.data.forEach((bytes, i) => {

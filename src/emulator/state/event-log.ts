@@ -20,8 +20,8 @@ export interface EventQuery {
   organizationId?: string | undefined;
   rangeStartMs?: number | undefined;
   rangeEndMs?: number | undefined;
-  /** Events created after this instant are not yet visible (the settle delay). */
-  visibleUntilMs: number;
+  /** Now: events whose visibility time is later are not shown yet (the settle delay). */
+  nowMs: number;
 }
 
 /** Every stored event's JSON starts with this, then its 32-character id. */
@@ -42,6 +42,10 @@ export class EventLog {
   private positions = new Float64Array(1024);
   private lengths = new Uint32Array(1024);
   private createdAtMs = new Float64Array(1024);
+  /** When each event becomes visible to `GET /events` (created_at + settle delay). */
+  private visibleAtMs = new Float64Array(1024);
+  /** The settle delay of the next event, in ms (the real API shows new events a few seconds late). */
+  delayOf: () => number = () => 0;
   private typeCodes = new Uint16Array(1024);
   private orgCodes = new Int32Array(1024);
   private readonly typeNames: string[] = [];
@@ -90,6 +94,7 @@ export class EventLog {
     this.lengths[index] = bytes;
     this.slabUsed += bytes;
     this.createdAtMs[index] = createdAtMs;
+    this.visibleAtMs[index] = createdAtMs + this.delayOf();
     this.typeCodes[index] = this.code(type, this.typeNames, this.typeCodeByName);
     this.orgCodes[index] =
       organizationId === null ? -1 : this.code(organizationId, this.orgNames, this.orgCodeByName);
@@ -130,13 +135,14 @@ export class EventLog {
 
   /** One page of `GET /events`: each event's JSON bytes in list order, and the cursors. */
   query(q: EventQuery): { data: Buffer[]; before: string | null; after: string | null } {
-    // The visible window: created within [range_start, range_end] and settled.
-    const end = this.firstIndexAfter(Math.min(q.visibleUntilMs, q.rangeEndMs ?? Infinity));
+    // The window: created within [range_start, range_end]; each event in it shows once settled.
+    const end = this.firstIndexAfter(Math.min(q.nowMs, q.rangeEndMs ?? Infinity));
     const start = q.rangeStartMs === undefined ? 0 : this.firstIndexAtOrAfter(q.rangeStartMs);
     const typeCodes = q.types ? this.codesOf(q.types, this.typeCodeByName) : null;
     const orgCode =
       q.organizationId === undefined ? null : (this.orgCodeByName.get(q.organizationId) ?? -2);
     const live = (i: number): Buffer | undefined => {
+      if ((this.visibleAtMs[i] as number) > q.nowMs) return undefined;
       if (typeCodes && !typeCodes.has(this.typeCodes[i] as number)) return undefined;
       if (orgCode !== null && this.orgCodes[i] !== orgCode) return undefined;
       return this.bytesAt(i);
@@ -198,6 +204,7 @@ export class EventLog {
     this.positions = grown(this.positions, (n) => new Float64Array(n));
     this.lengths = grown(this.lengths, (n) => new Uint32Array(n));
     this.createdAtMs = grown(this.createdAtMs, (n) => new Float64Array(n));
+    this.visibleAtMs = grown(this.visibleAtMs, (n) => new Float64Array(n));
     this.typeCodes = grown(this.typeCodes, (n) => new Uint16Array(n));
     this.orgCodes = grown(this.orgCodes, (n) => new Int32Array(n));
   }

@@ -67,9 +67,9 @@ export async function getJson(
   const max = options.maxDelayMs ?? 30_000;
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? defaultSleep;
-  let lastProblem = '';
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
+    let lastProblem: string;
     let waitMs: number | undefined;
     try {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);

@@ -11,8 +11,11 @@ const tombstoneGuard =
 
 /**
  * Insert or update a row unless it, or a parent, was deleted at or after its `updated_at`,
- * and only if it is not older than the stored row. Parameters: the row's columns in table
- * order, then (table, key, updated_at) for the row and for each parent.
+ * and only if it is not older than the stored row. Two versions with the same `updated_at`
+ * (two changes in one millisecond) are ordered by the id of the event that wrote them, which
+ * ascends in stream order; a row from the first import (no event id) loses such ties.
+ * Parameters: the row's columns in table order, then (table, key, updated_at) for the row
+ * and for each parent.
  */
 export function upsertRow(
   table: string,
@@ -31,7 +34,9 @@ export function upsertRow(
     .join(', ');
   return (
     `INSERT INTO ${t.name} (${t.columns.join(', ')}) SELECT ${t.columns.map(() => '?').join(', ')} WHERE ${guards} ` +
-    `ON CONFLICT (${t.key.join(', ')}) DO UPDATE SET ${sets} WHERE excluded.updated_at >= ${t.name}.updated_at`
+    `ON CONFLICT (${t.key.join(', ')}) DO UPDATE SET ${sets} ` +
+    `WHERE excluded.updated_at > ${t.name}.updated_at OR (excluded.updated_at = ${t.name}.updated_at ` +
+    `AND COALESCE(excluded.last_event_id, '') >= COALESCE(${t.name}.last_event_id, ''))`
   );
 }
 
