@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
+import { syncFor, tempDbPath } from '../helpers/sync-env.js';
+import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+
+/**
+ * The emulator shows each new event 100..700 ms late, independently, so events become
+ * visible out of order while the sync follows the live stream.
+ */
+async function followLiveStream(readerSettleMs: number) {
+  const emu = await startEmulator({ seed: 31, events: 200, settleMs: 100, settleJitterMs: 600 });
+  const path = tempDbPath();
+  const sync = syncFor(emu, path, { settleMs: readerSettleMs, pollIntervalMs: 50, importOnFirstRun: false });
+  const controller = new AbortController();
+  const running = sync.run(controller.signal);
+  emu.emulator.startLive(150);
+  await new Promise((r) => setTimeout(r, 3000));
+  emu.emulator.stopLive();
+  // Everything is visible after 700 ms, and settled for a reader after its window.
+  await new Promise((r) => setTimeout(r, 800 + readerSettleMs + 300));
+  controller.abort();
+  await running;
+  const total = emu.emulator.world.events.length;
+  const status = await sync.store.status();
+  const diff = diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path));
+  await sync.close();
+  await emu.close();
+  return { total, inbox: status.inbox, diff };
+}
+
+describe('settle window', () => {
+  it('applies events the API shows late, each once, when the window covers the delay', async () => {
+    const { total, inbox, diff } = await followLiveStream(1000);
+    expect(total).toBeGreaterThan(500);
+    expect(inbox.applied).toBe(total);
+    expect(diff).toEqual([]);
+  }, 30_000);
+
+  it('without a window, a cursor that trusts "nothing newer" skips late events (why the window exists)', async () => {
+    const { total, inbox } = await followLiveStream(0);
+    expect(inbox.applied ?? 0).toBeLessThan(total);
+  }, 30_000);
+});
