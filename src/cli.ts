@@ -210,22 +210,12 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description(
-      'Start the emulator with a generated history (no account needed) and show what it serves.',
-    )
-    .addOption(
-      new Option('--events <n>', 'events of history to generate')
-        .default(10_000)
-        .argParser(integer('--events', 1, 5_000_000)),
-    )
+    .description('No account needed: the emulator with a generated history, synced into a SQLite file, then its status.')
+    .addOption(new Option('--events <n>', 'events of history to generate').default(10_000).argParser(integer('--events', 1, 5_000_000)))
+    .addOption(new Option('--live <n>', 'changes the emulator makes after the first sync').default(2_000).argParser(integer('--live', 0, 1_000_000)))
     .option('--seed <seed>', 'seed of the generated history', '1')
-    .addOption(
-      new Option('--port <n>', 'port to listen on; 0 picks a free one')
-        .default(0)
-        .argParser(integer('--port', 0, 65535)),
-    )
-    .option('--serve', 'keep serving after the summary (Ctrl-C stops)')
-    .action(async (flags: { events: number; seed: string; port: number; serve?: boolean }) => {
+    .option('--database-url <path>', 'the SQLite file to write (replaced)', './authsync-demo.db')
+    .action(async (flags: { events: number; live: number; seed: string; databaseUrl: string }) => {
       const { runDemo } = await import('./demo.js');
       await runDemo(flags);
     });
