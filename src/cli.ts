@@ -210,9 +210,19 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('No account needed: the emulator with a generated history, synced into a SQLite file, then its status.')
-    .addOption(new Option('--events <n>', 'events of history to generate').default(10_000).argParser(integer('--events', 1, 5_000_000)))
-    .addOption(new Option('--live <n>', 'changes the emulator makes after the first sync').default(2_000).argParser(integer('--live', 0, 1_000_000)))
+    .description(
+      'No account needed: the emulator with a generated history, synced into a SQLite file, then its status.',
+    )
+    .addOption(
+      new Option('--events <n>', 'events of history to generate')
+        .default(10_000)
+        .argParser(integer('--events', 1, 5_000_000)),
+    )
+    .addOption(
+      new Option('--live <n>', 'changes the emulator makes after the first sync')
+        .default(2_000)
+        .argParser(integer('--live', 0, 1_000_000)),
+    )
     .option('--seed <seed>', 'seed of the generated history', '1')
     .option('--database-url <path>', 'the SQLite file to write (replaced)', './authsync-demo.db')
     .action(async (flags: { events: number; live: number; seed: string; databaseUrl: string }) => {

@@ -102,6 +102,7 @@ export class SyncEngine {
     }
     const started = this.clock();
     let next = this.options.events.readPage(cursor, this.pageLimit, signal);
+    let staged: Staged | null = null;
     for (;;) {
       const raw = await next;
       this.checkpoint('page-fetched');
@@ -115,35 +116,54 @@ export class SyncEngine {
         next = this.options.events.readPage(peek.cursor, this.pageLimit, signal);
         next.catch(() => {});
       }
-      const page = await this.applyPage(raw, 'api', cursor);
+      staged ??= newStaged();
+      const page = await this.stagePage(raw, 'api', cursor, staged);
       result.applied += page.applied;
       result.duplicates += page.duplicates;
       result.deadLettered += page.deadLettered;
       result.waiting += page.waiting;
-      this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
-      await this.runEffects();
       cursor = page.cursor;
+      // Several pages per transaction while catching up: fewer commits, same atomicity.
+      if (!more || staged.ids.size >= STAGE_EVENTS) {
+        await this.commitStaged(staged);
+        staged = null;
+        this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
+        await this.runEffects();
+      }
       if (!more) break;
       signal?.throwIfAborted();
     }
     return result;
   }
 
-  /** Applies one page of raw events; returns counts and the cursor it committed. */
-  async applyPage(
+  /** Applies one page of raw events in its own transaction; returns counts and the cursor it committed. */
+  async applyPage(raw: unknown[], source: string, cursor: Cursor): Promise<PageOutcome> {
+    const staged = newStaged();
+    const outcome = await this.stagePage(raw, source, cursor, staged);
+    await this.commitStaged(staged);
+    return outcome;
+  }
+
+  private async commitStaged(staged: Staged): Promise<void> {
+    this.checkpoint('before-commit');
+    await this.store.commit(staged.batch);
+    this.checkpoint('after-commit');
+  }
+
+  /**
+   * Adds one page to a batch not yet committed: new events for the inbox, their row changes,
+   * dead letters for poison, effects to queue, and the cursor after the page's settled prefix.
+   */
+  private async stagePage(
     raw: unknown[],
     source: string,
     cursor: Cursor,
-  ): Promise<{
-    applied: number;
-    duplicates: number;
-    deadLettered: number;
-    waiting: number;
-    cursor: Cursor;
-    allSettled: boolean;
-  }> {
+    staged: Staged,
+  ): Promise<PageOutcome> {
     const events: WorkOSEvent[] = [];
-    const batch: CommitBatch = { received: [], changes: [], deadLetters: [], outbox: [] };
+    const batch = staged.batch;
+    const firstDeadLetter = batch.deadLetters!.length;
+    const firstReceived = batch.received.length;
     for (const r of raw) {
       try {
         events.push(parseEvent(r));
@@ -169,13 +189,14 @@ export class SyncEngine {
       }
     }
     const known = await this.store.knownEvents(events.map((e) => e.id));
+    for (const e of events) if (staged.ids.has(e.id)) known.add(e.id);
     const blocked = await this.blockedLanes();
     let applied = 0;
     let duplicates = 0;
-    let deadLettered = batch.deadLetters!.length;
+    let deadLettered = batch.deadLetters!.length - firstDeadLetter;
     let waiting = 0;
     let lastEventAt: string | undefined;
-    const parkedIds = new Set(batch.received.map((r) => r.event.id));
+    const parkedIds = new Set(batch.received.slice(firstReceived).map((r) => r.event.id));
     for (const event of events) {
       if (parkedIds.has(event.id)) continue;
       if (known.has(event.id)) {
@@ -183,6 +204,7 @@ export class SyncEngine {
         continue;
       }
       known.add(event.id);
+      staged.ids.add(event.id);
       const inbox = toInbox(event);
       if (blocked.has(inbox.lane)) {
         batch.received.push({ event: inbox, status: 'pending', source });
@@ -211,10 +233,8 @@ export class SyncEngine {
     }
     const { cursor: next, allSettled } = this.settledCursor(raw, cursor);
     batch.cursor = next;
-    if (lastEventAt) batch.lastEventAt = lastEventAt;
-    this.checkpoint('before-commit');
-    await this.store.commit(batch);
-    this.checkpoint('after-commit');
+    if (lastEventAt && (!batch.lastEventAt || lastEventAt > batch.lastEventAt))
+      batch.lastEventAt = lastEventAt;
     return { applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
   }
 
@@ -403,12 +423,39 @@ export class SyncEngine {
   }
 }
 
+/** Catch-up commits at most about this many events per transaction. */
+const STAGE_EVENTS = 1000;
+
+interface Staged {
+  batch: CommitBatch;
+  /** Ids of events in the batch (not yet in the store, so `knownEvents` cannot see them). */
+  ids: Set<string>;
+}
+
+const newStaged = (): Staged => ({
+  batch: { received: [], changes: [], deadLetters: [], outbox: [] },
+  ids: new Set(),
+});
+
+interface PageOutcome {
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+  waiting: number;
+  cursor: Cursor;
+  allSettled: boolean;
+}
+
+/** The inbox form of an event; its JSON is made only if something reads it (most applied events never are). */
 function toInbox(event: WorkOSEvent): InboxEvent {
+  let json: string | undefined;
   return {
     id: event.id,
     type: event.event,
     lane: laneOf(event),
     createdAt: event.created_at,
-    json: JSON.stringify(event),
+    get json() {
+      return (json ??= JSON.stringify(event));
+    },
   };
 }

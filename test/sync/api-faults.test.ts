@@ -9,11 +9,18 @@ describe('sync when the API misbehaves', () => {
     const path = tempDbPath();
     const sync = syncFor(emu, path, { importOnFirstRun: false, settleMs: 0, maxAttempts: 50 });
     try {
-      emu.emulator.faults.update({ errorRate: 0.15, resetRate: 0.05, truncateRate: 0.05, rateLimit: { requests: 40, windowMs: 1000 } });
+      emu.emulator.faults.update({
+        errorRate: 0.15,
+        resetRate: 0.05,
+        truncateRate: 0.05,
+        rateLimit: { requests: 40, windowMs: 1000 },
+      });
       const result = await sync.runOnce();
       expect(result.fetched).toBe(3000);
       emu.emulator.faults.update({ errorRate: 0, resetRate: 0, truncateRate: 0, rateLimit: null });
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path)).slice(0, 10)).toEqual([]);
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path)).slice(0, 10),
+      ).toEqual([]);
       const status = await sync.store.status();
       expect(status.inbox.applied).toBe(3000);
     } finally {
@@ -65,7 +72,9 @@ describe('sync when the API misbehaves', () => {
       expect(status.inbox.applied).toBe(500);
       emu.emulator.faults.update({ errorRate: 0 });
       expect((await sync.runOnce()).applied).toBe(300);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual([]);
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+        [],
+      );
     } finally {
       await sync.close();
       await emu.close();

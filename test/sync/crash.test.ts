@@ -11,12 +11,25 @@ const root = resolve(import.meta.dirname, '../..');
 const CLI = join(root, 'dist/cli.js');
 
 /** Runs `authsync sync --once` in a child process; resolves with how it ended. */
-function runSync(emu: RunningEmulator, db: string, args: string[], crashAt?: string): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function runSync(
+  emu: RunningEmulator,
+  db: string,
+  args: string[],
+  crashAt?: string,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolvePromise) => {
     const child = execFile(
       'node',
       [CLI, 'sync', '--once', '--database-url', db, ...args],
-      { env: { ...process.env, WORKOS_API_URL: emu.url, WORKOS_API_KEY: emu.apiKey, AUTHSYNC_CRASH_AT: crashAt ?? '', LOG_LEVEL: 'warn' } },
+      {
+        env: {
+          ...process.env,
+          WORKOS_API_URL: emu.url,
+          WORKOS_API_KEY: emu.apiKey,
+          AUTHSYNC_CRASH_AT: crashAt ?? '',
+          LOG_LEVEL: 'warn',
+        },
+      },
       () => {},
     );
     let stderr = '';
@@ -27,7 +40,11 @@ function runSync(emu: RunningEmulator, db: string, args: string[], crashAt?: str
 
 const appliedCount = (db: string) => {
   const d = new Database(db, { readonly: true });
-  const n = (d.prepare("SELECT COUNT(*) AS n FROM authsync_events WHERE status = 'applied'").get() as { n: number }).n;
+  const n = (
+    d.prepare("SELECT COUNT(*) AS n FROM authsync_events WHERE status = 'applied'").get() as {
+      n: number;
+    }
+  ).n;
   d.close();
   return n;
 };
@@ -38,19 +55,33 @@ describe('crashes (SIGKILL) at every step boundary', () => {
     const db = tempDbPath();
     try {
       let crashes = 0;
-      for (const checkpoint of ['page-fetched', 'before-commit', 'after-commit']) {
-        for (const n of [1, 4, 9]) {
-          const outcome = await runSync(emu, db, ['--no-import', '--settle-ms', '0'], `${checkpoint}:${n}`);
+      // Catch-up commits up to ~1,000 events at once, so commits are fewer than pages.
+      // Each run finds 1,200 new events: 13 pages, 2 commits.
+      const counts: Record<string, number[]> = {
+        'page-fetched': [1, 5, 11],
+        'before-commit': [1, 2],
+        'after-commit': [1, 2],
+      };
+      for (const checkpoint of Object.keys(counts)) {
+        for (const n of counts[checkpoint]!) {
+          emu.emulator.generateNow(1200);
+          const outcome = await runSync(
+            emu,
+            db,
+            ['--no-import', '--settle-ms', '0'],
+            `${checkpoint}:${n}`,
+          );
           if (outcome.signal === 'SIGKILL') crashes++;
           else expect(outcome.code, outcome.stderr).toBe(0);
         }
-        emu.emulator.generateNow(400);
       }
-      expect(crashes).toBeGreaterThanOrEqual(8);
+      expect(crashes).toBe(7);
       const final = await runSync(emu, db, ['--settle-ms', '0']);
       expect(final.code, final.stderr).toBe(0);
       expect(appliedCount(db)).toBe(emu.emulator.world.events.length);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db)).slice(0, 10)).toEqual([]);
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db)).slice(0, 10),
+      ).toEqual([]);
     } finally {
       await emu.close();
     }
@@ -66,7 +97,9 @@ describe('crashes (SIGKILL) at every step boundary', () => {
       }
       const final = await runSync(emu, db, ['--settle-ms', '0']);
       expect(final.code, final.stderr).toBe(0);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db)).slice(0, 10)).toEqual([]);
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db)).slice(0, 10),
+      ).toEqual([]);
     } finally {
       await emu.close();
     }
@@ -92,7 +125,14 @@ describe('crashes (SIGKILL) at every step boundary', () => {
     );
     const run = (crash: number) =>
       new Promise<{ code: number | null; signal: string | null }>((r) => {
-        const child = execFile('node', [script], { env: { ...process.env, WORKOS_API_URL: emu.url, WORKOS_API_KEY: emu.apiKey, CRASH_AFTER_EFFECT: String(crash) } });
+        const child = execFile('node', [script], {
+          env: {
+            ...process.env,
+            WORKOS_API_URL: emu.url,
+            WORKOS_API_KEY: emu.apiKey,
+            CRASH_AFTER_EFFECT: String(crash),
+          },
+        });
         child.on('exit', (code, signal) => r({ code, signal }));
       });
     try {

@@ -18,12 +18,34 @@ describe('poison events and lanes', () => {
         op: 'event.inject',
         type: 'organization_membership.updated',
         organization_id: orgA.id,
-        data: { object: 'organization_membership', id: 'om_poison', organization_id: orgA.id, user_id: user.id, status: 'active' },
+        data: {
+          object: 'organization_membership',
+          id: 'om_poison',
+          organization_id: orgA.id,
+          user_id: user.id,
+          status: 'active',
+        },
       });
-      const mA = await emulatorChange(emu, { op: 'organization_membership.create', organization_id: orgA.id, user_id: user.id });
-      await emulatorChange(emu, { op: 'organization_membership.update', id: mA.id, role_slug: 'admin' });
-      await emulatorChange(emu, { op: 'organization.update', id: orgA.id, name: 'Poisoned Org, renamed' });
-      const mB = await emulatorChange(emu, { op: 'organization_membership.create', organization_id: orgB.id, user_id: user.id });
+      const mA = await emulatorChange(emu, {
+        op: 'organization_membership.create',
+        organization_id: orgA.id,
+        user_id: user.id,
+      });
+      await emulatorChange(emu, {
+        op: 'organization_membership.update',
+        id: mA.id,
+        role_slug: 'admin',
+      });
+      await emulatorChange(emu, {
+        op: 'organization.update',
+        id: orgA.id,
+        name: 'Poisoned Org, renamed',
+      });
+      const mB = await emulatorChange(emu, {
+        op: 'organization_membership.create',
+        organization_id: orgB.id,
+        user_id: user.id,
+      });
 
       const result = await sync.runOnce();
       expect(result.deadLettered).toBe(1);
@@ -32,7 +54,9 @@ describe('poison events and lanes', () => {
       expect(status.deadLetters).toBe(1);
       expect(status.inbox.pending).toBe(3);
       const letters = await sync.store.deadLetters();
-      expect(letters).toMatchObject([{ eventId: poison.id, type: 'organization_membership.updated', lane: orgA.id }]);
+      expect(letters).toMatchObject([
+        { eventId: poison.id, type: 'organization_membership.updated', lane: orgA.id },
+      ]);
       expect(letters[0]!.error).toMatch(/role/);
       // B's lane and the lane of user events went on; A's waits.
       const db = truthFromDatabase(path);
@@ -48,11 +72,19 @@ describe('poison events and lanes', () => {
       expect(skipped).toEqual({ applied: 3, stillBlocked: false });
       expect((await sync.store.status()).deadLetters).toBe(0);
       expect((await sync.store.status()).inbox.skipped).toBe(1);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual([]);
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+        [],
+      );
       // The lane is open again for new events.
-      await emulatorChange(emu, { op: 'organization_membership.update', id: mA.id, role_slug: 'member' });
+      await emulatorChange(emu, {
+        op: 'organization_membership.update',
+        id: mA.id,
+        role_slug: 'member',
+      });
       expect((await sync.runOnce()).applied).toBe(1);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual([]);
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+        [],
+      );
     } finally {
       await sync.close();
       await emu.close();

@@ -10,7 +10,11 @@ import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js
 async function followLiveStream(readerSettleMs: number) {
   const emu = await startEmulator({ seed: 31, events: 200, settleMs: 100, settleJitterMs: 600 });
   const path = tempDbPath();
-  const sync = syncFor(emu, path, { settleMs: readerSettleMs, pollIntervalMs: 50, importOnFirstRun: false });
+  const sync = syncFor(emu, path, {
+    settleMs: readerSettleMs,
+    pollIntervalMs: 50,
+    importOnFirstRun: false,
+  });
   const controller = new AbortController();
   const running = sync.run(controller.signal);
   emu.emulator.startLive(150);
