@@ -15,9 +15,13 @@ export class InvalidEventError extends Error {}
  * ISO-8601 with milliseconds in UTC, so timestamps compare as strings. Tolerant of the docs'
  * `2023-04-28 20:05:31.093` spelling (a space, no zone: taken as UTC).
  */
+const NORMALIZED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function normalizeTimestamp(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '')
     throw new InvalidEventError(`${field} is missing or not a string`);
+  // The common case: already in the normal form (and a real date).
+  if (NORMALIZED.test(value) && !Number.isNaN(Date.parse(value))) return value;
   let text = value.trim();
   if (/^\d{4}-\d{2}-\d{2} \d/.test(text)) text = text.replace(' ', 'T');
   if (/T[\d:.]+$/.test(text)) text += 'Z';

@@ -44,7 +44,7 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       'CREATE INDEX workos_directory_group_members_org ON workos_directory_group_members (organization_id);',
       'CREATE INDEX workos_activity_user ON workos_activity (user_id, occurred_at);',
       `CREATE TABLE authsync_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   type TEXT NOT NULL,
   lane TEXT NOT NULL,
@@ -54,7 +54,8 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   received_at TEXT NOT NULL,
   data TEXT NOT NULL
 );`,
-      'CREATE INDEX authsync_events_lane_status ON authsync_events (lane, status, seq);',
+      // Only waiting and dead events are looked up by lane: a partial index skips the applied ones.
+      "CREATE INDEX authsync_events_waiting ON authsync_events (lane, seq) WHERE status IN ('pending', 'dead');",
       `CREATE TABLE authsync_cursor (
   name TEXT PRIMARY KEY,
   after_id TEXT,
