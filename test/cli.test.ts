@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { WorkOS } from '@workos-inc/node';
 import { describe, expect, it } from 'vitest';
@@ -77,9 +80,24 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
     }
   });
 
-  it('authsync demo reads the whole generated stream back and exits 0', async () => {
-    const { stdout } = await run('node', [CLI, 'demo', '--events', '2000']);
-    expect(stdout).toContain('read 2,000 events in 20 pages');
-    expect(stdout).toMatch(/users\n/);
+  it('authsync demo syncs a generated history into a SQLite file and exits 0', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'authsync-demo-')), 'demo.db');
+    const { stdout } = await run('node', [
+      CLI,
+      'demo',
+      '--events',
+      '3000',
+      '--live',
+      '500',
+      '--database-url',
+      db,
+    ]);
+    expect(stdout).toMatch(/first import: [\d,]+ objects from the list endpoints/);
+    expect(stdout).toContain('followed 500 new events');
+    const status = await run('node', [CLI, 'status', '--json', '--database-url', db]);
+    const report = JSON.parse(status.stdout);
+    expect(report.rows.workos_users).toBeGreaterThan(100);
+    expect(report.deadLetters).toBe(0);
+    expect(report.lastError).toBeNull();
   });
 });

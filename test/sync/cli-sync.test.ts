@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.js';
+import { emulatorChange, tempDbPath } from '../helpers/sync-env.js';
+import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+
+const run = promisify(execFile);
+const CLI = join(resolve(import.meta.dirname, '../..'), 'dist/cli.js');
+
+describe('authsync sync, status, replay and dead-letters from the command line', () => {
+  it('sync --once, status, dead-letters, replay: as a user runs them', async () => {
+    const emu = await startEmulator({ seed: 61, events: 2000 });
+    const db = tempDbPath();
+    const env = {
+      ...process.env,
+      WORKOS_API_URL: emu.url,
+      WORKOS_API_KEY: emu.apiKey,
+      DATABASE_URL: db,
+      LOG_LEVEL: 'warn',
+    };
+    try {
+      const migrate = await run('node', [CLI, 'migrate'], { env });
+      expect(migrate.stdout).toContain('migrations applied');
+      const sync = await run('node', [CLI, 'sync', '--once', '--settle-ms', '0'], { env });
+      expect(JSON.parse(sync.stdout).imported).toBeGreaterThan(500);
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+        [],
+      );
+
+      const org = await emulatorChange(emu, { op: 'organization.create', name: 'CLI Org' });
+      const poison = await emulatorChange(emu, {
+        op: 'event.inject',
+        type: 'organization.updated',
+        organization_id: org.id,
+        data: { id: org.id },
+      });
+      await run('node', [CLI, 'sync', '--once', '--settle-ms', '0'], { env });
+      const status = await run('node', [CLI, 'status'], { env });
+      expect(status.stdout).toMatch(/dead letters\s+1/);
+      expect(status.stdout).toMatch(/workos_users\s+[\d,]+/);
+      const list = await run('node', [CLI, 'dead-letters'], { env });
+      expect(list.stdout).toContain(poison.id);
+      expect(list.stdout).toContain(`lane=${org.id}`);
+      const skip = await run('node', [CLI, 'dead-letters', 'skip', poison.id], { env });
+      expect(JSON.parse(skip.stdout)).toEqual({ applied: 0, stillBlocked: false });
+      expect((await run('node', [CLI, 'dead-letters', 'list'], { env })).stdout).toContain(
+        'no dead letters',
+      );
+
+      // Replay re-applies from a point in time; rows stay equal to WorkOS.
+      const replay = await run(
+        'node',
+        [CLI, 'replay', '--since', new Date(Date.now() - 86_400_000).toISOString()],
+        { env },
+      );
+      expect(JSON.parse(replay.stdout).reapplied).toBeGreaterThan(0);
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+        [],
+      );
+      const json = JSON.parse((await run('node', [CLI, 'status', '--json'], { env })).stdout);
+      expect(json).toMatchObject({ deadLetters: 0, lastError: null });
+      expect(json.lagSeconds).toBeGreaterThanOrEqual(0);
+      expect(json.cursor.after).toMatch(/^event_/);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('names the setting to fix: a missing or rejected WORKOS_API_KEY, a bad DATABASE_URL', async () => {
+    const emu = await startEmulator({ seed: 62, events: 10 });
+    const base = {
+      ...process.env,
+      WORKOS_API_URL: emu.url,
+      DATABASE_URL: tempDbPath(),
+      LOG_LEVEL: 'silent',
+    };
+    try {
+      const missing = await run('node', [CLI, 'sync', '--once'], {
+        env: { ...base, WORKOS_API_KEY: '' },
+      }).catch((e) => e);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('WORKOS_API_KEY is not set');
+      const rejected = await run('node', [CLI, 'sync', '--once'], {
+        env: { ...base, WORKOS_API_KEY: 'sk_test_nope' },
+      }).catch((e) => e);
+      expect(rejected.code).toBe(1);
+      expect(rejected.stderr).toMatch(/WORKOS_API_KEY was rejected .*\(401\)/);
+      const pg = await run('node', [CLI, 'status'], {
+        env: { ...base, DATABASE_URL: 'postgres://localhost/x' },
+      }).catch((e) => e);
+      expect(pg.code).toBe(1);
+      expect(pg.stderr).toContain('DATABASE_URL');
+    } finally {
+      await emu.close();
+    }
+  });
+});
