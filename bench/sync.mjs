@@ -19,6 +19,8 @@ const { values } = parseArgs({
     url: { type: 'string' },
     key: { type: 'string' },
     mode: { type: 'string' },
+    parallelism: { type: 'string', default: '8' },
+    'client-limit': { type: 'string' },
   },
 });
 
@@ -42,6 +44,8 @@ if (values.child === 'emulator') {
     settleMs: 0,
     env: {},
     maxAttempts: 100,
+    readParallelism: Number(values.parallelism),
+    ...(values['client-limit'] ? { rateLimit: JSON.parse(values['client-limit']) } : {}),
   });
   const started = performance.now();
   const result = await sync.runOnce();
@@ -85,41 +89,83 @@ function child(mode, extra = []) {
   return { proc, first };
 }
 
-async function measure(mode, url, key) {
-  const c = child(mode, ['--url', url, '--key', key]);
+async function measure(mode, url, key, extra = []) {
+  const c = child(mode, ['--url', url, '--key', key, ...extra]);
   const result = await c.first;
   // Let it exit by itself (a profile, if asked for, is written at exit).
   await new Promise((r) => (c.proc.exitCode !== null ? r() : c.proc.once('exit', r)));
   return result;
 }
 
+async function emulator(events, faults) {
+  const emu = child('emulator', ['--events', String(events)]);
+  const { url, apiKey } = await emu.first;
+  if (faults) {
+    emu.proc.send(faults);
+    await new Promise((r) => emu.proc.once('message', r));
+  }
+  return { url, apiKey, stop: () => emu.proc.kill() };
+}
+
 async function main() {
   const fmt = (n, d = 0) =>
     n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   console.log(`authsync sync benchmark (node ${process.version})`);
-  for (const [label, events, faults] of [
-    ['no added latency', values.events, null],
-    [
-      '50 ms/request + 6,000 req/min',
-      values['slow-events'],
-      { latencyMs: 50, rateLimit: { requests: 6000, windowMs: 60000 } },
-    ],
-  ]) {
-    const emu = child('emulator', ['--events', events]);
-    const { url, apiKey } = await emu.first;
-    if (faults) {
-      emu.proc.send(faults);
-      await new Promise((r) => emu.proc.once('message', r));
-    }
-    const raw = await measure('raw', url, apiKey);
-    const sync = await measure('sync', url, apiKey);
-    emu.proc.kill();
+
+  // 1. No added latency: catch-up against the raw page rate, and the syncing process's peak RSS.
+  {
+    const events = Number(values.events);
+    const emu = await emulator(events, null);
+    const raw = await measure('raw', emu.url, emu.apiKey);
+    const sync = await measure('sync', emu.url, emu.apiKey, ['--parallelism', '1']);
+    const parallel = await measure('sync', emu.url, emu.apiKey, ['--parallelism', '8']);
+    emu.stop();
     const rawRate = raw.events / raw.seconds;
-    const syncRate = sync.events / sync.seconds;
-    console.log(
-      `${label}: ${fmt(Number(events))} events — raw page reading ${fmt(rawRate)} events/s; ` +
-        `sync into SQLite ${fmt(syncRate)} events/s (${fmt((syncRate / rawRate) * 100)}% of raw) in ${fmt(sync.seconds, 1)} s; ` +
-        `peak RSS ${fmt(sync.maxRssMb)} MB`,
-    );
+    for (const [label, r] of [
+      ['one cursor', sync],
+      ['8 parallel slices', parallel],
+    ]) {
+      const rate = r.events / r.seconds;
+      console.log(
+        `no added latency, ${fmt(events)} events, ${label}: ${fmt(rate)} events/s into SQLite = ${fmt((rate / rawRate) * 100)}% of ` +
+          `the raw page rate (${fmt(rawRate)} events/s, reading only) — ${fmt(r.seconds, 1)} s, peak RSS ${fmt(r.maxRssMb)} MB  [targets: >= 20,000/s, >= 50%, < 200 MB]`,
+      );
+    }
+  }
+
+  // 2. 50 ms per request and WorkOS's rate (6,000/min = 100/s). The limit is enforced over 10 s
+  //    here (1,000 per 10 s), so that a run of seconds is bound by it as a long catch-up would be
+  //    by the minute; the client keeps its own budget just under it (970 per 10 s).
+  {
+    const events = Number(values['slow-events']);
+    const emu = await emulator(events, {
+      latencyMs: 50,
+      rateLimit: { requests: 1000, windowMs: 10_000 },
+    });
+    const clientLimit = JSON.stringify({ requests: 970, windowMs: 10_000 });
+    const single = await measure('sync', emu.url, emu.apiKey, [
+      '--parallelism',
+      '1',
+      '--client-limit',
+      clientLimit,
+    ]);
+    const parallel = await measure('sync', emu.url, emu.apiKey, [
+      '--parallelism',
+      '8',
+      '--client-limit',
+      clientLimit,
+    ]);
+    emu.stop();
+    const allowed = 100 * 100;
+    for (const [label, r] of [
+      ['one cursor', single],
+      ['8 parallel slices', parallel],
+    ]) {
+      const rate = r.events / r.seconds;
+      console.log(
+        `50 ms/request + 1,000 requests/10 s limit, ${fmt(events)} events, ${label}: ${fmt(rate)} events/s = ${fmt((rate / allowed) * 100)}% of ` +
+          `what the limit allows (${fmt(allowed)}/s) — ${fmt(r.seconds, 1)} s, peak RSS ${fmt(r.maxRssMb)} MB`,
+      );
+    }
   }
 }

@@ -8,6 +8,7 @@ import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
 import { WorkOSAuthError, type WorkOSHttpOptions } from './sources/workos/http.js';
+import { RateLimiter } from './sources/workos/rate-limiter.js';
 import { WorkOSStateImporter } from './sources/workos/state-importer.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
@@ -26,6 +27,10 @@ export interface CreateSyncOptions {
   pollIntervalMs?: number;
   /** Attempts per API request before a step fails (default 10). */
   maxAttempts?: number;
+  /** Parallel time slices when catching up a long backlog (default 8; 1 reads with one cursor). */
+  readParallelism?: number;
+  /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
+  rateLimit?: { requests: number; windowMs: number };
   logger?: Logger;
   onProgress?: (p: Progress) => void;
   /** Test hook: called at each step boundary (crash injection). */
@@ -54,6 +59,10 @@ export class Sync {
       apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
       logger: this.log,
       maxAttempts: options.maxAttempts,
+      limiter: new RateLimiter(
+        options.rateLimit?.requests ?? 5900,
+        options.rateLimit?.windowMs ?? 60_000,
+      ),
     };
     this.store = new SqliteStore(
       sqlitePath(options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
@@ -67,6 +76,7 @@ export class Sync {
       logger: this.log,
       settleMs: options.settleMs,
       importOnFirstRun: options.importOnFirstRun,
+      readParallelism: options.readParallelism,
       onProgress: options.onProgress,
       checkpoint: options.checkpoint,
     });

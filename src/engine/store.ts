@@ -19,6 +19,8 @@ export type InboxStatus = 'applied' | 'pending' | 'dead' | 'skipped';
 export interface Cursor {
   after: string | null;
   rangeStart: string | null;
+  /** For reads only (never stored): stop at events created at this instant. */
+  rangeEnd?: string;
 }
 
 /** Everything one step changes, committed atomically by the store (one transaction). */
@@ -74,6 +76,8 @@ export interface SyncStore {
   /** Creates or upgrades the tables; safe to call on every start. */
   migrate(): Promise<void>;
   readCursor(): Promise<Cursor>;
+  /** The newest `created_at` applied so far (for lag, and to size a catch-up). */
+  lastEventAt(): Promise<string | null>;
   /** The subset of `ids` already in the inbox. */
   knownEvents(ids: string[]): Promise<Set<string>>;
   /** Lanes with a dead letter: their later events wait in the inbox. */

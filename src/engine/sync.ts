@@ -1,5 +1,6 @@
 import type { RowChange } from './changes.js';
 import { laneOf, parseEvent, type WorkOSEvent } from './event.js';
+import { readSlicesInOrder } from './catch-up.js';
 import { runOutbox, type EffectHandler } from './outbox.js';
 import {
   silentLogger,
@@ -25,6 +26,10 @@ export interface SyncEngineOptions {
   /** Import current state from the list endpoints on a fresh database (default true). */
   importOnFirstRun?: boolean;
   pageLimit?: number;
+  /** Time slices read at once when catching up a long backlog (default 8; 1 disables). */
+  readParallelism?: number;
+  /** A backlog spanning more than this is read in parallel slices (default 15 min). */
+  catchUpMinSpanMs?: number;
   checkpoint?: (name: Checkpoint) => void;
   onProgress?: (p: Progress) => void;
 }
@@ -101,6 +106,7 @@ export class SyncEngine {
       cursor = await this.store.readCursor();
     }
     const started = this.clock();
+    cursor = await this.catchUp(cursor, result, signal);
     let next = this.options.events.readPage(cursor, this.pageLimit, signal);
     let staged: Staged | null = null;
     for (;;) {
@@ -134,6 +140,73 @@ export class SyncEngine {
       signal?.throwIfAborted();
     }
     return result;
+  }
+
+  /**
+   * A long backlog (a first run without import, or after downtime) is read in parallel time
+   * slices and applied in stream order; returns the cursor after it. A short one is left to
+   * the ordinary cursor loop.
+   */
+  private async catchUp(
+    cursor: Cursor,
+    result: DrainResult,
+    signal?: AbortSignal,
+  ): Promise<Cursor> {
+    const parallelism = this.options.readParallelism ?? 8;
+    if (parallelism <= 1) return cursor;
+    // One page tells where the backlog starts and how dense it is.
+    const sample = await this.options.events.readPage(cursor, this.pageLimit, signal);
+    if (sample.length < this.pageLimit) return cursor;
+    const firstMs = Date.parse(parseEvent(sample[0]).created_at);
+    const lastMs = Date.parse(parseEvent(sample[sample.length - 1]).created_at);
+    const fromMs = cursor.after
+      ? Date.parse((await this.store.lastEventAt()) ?? new Date(firstMs).toISOString())
+      : firstMs;
+    // Stay clear of the unsettled head: the cursor loop reads that part.
+    const toMs = this.clock() - this.settleMs - 60_000;
+    if (toMs - fromMs < (this.options.catchUpMinSpanMs ?? 15 * 60_000)) return cursor;
+    // Slices of about 8 pages at the sampled density: small enough that reading ahead in
+    // parallel fits the bounded buffers, large enough that partial last pages stay few.
+    const msPerEvent = Math.max(1, lastMs - firstMs) / sample.length;
+    const slices = Math.min(
+      100_000,
+      Math.max(parallelism, Math.ceil((toMs - fromMs) / (msPerEvent * this.pageLimit * 8))),
+    );
+    const fromIso = new Date(fromMs).toISOString();
+    this.log.info('catching up a backlog in parallel slices', {
+      from: fromIso,
+      to: new Date(toMs).toISOString(),
+      slices,
+      parallelism,
+    });
+    const started = this.clock();
+    let staged = newStaged();
+    for await (const raw of readSlicesInOrder(this.options.events, {
+      fromMs,
+      toMs,
+      slices,
+      parallelism,
+      pageLimit: this.pageLimit,
+      signal,
+    })) {
+      this.checkpoint('page-fetched');
+      result.fetched += raw.length;
+      const page = await this.stagePage(raw, 'api', cursor, staged);
+      result.applied += page.applied;
+      result.duplicates += page.duplicates;
+      result.deadLettered += page.deadLettered;
+      result.waiting += page.waiting;
+      cursor = page.cursor;
+      if (staged.ids.size >= STAGE_EVENTS) {
+        await this.commitStaged(staged);
+        staged = newStaged();
+        this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
+        await this.runEffects();
+      }
+    }
+    if (staged.batch.received.length > 0 || staged.batch.cursor) await this.commitStaged(staged);
+    await this.runEffects();
+    return cursor;
   }
 
   /** Applies one page of raw events in its own transaction; returns counts and the cursor it committed. */

@@ -14,9 +14,14 @@ describe('sync converges to the emulator state', () => {
     it(`from the whole event stream (seed ${seed}), and a second run changes nothing`, async () => {
       const emu = await startEmulator({ seed, events: 4000 });
       const path = tempDbPath();
-      const sync = syncFor(emu, path, { importOnFirstRun: false, settleMs: 0 });
+      const messages: string[] = [];
+      const note = (m: string) => void messages.push(m);
+      const logger = { info: note, warn: note, error: note };
+      const sync = syncFor(emu, path, { importOnFirstRun: false, settleMs: 0, logger });
       try {
         const result = await sync.runOnce();
+        // 30 days of history: read as parallel time slices, applied in stream order.
+        expect(messages).toContain('catching up a backlog in parallel slices');
         expect(result).toMatchObject({
           fetched: 4000,
           applied: 4000,
@@ -117,6 +122,8 @@ describe('sync converges to the emulator state', () => {
         projector: { project, snapshotChanges },
         importOnFirstRun: false,
         settleMs: 0,
+        // These pages ignore the cursor, so no parallel slices: one reader takes them in turn.
+        readParallelism: 1,
       });
       // Shuffled pages break the "ascending" contract the cursor relies on, so feed them all.
       let fetched = 0;

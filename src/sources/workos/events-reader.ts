@@ -8,8 +8,10 @@ export class WorkOSEventsReader implements EventSource {
 
   async readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]> {
     const query: Record<string, string | undefined> = { order: 'asc', limit: String(limit) };
+    // range_start cannot go with after: a ranged read starts with range_start, then pages with after.
     if (cursor.after) query.after = cursor.after;
     else if (cursor.rangeStart) query.range_start = cursor.rangeStart;
+    if (cursor.rangeEnd) query.range_end = cursor.rangeEnd;
     const body = (await getJson(this.http, '/events', query, signal)) as { data?: unknown };
     if (!Array.isArray(body?.data)) throw new Error('GET /events answered without a data array');
     return body.data;

@@ -1,4 +1,5 @@
 import type { Logger } from '../../engine/ports.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /** The API key was refused: nothing will work until the configuration changes. */
 export class WorkOSAuthError extends Error {}
@@ -26,6 +27,8 @@ export interface WorkOSHttpOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onRetry?: (reason: string, delayMs: number) => void;
+  /** Shared request budget (see RateLimiter). */
+  limiter?: RateLimiter;
 }
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
@@ -69,6 +72,7 @@ export async function getJson(
   const sleep = options.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
+    await options.limiter?.take(signal);
     let lastProblem: string;
     let waitMs: number | undefined;
     try {

@@ -81,6 +81,12 @@ export class SqliteStore implements SyncStore {
     return { after: row?.after_id ?? null, rangeStart: row?.range_start ?? null };
   }
 
+  async lastEventAt(): Promise<string | null> {
+    const row = this.statement(plans.selectCursor).get() as
+      { last_event_at: string | null } | undefined;
+    return row?.last_event_at ?? null;
+  }
+
   async knownEvents(ids: string[]): Promise<Set<string>> {
     const known = new Set<string>();
     if (ids.length === 0) return known;
