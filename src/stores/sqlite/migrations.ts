@@ -43,9 +43,9 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       'CREATE INDEX workos_directory_group_members_dir ON workos_directory_group_members (directory_id);',
       'CREATE INDEX workos_directory_group_members_org ON workos_directory_group_members (organization_id);',
       'CREATE INDEX workos_activity_user ON workos_activity (user_id, occurred_at);',
+      // Keyed by event id (one B-tree, no rowid): ids are ULIDs, so id order is stream order.
       `CREATE TABLE authsync_events (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT PRIMARY KEY,
   type TEXT NOT NULL,
   lane TEXT NOT NULL,
   created_at TEXT NOT NULL,
@@ -53,9 +53,9 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   source TEXT NOT NULL,
   received_at TEXT NOT NULL,
   data TEXT NOT NULL
-);`,
+) WITHOUT ROWID;`,
       // Only waiting and dead events are looked up by lane: a partial index skips the applied ones.
-      "CREATE INDEX authsync_events_waiting ON authsync_events (lane, seq) WHERE status IN ('pending', 'dead');",
+      "CREATE INDEX authsync_events_waiting ON authsync_events (lane, id) WHERE status IN ('pending', 'dead');",
       `CREATE TABLE authsync_cursor (
   name TEXT PRIMARY KEY,
   after_id TEXT,

@@ -81,7 +81,7 @@ export const setInboxStatus = 'UPDATE authsync_events SET status = ? WHERE id = 
 export const selectInboxEvent =
   'SELECT id, type, lane, created_at, status, data FROM authsync_events WHERE id = ?';
 export const selectPendingInLane =
-  "SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ? AND status IN ('pending', 'dead') AND status = 'pending' ORDER BY seq";
+  "SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ? AND status IN ('pending', 'dead') AND status = 'pending' ORDER BY id";
 export const selectBlockedLanes = 'SELECT DISTINCT lane FROM authsync_dead_letters';
 
 export const selectCursor =
