@@ -15,7 +15,7 @@ const { values } = parseArgs({
   options: {
     child: { type: 'string' },
     events: { type: 'string', default: '100000' },
-    'slow-events': { type: 'string', default: '20000' },
+    'slow-events': { type: 'string', default: '100000' },
     url: { type: 'string' },
     key: { type: 'string' },
     mode: { type: 'string' },
