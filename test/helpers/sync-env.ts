@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/stores/sqlite/driver.js';
 import { createSync, type CreateSyncOptions } from '../../src/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 
@@ -24,7 +24,7 @@ export function syncFor(
 
 /** Every row of every workos_ table, as text: equal dumps mean nothing changed. */
 export function dumpTables(path: string): string {
-  const db = new Database(path, { readonly: true });
+  const db = openSqlite(path, { readonly: true });
   const tables = (
     db
       .prepare(

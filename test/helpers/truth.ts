@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/stores/sqlite/driver.js';
 
 type Obj = Record<string, any>;
 
@@ -147,7 +147,7 @@ const TABLE_NAMES = [
 
 /** The same comparable content, read from authsync's SQLite tables. */
 export function truthFromDatabase(path: string): Record<string, Map<string, string>> {
-  const db = new Database(path, { readonly: true });
+  const db = openSqlite(path, { readonly: true });
   const t: Record<string, Map<string, string>> = {};
   const read = (
     table: string,

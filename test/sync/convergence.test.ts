@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/stores/sqlite/driver.js';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { SyncEngine } from '../../src/engine/sync.js';
@@ -74,7 +74,7 @@ describe('sync converges to the emulator state', () => {
     const sync = syncFor(emu, path, { importOnFirstRun: false, settleMs: 0 });
     await sync.runOnce();
     await sync.close();
-    const db = new Database(path);
+    const db = openSqlite(path);
     db.prepare('DELETE FROM workos_users WHERE id = (SELECT id FROM workos_users LIMIT 1)').run();
     db.prepare(
       "UPDATE workos_organization_memberships SET status = 'bogus' WHERE id = (SELECT id FROM workos_organization_memberships LIMIT 1)",

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { tempDbPath } from '../helpers/sync-env.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../src/stores/sqlite/driver.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CLI = join(root, 'dist/cli.js');
@@ -39,7 +39,7 @@ function runSync(
 }
 
 const appliedCount = (db: string) => {
-  const d = new Database(db, { readonly: true });
+  const d = openSqlite(db, { readonly: true });
   const n = (
     d.prepare("SELECT COUNT(*) AS n FROM authsync_events WHERE status = 'applied'").get() as {
       n: number;

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { RowChange } from '../../engine/changes.js';
 import type {
   CommitBatch,
@@ -11,10 +10,11 @@ import type {
   SyncStore,
 } from '../../engine/store.js';
 import { TABLES, tableSpec } from '../../engine/tables.js';
+import { openSqlite, type SqliteDriver, type SqliteStatement } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
 import * as plans from './plans.js';
 
-type Statement = Database.Statement<unknown[]>;
+type Statement = SqliteStatement;
 
 /**
  * The embedded default store: one SQLite file through better-sqlite3. WAL journal with
@@ -22,19 +22,19 @@ type Statement = Database.Statement<unknown[]>;
  * lose the last few, never half of one).
  */
 export class SqliteStore implements SyncStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDriver;
   private readonly statements = new Map<string, Statement>();
   /** Prepared statements by a short key of their shape, so the hot path builds no SQL text. */
   private readonly shaped = new Map<string, Statement>();
 
   constructor(readonly path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.db = openSqlite(path);
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
     // Checkpoint (the only fsyncs in WAL + NORMAL) every ~40 MiB of WAL instead of every 4 MiB:
     // on catch-up, checkpoints were most of the time spent.
-    this.db.pragma('wal_autocheckpoint = 10000');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.exec('PRAGMA wal_autocheckpoint = 10000');
+    this.db.exec('PRAGMA busy_timeout = 5000');
   }
 
   private shapedStatement(key: string, sql: () => string): Statement {
@@ -66,12 +66,24 @@ export class SqliteStore implements SyncStore {
     );
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
+      this.transaction(() => {
         this.db.exec(m.sql);
         this.db
           .prepare('INSERT INTO authsync_migrations (version, name, applied_at) VALUES (?, ?, ?)')
           .run(m.version, m.name, new Date().toISOString());
-      })();
+      });
+    }
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE: take the write lock up front). */
+  private transaction(fn: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      fn();
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
     }
   }
 
@@ -116,7 +128,7 @@ export class SqliteStore implements SyncStore {
   }
 
   async commit(batch: CommitBatch): Promise<void> {
-    this.db.transaction(() => this.commitSync(batch))();
+    this.transaction(() => this.commitSync(batch));
   }
 
   private commitSync(batch: CommitBatch): void {
