@@ -27,12 +27,12 @@ export async function* readSlicesInOrder(
   );
   const readers: SliceReader[] = [];
   let consuming = 0;
-  // At most `parallelism` slices reading, and at most twice that many read but not yet
+  // At most `parallelism` slices reading, and at most two more read but not yet
   // consumed: memory stays bounded even when reading outpaces applying.
   const startMore = () => {
     while (
       readers.length < count &&
-      readers.length - consuming < options.parallelism * 2 &&
+      readers.length - consuming < options.parallelism + 2 &&
       readers.filter((r) => !r.finished).length < options.parallelism
     ) {
       const i = readers.length;
@@ -41,7 +41,7 @@ export async function* readSlicesInOrder(
         edges[i]!,
         edges[i + 1]!,
         pageLimit,
-        options.bufferPages ?? 16,
+        options.bufferPages ?? 12,
         signal,
       );
       readers.push(reader);

@@ -124,10 +124,7 @@ export class SyncEngine {
       }
       staged ??= newStaged();
       const page = await this.stagePage(raw, 'api', cursor, staged);
-      result.applied += page.applied;
-      result.duplicates += page.duplicates;
-      result.deadLettered += page.deadLettered;
-      result.waiting += page.waiting;
+      addCounts(result, page);
       cursor = page.cursor;
       // Several pages per transaction while catching up: fewer commits, same atomicity.
       if (!more || staged.ids.size >= STAGE_EVENTS) {
@@ -192,10 +189,7 @@ export class SyncEngine {
       this.checkpoint('page-fetched');
       result.fetched += raw.length;
       const page = await this.stagePage(raw, 'api', cursor, staged);
-      result.applied += page.applied;
-      result.duplicates += page.duplicates;
-      result.deadLettered += page.deadLettered;
-      result.waiting += page.waiting;
+      addCounts(result, page);
       cursor = page.cursor;
       if (staged.ids.size >= STAGE_EVENTS) {
         await this.commitStaged(staged);
@@ -494,6 +488,13 @@ export class SyncEngine {
     await this.runEffects();
     return { applied, stillBlocked };
   }
+}
+
+function addCounts(result: DrainResult, page: PageOutcome): void {
+  result.applied += page.applied;
+  result.duplicates += page.duplicates;
+  result.deadLettered += page.deadLettered;
+  result.waiting += page.waiting;
 }
 
 /** Catch-up commits at most about this many events per transaction. */
