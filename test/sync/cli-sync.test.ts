@@ -97,3 +97,65 @@ describe('authsync sync, status, replay and dead-letters from the command line',
     }
   });
 });
+
+describe('authsync sync as a long-running process', () => {
+  it('keeps following new events, and stops cleanly (exit 0) on SIGTERM', async () => {
+    const emu = await startEmulator({ seed: 63, events: 500 });
+    const db = tempDbPath();
+    const env = {
+      ...process.env,
+      WORKOS_API_URL: emu.url,
+      WORKOS_API_KEY: emu.apiKey,
+      DATABASE_URL: db,
+      LOG_LEVEL: 'warn',
+    };
+    const child = execFile('node', [CLI, 'sync', '--settle-ms', '0'], { env });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      child.on('exit', (code, signal) => r({ code, signal })),
+    );
+    try {
+      const applied = () => {
+        try {
+          return truthFromDatabase(db).workos_users!.size;
+        } catch {
+          return -1;
+        }
+      };
+      const waitFor = async (predicate: () => boolean) => {
+        for (let i = 0; i < 100 && !predicate(); i++) await new Promise((r) => setTimeout(r, 100));
+        return predicate();
+      };
+      expect(await waitFor(() => applied() > 0)).toBe(true);
+      const user = await emulatorChange(emu, { op: 'user.create', email: 'follow.me@example.com' });
+      expect(await waitFor(() => truthFromDatabase(db).workos_users!.has(user.id))).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+        [],
+      );
+    } finally {
+      child.kill('SIGKILL');
+      await emu.close();
+    }
+  });
+
+  it('shows a progress line with counts and rate on a TTY', async () => {
+    const emu = await startEmulator({ seed: 64, events: 20_000 });
+    const db = tempDbPath();
+    try {
+      // `script` gives the command a pseudo-terminal, as a person's shell would.
+      const command = `node ${CLI} sync --once --no-import --settle-ms 0 --database-url ${db}`;
+      const { stdout } = await run('script', ['-qec', command, '/dev/null'], {
+        env: {
+          ...process.env,
+          WORKOS_API_URL: emu.url,
+          WORKOS_API_KEY: emu.apiKey,
+          LOG_LEVEL: 'warn',
+        },
+      });
+      expect(stdout).toMatch(/\r[\d,]+ events read \([\d,]+\/s\)/);
+    } finally {
+      await emu.close();
+    }
+  });
+});
