@@ -80,6 +80,8 @@ export const insertInboxEvent =
 export const setInboxStatus = 'UPDATE authsync_events SET status = ? WHERE id = ?';
 export const selectInboxEvent =
   'SELECT id, type, lane, created_at, status, data FROM authsync_events WHERE id = ?';
+// The `status IN (...)` term repeats the partial index's condition word for word, so SQLite
+// is sure to use that index (its proof that one condition implies another is limited).
 export const selectPendingInLane =
   "SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ? AND status IN ('pending', 'dead') AND status = 'pending' ORDER BY id";
 export const selectBlockedLanes = 'SELECT DISTINCT lane FROM authsync_dead_letters';
