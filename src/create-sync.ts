@@ -1,9 +1,9 @@
 import type { EffectHandler } from './engine/outbox.js';
-import type { Checkpoint, Logger } from './engine/ports.js';
+import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
 import type { Cursor } from './engine/store.js';
 import { SyncEngine, type DrainResult, type Progress } from './engine/sync.js';
-import { apiKey, apiUrl, DEFAULT_DATABASE_URL, sqlitePath } from './config.js';
+import { apiKey, apiUrl, ConfigError, DEFAULT_DATABASE_URL, sqlitePath } from './config.js';
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
@@ -36,6 +36,11 @@ export interface CreateSyncOptions {
   /** Test hook: called at each step boundary (crash injection). */
   checkpoint?: (name: Checkpoint) => void;
   env?: Record<string, string | undefined>;
+  /**
+   * For work on the database alone (migrate, status, dead letters): no API key is needed, and
+   * reading from WorkOS fails with a clear error.
+   */
+  offline?: boolean;
 }
 
 /**
@@ -54,24 +59,14 @@ export class Sync {
   constructor(options: CreateSyncOptions = {}) {
     const env = options.env ?? process.env;
     this.log = options.logger ?? silentLogger;
-    const http: WorkOSHttpOptions = {
-      apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
-      apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
-      logger: this.log,
-      maxAttempts: options.maxAttempts,
-      limiter: new RateLimiter(
-        options.rateLimit?.requests ?? 5900,
-        options.rateLimit?.windowMs ?? 60_000,
-      ),
-    };
     this.store = new SqliteStore(
       sqlitePath(options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
     );
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
     this.engine = new SyncEngine({
       store: this.store,
-      events: new WorkOSEventsReader(http),
-      snapshot: new WorkOSStateImporter(http),
+      ...sources,
       projector: { project, snapshotChanges },
       logger: this.log,
       settleMs: options.settleMs,
@@ -169,6 +164,32 @@ export class Sync {
   async close(): Promise<void> {
     await this.store.close();
   }
+}
+
+/** The WorkOS Events API and list endpoints, configured (and validated) from options and environment. */
+function workosSources(
+  options: CreateSyncOptions,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): { events: EventSource; snapshot: SnapshotSource } {
+  const http: WorkOSHttpOptions = {
+    apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
+    apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
+    logger,
+    maxAttempts: options.maxAttempts,
+    limiter: new RateLimiter(
+      options.rateLimit?.requests ?? 5900,
+      options.rateLimit?.windowMs ?? 60_000,
+    ),
+  };
+  return { events: new WorkOSEventsReader(http), snapshot: new WorkOSStateImporter(http) };
+}
+
+function offlineSources(): { events: EventSource; snapshot: SnapshotSource } {
+  const refuse = (): never => {
+    throw new ConfigError('This command works offline and does not read from WorkOS.');
+  };
+  return { events: { readPage: async () => refuse() }, snapshot: { snapshot: refuse } };
 }
 
 export function createSync(options: CreateSyncOptions = {}): Sync {

@@ -32,15 +32,13 @@ const connectionOptions = (command: Command) =>
 async function open(
   flags: ConnectionFlags & { settleMs?: number; import?: boolean },
   extra: Partial<CreateSyncOptions> = {},
-  needsApi = true,
 ): Promise<Sync> {
   const { createSync } = await import('../../create-sync.js');
   const env = process.env;
   return createSync({
     databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
     apiUrl: flags.apiUrl ?? env.WORKOS_API_URL,
-    // Commands that never call the API (status, migrate, dead letters) need no key.
-    apiKey: flags.apiKey ?? env.WORKOS_API_KEY ?? (needsApi ? undefined : 'not-needed-offline'),
+    apiKey: flags.apiKey ?? env.WORKOS_API_KEY,
     settleMs: flags.settleMs,
     importOnFirstRun: flags.import,
     logger: stderrLogger(),
@@ -53,7 +51,7 @@ export function registerSyncCommands(program: Command): void {
   connectionOptions(
     program.command('migrate').description('Create or upgrade the tables (sync does this itself).'),
   ).action(async (flags: ConnectionFlags) => {
-    const sync = await open(flags, {}, false);
+    const sync = await open(flags, { offline: true });
     await sync.migrate();
     await sync.close();
     process.stdout.write('migrations applied\n');
@@ -102,7 +100,7 @@ export function registerSyncCommands(program: Command): void {
       .description('Cursor, lag, rows per table, dead letters, last error.')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const sync = await open(flags, {}, false);
+    const sync = await open(flags, { offline: true });
     await sync.migrate();
     const s = await sync.store.status();
     await sync.close();
@@ -169,7 +167,7 @@ export function registerSyncCommands(program: Command): void {
       .description('List dead letters')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const sync = await open(flags, {}, false);
+    const sync = await open(flags, { offline: true });
     await sync.migrate();
     const letters = await sync.store.deadLetters();
     await sync.close();
@@ -191,7 +189,7 @@ export function registerSyncCommands(program: Command): void {
             : 'Give up on the event, then apply the events waiting behind it',
         ),
     ).action(async (eventId: string, flags: ConnectionFlags) => {
-      const sync = await open(flags, {}, false);
+      const sync = await open(flags, { offline: true });
       try {
         await sync.migrate();
         const result =
