@@ -1,5 +1,5 @@
 import type { RowChange } from './changes.js';
-import { laneOf, parseEvent, type WorkOSEvent } from './event.js';
+import { laneOf, normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
 import { readSlicesInOrder } from './catch-up.js';
 import { runOutbox, type EffectHandler } from './outbox.js';
 import {
@@ -298,7 +298,7 @@ export class SyncEngine {
       applied++;
       if (!lastEventAt || event.created_at > lastEventAt) lastEventAt = event.created_at;
     }
-    const { cursor: next, allSettled } = this.settledCursor(raw, cursor);
+    const { cursor: next, allSettled } = this.settledCursor(events, cursor);
     batch.cursor = next;
     if (lastEventAt && (!batch.lastEventAt || lastEventAt > batch.lastEventAt))
       batch.lastEventAt = lastEventAt;
@@ -310,14 +310,18 @@ export class SyncEngine {
    * order, so the unsettled ones are at the end). Unsettled events are applied now but read
    * again next time, so one that the API shows late, before them, is not skipped.
    */
-  private settledCursor(raw: unknown[], cursor: Cursor): { cursor: Cursor; allSettled: boolean } {
+  private settledCursor(
+    events: readonly unknown[],
+    cursor: Cursor,
+  ): { cursor: Cursor; allSettled: boolean } {
     const settledBefore = new Date(this.clock() - this.settleMs).toISOString();
     let next = cursor;
-    for (const r of raw) {
-      const e = r as { id?: unknown; created_at?: unknown };
+    for (const item of events) {
+      // Raw or already parsed: only the id and the time are read (no full envelope parse).
+      const e = (item ?? {}) as { id?: unknown; created_at?: unknown };
       let createdAt = '';
       try {
-        createdAt = parseEvent(r).created_at;
+        createdAt = normalizeTimestamp(e.created_at, 'created_at');
       } catch {
         // An unparseable event is parked as a dead letter; its position still counts.
       }
