@@ -3,5 +3,5 @@ export { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '
 export { Emulator, type EmulatorOptions } from './emulator.js';
 export { createEmulatorApp } from './http/app.js';
 export { signWorkOSWebhook, type WebhookSettings } from './webhooks.js';
-export { WORKOS_RATE_LIMIT, type FaultSettings } from './faults.js';
+export { NO_FAULTS, WORKOS_RATE_LIMIT, type FaultSettings } from './faults.js';
 export { WORKOS_EVENT_TYPES } from './state/event-types.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { NO_FAULTS, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 
 let emu: RunningEmulator;
 const events = () =>
@@ -8,14 +8,7 @@ const events = () =>
   });
 const setFaults = (faults: object) =>
   fetch(`${emu.url}/_emulator/faults`, { method: 'PUT', body: JSON.stringify(faults) });
-const NONE = {
-  latencyMs: 0,
-  errorRate: 0,
-  resetRate: 0,
-  truncateRate: 0,
-  slowBodyMs: 0,
-  rateLimit: null,
-};
+const NONE = NO_FAULTS;
 
 beforeAll(async () => {
   emu = await startEmulator({ seed: 'faults', events: 300 });

@@ -48,3 +48,17 @@ export async function emulatorChange(emu: RunningEmulator, body: object): Promis
   if (!r.ok) throw new Error(`change ${JSON.stringify(body)} failed: ${JSON.stringify(json)}`);
   return json.result;
 }
+
+/** The environment a user sets for the CLI against this emulator (plus anything in `extra`). */
+export function cliEnv(
+  emu: RunningEmulator,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WORKOS_API_URL: emu.url,
+    WORKOS_API_KEY: emu.apiKey,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}

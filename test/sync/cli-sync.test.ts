@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { emulatorChange, tempDbPath } from '../helpers/sync-env.js';
+import { cliEnv, emulatorChange, tempDbPath } from '../helpers/sync-env.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
 
 const run = promisify(execFile);
@@ -13,13 +13,7 @@ describe('authsync sync, status, replay and dead-letters from the command line',
   it('sync --once, status, dead-letters, replay: as a user runs them', async () => {
     const emu = await startEmulator({ seed: 61, events: 2000 });
     const db = tempDbPath();
-    const env = {
-      ...process.env,
-      WORKOS_API_URL: emu.url,
-      WORKOS_API_KEY: emu.apiKey,
-      DATABASE_URL: db,
-      LOG_LEVEL: 'warn',
-    };
+    const env = cliEnv(emu, { DATABASE_URL: db });
     try {
       const migrate = await run('node', [CLI, 'migrate'], { env });
       expect(migrate.stdout).toContain('migrations applied');
@@ -70,12 +64,7 @@ describe('authsync sync, status, replay and dead-letters from the command line',
 
   it('names the setting to fix: a missing or rejected WORKOS_API_KEY, a bad DATABASE_URL', async () => {
     const emu = await startEmulator({ seed: 62, events: 10 });
-    const base = {
-      ...process.env,
-      WORKOS_API_URL: emu.url,
-      DATABASE_URL: tempDbPath(),
-      LOG_LEVEL: 'silent',
-    };
+    const base = cliEnv(emu, { DATABASE_URL: tempDbPath(), LOG_LEVEL: 'silent' });
     try {
       const missing = await run('node', [CLI, 'sync', '--once'], {
         env: { ...base, WORKOS_API_KEY: '' },
@@ -102,13 +91,7 @@ describe('authsync sync as a long-running process', () => {
   it('keeps following new events, and stops cleanly (exit 0) on SIGTERM', async () => {
     const emu = await startEmulator({ seed: 63, events: 500 });
     const db = tempDbPath();
-    const env = {
-      ...process.env,
-      WORKOS_API_URL: emu.url,
-      WORKOS_API_KEY: emu.apiKey,
-      DATABASE_URL: db,
-      LOG_LEVEL: 'warn',
-    };
+    const env = cliEnv(emu, { DATABASE_URL: db });
     const child = execFile('node', [CLI, 'sync', '--settle-ms', '0'], { env });
     const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
       child.on('exit', (code, signal) => r({ code, signal })),
@@ -146,12 +129,7 @@ describe('authsync sync as a long-running process', () => {
       // `script` gives the command a pseudo-terminal, as a person's shell would.
       const command = `node ${CLI} sync --once --no-import --settle-ms 0 --database-url ${db}`;
       const { stdout } = await run('script', ['-qec', command, '/dev/null'], {
-        env: {
-          ...process.env,
-          WORKOS_API_URL: emu.url,
-          WORKOS_API_KEY: emu.apiKey,
-          LOG_LEVEL: 'warn',
-        },
+        env: cliEnv(emu),
       });
       expect(stdout).toMatch(/\r[\d,]+ events read \([\d,]+\/s\)/);
     } finally {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { tempDbPath } from '../helpers/sync-env.js';
+import { cliEnv, tempDbPath } from '../helpers/sync-env.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
 import { openSqlite } from '../../src/stores/sqlite/driver.js';
 
@@ -22,13 +22,7 @@ function runSync(
       'node',
       [CLI, 'sync', '--once', '--database-url', db, ...args],
       {
-        env: {
-          ...process.env,
-          WORKOS_API_URL: emu.url,
-          WORKOS_API_KEY: emu.apiKey,
-          AUTHSYNC_CRASH_AT: crashAt ?? '',
-          LOG_LEVEL: 'warn',
-        },
+        env: cliEnv(emu, { AUTHSYNC_CRASH_AT: crashAt ?? '' }),
       },
       () => {},
     );
@@ -126,12 +120,7 @@ describe('crashes (SIGKILL) at every step boundary', () => {
     const run = (crash: number) =>
       new Promise<{ code: number | null; signal: string | null }>((r) => {
         const child = execFile('node', [script], {
-          env: {
-            ...process.env,
-            WORKOS_API_URL: emu.url,
-            WORKOS_API_KEY: emu.apiKey,
-            CRASH_AFTER_EFFECT: String(crash),
-          },
+          env: cliEnv(emu, { CRASH_AFTER_EFFECT: String(crash) }),
         });
         child.on('exit', (code, signal) => r({ code, signal }));
       });
