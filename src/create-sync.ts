@@ -2,7 +2,8 @@ import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
 import type { Cursor } from './engine/store.js';
-import { SyncEngine, type DrainResult, type Progress } from './engine/sync.js';
+import { reconcileTables, type TablesReport } from './engine/reconcile.js';
+import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
 import { apiKey, apiUrl, ConfigError, DEFAULT_DATABASE_URL, sqlitePath } from './config.js';
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
@@ -10,6 +11,8 @@ import { WorkOSEventsReader } from './sources/workos/events-reader.js';
 import { WorkOSAuthError, type WorkOSHttpOptions } from './sources/workos/http.js';
 import { RateLimiter } from './sources/workos/rate-limiter.js';
 import { WorkOSStateImporter } from './sources/workos/state-importer.js';
+import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
+import { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
 export interface CreateSyncOptions {
@@ -31,8 +34,22 @@ export interface CreateSyncOptions {
   readParallelism?: number;
   /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
   rateLimit?: { requests: number; windowMs: number };
+  /**
+   * Secrets webhook deliveries may be signed with (more than one while rotating). Default:
+   * `WORKOS_WEBHOOK_SECRET`, comma-separated. Without one, webhooks are refused.
+   */
+  webhookSecrets?: string[];
+  /** Accept webhook signatures at most this old or this far ahead (default 180,000 ms). */
+  webhookToleranceMs?: number;
+  /**
+   * A webhook-delivered event the Events API has not shown after this long is applied from the
+   * inbox anyway (default 300,000 ms).
+   */
+  webhookGraceMs?: number;
   logger?: Logger;
   onProgress?: (p: Progress) => void;
+  /** Told of every applied event once committed (metrics, latency measurements). */
+  onApplied?: (events: readonly AppliedEvent[]) => void;
   /** Test hook: called at each step boundary (crash injection). */
   checkpoint?: (name: Checkpoint) => void;
   env?: Record<string, string | undefined>;
@@ -53,8 +70,16 @@ export class Sync {
   readonly engine: SyncEngine;
   private readonly log: Logger;
   private readonly pollIntervalMs: number;
+  private readonly graceMs: number;
+  private readonly snapshot: SnapshotSource;
+  private readonly webhookReceiver: WorkOSWebhookReceiver | null;
   private migrated = false;
   private wakeUp: (() => void) | null = null;
+  private wakeRequested = false;
+  /** Drains and inbox sweeps take turns: both stage events from the same inbox. */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** When a page of events was last read successfully (ms), for readiness. */
+  lastReadOkAtMs: number | null = null;
 
   constructor(options: CreateSyncOptions = {}) {
     const env = options.env ?? process.env;
@@ -63,18 +88,131 @@ export class Sync {
       sqlitePath(options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
     );
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
+    this.graceMs = options.webhookGraceMs ?? 300_000;
     const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
+    this.snapshot = sources.snapshot;
+    const events: EventSource = {
+      readPage: async (cursor, limit, signal) => {
+        const page = await sources.events.readPage(cursor, limit, signal);
+        this.lastReadOkAtMs = Date.now();
+        return page;
+      },
+    };
+    const secrets =
+      options.webhookSecrets ??
+      (env.WORKOS_WEBHOOK_SECRET ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    this.webhookReceiver =
+      secrets.length > 0
+        ? new WorkOSWebhookReceiver({
+            store: this.store,
+            verifier: new WorkOSWebhookVerifier({
+              secrets,
+              toleranceMs: options.webhookToleranceMs,
+            }),
+          })
+        : null;
     this.engine = new SyncEngine({
       store: this.store,
-      ...sources,
+      events,
+      snapshot: sources.snapshot,
       projector: { project, snapshotChanges },
       logger: this.log,
       settleMs: options.settleMs,
       importOnFirstRun: options.importOnFirstRun,
       readParallelism: options.readParallelism,
-      onProgress: options.onProgress,
+      onProgress: (p) => {
+        // A long first import reads list endpoints, not events: it is progress all the same.
+        if (p.phase === 'import') this.lastReadOkAtMs = Date.now();
+        options.onProgress?.(p);
+      },
+      onApplied: options.onApplied,
       checkpoint: options.checkpoint,
     });
+  }
+
+  /** Whether webhook secrets are configured (without them every delivery is refused). */
+  get acceptsWebhooks(): boolean {
+    return this.webhookReceiver !== null;
+  }
+
+  /**
+   * A webhook delivery, raw: verified, stored durably in the inbox, then answered. A new event
+   * makes the reader poll at once; the reader, not the webhook, decides order and moves the cursor.
+   */
+  async receiveWebhook(
+    raw: Uint8Array,
+    signatureHeader: string | null | undefined,
+  ): Promise<WebhookOutcome> {
+    if (!this.webhookReceiver) throw new ConfigError('WORKOS_WEBHOOK_SECRET is not set.');
+    await this.migrate();
+    const outcome = await this.webhookReceiver.receive(raw, signatureHeader);
+    if (outcome.status === 200 && !outcome.duplicate) this.wake();
+    return outcome;
+  }
+
+  /** Runs `fn` after the current drain or sweep finishes, and before the next one starts. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(fn, fn);
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  /** Applies webhook-delivered events that the Events API has not shown within the grace period. */
+  async applyOverdueWebhookEvents(): Promise<number> {
+    await this.migrate();
+    const before = new Date(Date.now() - this.graceMs).toISOString();
+    return this.exclusive(() => this.engine.applyHeld(before));
+  }
+
+  /**
+   * Reconciliation: (1) webhook-delivered events the API has not shown within the grace period
+   * are applied, and events seen by only one of the two in the window are counted; (2) the tables
+   * are compared with the list endpoints and repaired (see `reconcileTables`).
+   */
+  async reconcile(
+    options: {
+      windowMs?: number;
+      signal?: AbortSignal;
+      onProgress?: (objects: number) => void;
+    } = {},
+  ): Promise<ReconcileReport> {
+    await this.migrate();
+    const startedAtMs = Date.now();
+    const appliedFromWebhooks = await this.applyOverdueWebhookEvents();
+    const windowFrom = new Date(startedAtMs - (options.windowMs ?? 6 * 3600_000)).toISOString();
+    // Events younger than the grace period may still be on their way from the other side.
+    const windowTo = new Date(startedAtMs - this.graceMs).toISOString();
+    const gaps = await this.store.sourceGaps(windowFrom, windowTo);
+    const tables = await reconcileTables({
+      store: this.store,
+      snapshot: this.snapshot,
+      projector: { project, snapshotChanges },
+      startedAtMs,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const report: ReconcileReport = {
+      startedAt: new Date(startedAtMs).toISOString(),
+      durationMs: Date.now() - startedAtMs,
+      events: {
+        window: { from: windowFrom, to: windowTo },
+        appliedFromWebhooks,
+        webhookOnly: gaps.webhookOnly,
+        // Meaningful only where webhooks are in use: events no webhook delivered.
+        apiOnly: gaps.viaWebhook > 0 ? gaps.apiOnly : 0,
+      },
+      ...tables,
+    };
+    await this.store.setState('last_reconcile', JSON.stringify(report));
+    this.log.info('reconciliation done', {
+      objects: tables.objects,
+      ...tables.totals,
+      appliedFromWebhooks,
+    });
+    return report;
   }
 
   on(type: string, handler: EffectHandler): this {
@@ -92,7 +230,7 @@ export class Sync {
   async runOnce(signal?: AbortSignal): Promise<DrainResult> {
     await this.migrate();
     try {
-      const result = await this.engine.drain(signal);
+      const result = await this.exclusive(() => this.engine.drain(signal));
       await this.store.setState('last_error', null);
       await this.store.setState('last_success_at', new Date().toISOString());
       return result;
@@ -106,12 +244,20 @@ export class Sync {
     }
   }
 
-  /** Keeps following the stream until `signal` aborts. Stops on a rejected API key. */
+  /**
+   * Keeps following the stream until `signal` aborts. Polls every `pollIntervalMs`; at once when a
+   * webhook rings; and, while webhook-delivered events wait for the API to show them, again
+   * after 100 ms, 200 ms, 400 ms... (the API can show an event a few seconds after its webhook).
+   * Stops on a rejected API key.
+   */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    let heldPollMs = HELD_POLL_FIRST_MS;
     while (!signal.aborted) {
+      this.wakeRequested = false;
       try {
         await this.runOnce(signal);
+        await this.applyOverdueWebhookEvents();
         failures = 0;
       } catch (error) {
         if (signal.aborted) break;
@@ -122,21 +268,36 @@ export class Sync {
           failures,
         });
       }
-      const wait = failures === 0 ? this.pollIntervalMs : Math.min(60_000, 1000 * 2 ** failures);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        signal.addEventListener('abort', () => this.wakeUp?.(), { once: true });
-      });
+      let wait = this.pollIntervalMs;
+      if (failures > 0) wait = Math.min(60_000, 1000 * 2 ** failures);
+      else if (this.wakeRequested) wait = 0;
+      else if ((await this.store.backlog()).held > 0) {
+        wait = Math.min(heldPollMs, this.pollIntervalMs);
+        heldPollMs *= 2;
+      }
+      if (this.wakeRequested) heldPollMs = HELD_POLL_FIRST_MS;
+      if (wait > 0 && !signal.aborted) await this.sleep(wait, signal);
       this.wakeUp = null;
     }
   }
 
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+      signal.addEventListener('abort', done, { once: true });
+      if (this.wakeRequested) done();
+    });
+  }
+
   /** Polls now instead of at the next interval (a webhook rang). */
   wake(): void {
+    this.wakeRequested = true;
     this.wakeUp?.();
   }
 
@@ -164,6 +325,23 @@ export class Sync {
   async close(): Promise<void> {
     await this.store.close();
   }
+}
+
+/** After a webhook, the first re-poll for events the API has not shown yet (then doubling). */
+const HELD_POLL_FIRST_MS = 100;
+
+export interface ReconcileReport extends TablesReport {
+  startedAt: string;
+  durationMs: number;
+  events: {
+    window: { from: string; to: string };
+    /** Delivered by webhook, not shown by the API within the grace period: applied now. */
+    appliedFromWebhooks: number;
+    /** In the window: applied from a webhook because the API never showed them. */
+    webhookOnly: number;
+    /** In the window: shown by the API, never delivered by a webhook. */
+    apiOnly: number;
+  };
 }
 
 /** The WorkOS Events API and list endpoints, configured (and validated) from options and environment. */

@@ -10,7 +10,11 @@ export interface InboxEvent {
   json: string;
 }
 
-export type InboxStatus = 'applied' | 'pending' | 'dead' | 'skipped';
+/**
+ * `held`: delivered by a webhook, not yet shown by the Events API (the API reader applies it in
+ * order when it does; after a grace period the engine applies it from the inbox anyway).
+ */
+export type InboxStatus = 'applied' | 'pending' | 'dead' | 'skipped' | 'held';
 
 /**
  * Where the Events API reader stands. `after` is the id of the last event it trusts as final;
@@ -34,6 +38,8 @@ export interface CommitBatch {
   deadLetters?: { eventId: string; lane: string; error: string }[];
   /** Dead letters resolved by this batch. */
   resolvedDeadLetters?: string[];
+  /** Events the Events API showed again that were applied before it did (from a webhook). */
+  seenByApi?: string[];
   /** Events whose effects (user handlers) must run once this commits. */
   outbox?: { eventId: string; type: string; json: string }[];
   cursor?: Cursor;
@@ -57,6 +63,25 @@ export interface OutboxItem {
   attempts: number;
 }
 
+/** Events waiting in the inbox, by why they wait. */
+export interface Backlog {
+  /** Behind a dead letter in their lane. */
+  pending: number;
+  dead: number;
+  /** Delivered by webhook, not yet shown by the API. */
+  held: number;
+}
+
+/** Row repairs of one table made by reconciliation. */
+export interface TableRepairs {
+  /** Rows WorkOS has that were missing here. */
+  missing: number;
+  /** Rows older here than there. */
+  stale: number;
+  /** Rows here that WorkOS no longer has. */
+  deleted: number;
+}
+
 export interface StoreStatus {
   cursor: Cursor;
   lastEventAt: string | null;
@@ -78,7 +103,7 @@ export interface SyncStore {
   readCursor(): Promise<Cursor>;
   /** The newest `created_at` applied so far (for lag, and to size a catch-up). */
   lastEventAt(): Promise<string | null>;
-  /** The subset of `ids` already in the inbox. */
+  /** The subset of `ids` already in the inbox, except those only held from a webhook. */
   knownEvents(ids: string[]): Promise<Set<string>>;
   /** Lanes with a dead letter: their later events wait in the inbox. */
   blockedLanes(): Promise<Set<string>>;
@@ -86,6 +111,31 @@ export interface SyncStore {
   pendingEvents(lane: string): Promise<InboxEvent[]>;
   inboxEvent(id: string): Promise<(InboxEvent & { status: InboxStatus }) | undefined>;
   commit(batch: CommitBatch): Promise<void>;
+  /**
+   * Stores a verified webhook delivery durably (held until the API shows it). Returns false for
+   * a duplicate delivery: the event was already delivered by a webhook.
+   */
+  storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean>;
+  /** Held events received before `receivedBefore`, in stream order. */
+  heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]>;
+  backlog(): Promise<Backlog>;
+  /** Among events received in [from, to): delivered by webhook and never shown by the API, and the reverse. */
+  sourceGaps(
+    from: string,
+    to: string,
+  ): Promise<{ webhookOnly: number; apiOnly: number; viaWebhook: number }>;
+  /** Reconciliation, step 1: forget the keys noted by an earlier run. */
+  reconcileStart(): Promise<void>;
+  /**
+   * Step 2, per page of the list endpoints: applies the objects' upserts (guarded as always),
+   * notes their keys, and counts per table the rows that were missing or older here.
+   */
+  reconcilePage(changes: RowChange[]): Promise<Record<string, TableRepairs>>;
+  /**
+   * Step 3: deletes (with tombstones dated `before`) the rows of `tables` last written before
+   * `before` that the list endpoints did not show; counts per table.
+   */
+  reconcileFinish(tables: string[], before: string): Promise<Record<string, number>>;
   deadLetters(): Promise<DeadLetter[]>;
   outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]>;
   outboxDone(eventId: string): Promise<void>;

@@ -32,10 +32,19 @@ export interface SyncEngineOptions {
   catchUpMinSpanMs?: number;
   checkpoint?: (name: Checkpoint) => void;
   onProgress?: (p: Progress) => void;
+  /** Told of every applied event once its transaction commits (metrics, latency). */
+  onApplied?: (events: readonly AppliedEvent[]) => void;
+}
+
+export interface AppliedEvent {
+  type: string;
+  /** Who it was applied from: `api`, or `webhook` when the API had not shown it within the grace period. */
+  source: string;
+  createdAt: string;
 }
 
 export interface Progress {
-  phase: 'import' | 'events' | 'replay';
+  phase: 'import' | 'events' | 'replay' | 'reconcile';
   count: number;
   startedAtMs: number;
 }
@@ -125,7 +134,7 @@ export class SyncEngine {
       staged ??= newStaged();
       const page = await this.stagePage(raw, 'api', cursor, staged);
       addCounts(result, page);
-      cursor = page.cursor;
+      cursor = page.cursor ?? cursor;
       // Several pages per transaction while catching up: fewer commits, same atomicity.
       if (!more || staged.ids.size >= STAGE_EVENTS) {
         await this.commitStaged(staged);
@@ -190,7 +199,7 @@ export class SyncEngine {
       result.fetched += raw.length;
       const page = await this.stagePage(raw, 'api', cursor, staged);
       addCounts(result, page);
-      cursor = page.cursor;
+      cursor = page.cursor ?? cursor;
       if (staged.ids.size >= STAGE_EVENTS) {
         await this.commitStaged(staged);
         staged = newStaged();
@@ -215,6 +224,37 @@ export class SyncEngine {
     this.checkpoint('before-commit');
     await this.store.commit(staged.batch);
     this.checkpoint('after-commit');
+    if (staged.applied.length > 0) this.options.onApplied?.(staged.applied);
+  }
+
+  /**
+   * Applies, from the inbox, events a webhook delivered before `receivedBefore` that the Events
+   * API has still not shown (an API outage, or an event it never lists). Their lanes' order and
+   * dead letters hold as for API events; the cursor does not move. A later API copy is a
+   * duplicate, and the `updated_at` guards make any older copy harmless.
+   */
+  async applyHeld(receivedBefore: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const held = await this.store.heldEvents(receivedBefore, 500);
+      if (held.length === 0) return total;
+      const staged = newStaged();
+      const raw = held.map((h) => {
+        try {
+          return JSON.parse(h.json) as unknown;
+        } catch {
+          return { id: h.id, event: h.type };
+        }
+      });
+      const page = await this.stagePage(raw, 'webhook', null, staged);
+      await this.commitStaged(staged);
+      await this.runEffects();
+      total += page.applied + page.deadLettered + page.waiting;
+      this.log.warn('applied events the Events API has not shown, from their webhooks', {
+        events: held.length,
+      });
+      if (held.length < 500) return total;
+    }
   }
 
   /**
@@ -224,7 +264,7 @@ export class SyncEngine {
   private async stagePage(
     raw: unknown[],
     source: string,
-    cursor: Cursor,
+    cursor: Cursor | null,
     staged: Staged,
   ): Promise<PageOutcome> {
     const events: WorkOSEvent[] = [];
@@ -268,6 +308,8 @@ export class SyncEngine {
       if (parkedIds.has(event.id)) continue;
       if (known.has(event.id)) {
         duplicates++;
+        // Applied before the API showed it (from a webhook, after the grace period): it has now.
+        if (source === 'api' && !staged.ids.has(event.id)) batch.seenByApi!.push(event.id);
         continue;
       }
       known.add(event.id);
@@ -295,11 +337,16 @@ export class SyncEngine {
       batch.received.push({ event: inbox, status: 'applied', source });
       batch.changes.push(...outcome.changes);
       this.queueEffects(batch, inbox);
+      if (this.options.onApplied)
+        staged.applied.push({ type: inbox.type, source, createdAt: event.created_at });
       applied++;
       if (!lastEventAt || event.created_at > lastEventAt) lastEventAt = event.created_at;
     }
-    const { cursor: next, allSettled } = this.settledCursor(events, cursor);
-    batch.cursor = next;
+    // Only the API reader moves the cursor; events applied from webhooks leave it where it is.
+    const { cursor: next, allSettled } = cursor
+      ? this.settledCursor(events, cursor)
+      : { cursor: null, allSettled: true };
+    if (next) batch.cursor = next;
     if (lastEventAt && (!batch.lastEventAt || lastEventAt > batch.lastEventAt))
       batch.lastEventAt = lastEventAt;
     return { applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
@@ -508,11 +555,14 @@ interface Staged {
   batch: CommitBatch;
   /** Ids of events in the batch (not yet in the store, so `knownEvents` cannot see them). */
   ids: Set<string>;
+  /** For `onApplied`, once committed. */
+  applied: AppliedEvent[];
 }
 
 const newStaged = (): Staged => ({
-  batch: { received: [], changes: [], deadLetters: [], outbox: [] },
+  batch: { received: [], changes: [], deadLetters: [], outbox: [], seenByApi: [] },
   ids: new Set(),
+  applied: [],
 });
 
 interface PageOutcome {
@@ -520,7 +570,7 @@ interface PageOutcome {
   duplicates: number;
   deadLettered: number;
   waiting: number;
-  cursor: Cursor;
+  cursor: Cursor | null;
   allSettled: boolean;
 }
 

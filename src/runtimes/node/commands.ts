@@ -47,7 +47,151 @@ async function open(
   });
 }
 
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a whole number ≥ 0 (got ${value})`);
+  return n;
+};
+
 export function registerSyncCommands(program: Command): void {
+  connectionOptions(
+    program
+      .command('serve')
+      .description(
+        'Run the continuous sync with an HTTP server: POST /webhooks/workos, /healthz, /readyz, /metrics.',
+      )
+      .addOption(
+        new Option('--port <port>', 'port to listen on (0: any free port)')
+          .env('PORT')
+          .default(8080)
+          .argParser(positiveInt('--port')),
+      )
+      .option('--host <address>', 'address to listen on', '0.0.0.0')
+      .addOption(
+        new Option('--max-body-bytes <n>', 'refuse larger webhook bodies with 413')
+          .default(1_000_000)
+          .argParser(positiveInt('--max-body-bytes')),
+      )
+      .addOption(
+        new Option(
+          '--webhook-tolerance-ms <ms>',
+          'accept webhook signatures at most this old or this far ahead',
+        )
+          .default(180_000)
+          .argParser(positiveInt('--webhook-tolerance-ms')),
+      )
+      .addOption(
+        new Option(
+          '--grace-ms <ms>',
+          'apply a webhook-delivered event from the inbox if the Events API has not shown it after this long',
+        )
+          .default(300_000)
+          .argParser(positiveInt('--grace-ms')),
+      )
+      .addOption(
+        new Option(
+          '--reconcile-every <seconds>',
+          'reconcile with the list endpoints this often (0: never)',
+        )
+          .default(21_600)
+          .argParser(positiveInt('--reconcile-every')),
+      )
+      .addOption(
+        new Option('--settle-ms <ms>', 'treat events younger than this as not yet final').argParser(
+          Number,
+        ),
+      ),
+  ).action(
+    async (
+      flags: ConnectionFlags & {
+        port: number;
+        host: string;
+        maxBodyBytes: number;
+        webhookToleranceMs: number;
+        graceMs: number;
+        reconcileEvery: number;
+        settleMs?: number;
+      },
+    ) => {
+      const [{ ServeMetrics }, { startService }] = await Promise.all([
+        import('./metrics.js'),
+        import('./serve.js'),
+      ]);
+      const logger = stderrLogger();
+      const metrics = new ServeMetrics();
+      const sync = await open(flags, {
+        onApplied: metrics.onApplied,
+        webhookToleranceMs: flags.webhookToleranceMs,
+        webhookGraceMs: flags.graceMs,
+      });
+      if (!sync.acceptsWebhooks)
+        logger.warn('WORKOS_WEBHOOK_SECRET is not set: webhook deliveries are refused (503)');
+      const service = await startService({
+        sync,
+        metrics,
+        logger,
+        port: flags.port,
+        hostname: flags.host,
+        maxBodyBytes: flags.maxBodyBytes,
+        reconcileEveryMs: flags.reconcileEvery * 1000,
+      });
+      logger.info('listening', { url: service.url });
+      const stop = () => {
+        logger.info('stopping: finishing requests and the transaction in flight');
+        void service.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await service.done;
+      } catch (error) {
+        await service.stop();
+        throw error;
+      }
+    },
+  );
+
+  connectionOptions(
+    program
+      .command('reconcile')
+      .description(
+        'Compare the tables with the WorkOS list endpoints and repair them; apply webhook-only events.',
+      )
+      .option('--json', 'machine-readable report'),
+  ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+    const progress = progressLine();
+    const sync = await open(flags);
+    const startedAtMs = Date.now();
+    try {
+      const report = await sync.reconcile({
+        onProgress: (count) => progress.update({ phase: 'reconcile', count, startedAtMs }),
+      });
+      progress.done();
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      const t = report.totals;
+      process.stdout.write(
+        `checked ${report.objects} objects in ${(report.durationMs / 1000).toFixed(1)} s: ` +
+          `${t.missing} missing, ${t.stale} stale, ${t.deleted} deleted rows repaired\n`,
+      );
+      for (const [table, r] of Object.entries(report.tables))
+        process.stdout.write(
+          `  ${table.padEnd(34)} missing ${r.missing}  stale ${r.stale}  deleted ${r.deleted}\n`,
+        );
+      const e = report.events;
+      process.stdout.write(
+        `events: ${e.appliedFromWebhooks} applied from webhooks the API had not shown; ` +
+          `in the window ${e.webhookOnly} seen only by webhook, ${e.apiOnly} only by the API\n`,
+      );
+    } finally {
+      progress.done();
+      await sync.close();
+    }
+  });
+
   connectionOptions(
     program.command('migrate').description('Create or upgrade the tables (sync does this itself).'),
   ).action(async (flags: ConnectionFlags) => {

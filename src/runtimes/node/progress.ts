@@ -1,5 +1,12 @@
 import type { Progress } from '../../engine/sync.js';
 
+const NOUNS: Record<Progress['phase'], string> = {
+  import: 'objects imported',
+  events: 'events read',
+  replay: 'events re-applied',
+  reconcile: 'objects checked',
+};
+
 /** A one-line progress display on a TTY (counts and rate); silent otherwise. */
 export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
   update: (p: Progress) => void;
@@ -14,12 +21,7 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
       if (now - lastDrawMs < 100) return;
       lastDrawMs = now;
       const seconds = Math.max(0.001, (now - p.startedAtMs) / 1000);
-      const noun =
-        p.phase === 'import'
-          ? 'objects imported'
-          : p.phase === 'replay'
-            ? 'events re-applied'
-            : 'events read';
+      const noun = NOUNS[p.phase];
       stream.write(
         `\r${p.count.toLocaleString('en-US')} ${noun} (${Math.round(p.count / seconds).toLocaleString('en-US')}/s)   `,
       );

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 /** The little of a SQLite driver the store uses; both drivers below provide it. */
 export interface SqliteStatement {
-  run(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }

@@ -93,4 +93,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 );`,
     ].join('\n'),
   },
+  {
+    version: 2,
+    name: 'webhook inbox',
+    sql: [
+      // When a webhook delivered the event (null: never), and whether the Events API has shown it.
+      'ALTER TABLE authsync_events ADD COLUMN webhook_at TEXT;',
+      'ALTER TABLE authsync_events ADD COLUMN api_seen INTEGER NOT NULL DEFAULT 1;',
+      // Held events (delivered by webhook, not yet shown by the API) are swept by age.
+      "CREATE INDEX authsync_events_held ON authsync_events (received_at) WHERE status = 'held';",
+    ].join('\n'),
+  },
 ];

@@ -75,8 +75,31 @@ export function appendRow(table: string): string {
   return `INSERT OR IGNORE INTO ${t.name} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`;
 }
 
+/**
+ * An event the pipeline has dealt with. A webhook may have stored it first as `held`: then it
+ * takes the pipeline's status now; any other stored event is left as it is.
+ * Parameters: id, type, lane, created_at, status, source, received_at, data, api_seen.
+ */
 export const insertInboxEvent =
-  'INSERT OR IGNORE INTO authsync_events (id, type, lane, created_at, status, source, received_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+  'INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+  "ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data, api_seen = MAX(authsync_events.api_seen, excluded.api_seen) WHERE authsync_events.status = 'held'";
+export const markSeenByApi =
+  'UPDATE authsync_events SET api_seen = 1 WHERE id = ? AND api_seen = 0';
+export const selectWebhookSeen = 'SELECT webhook_at FROM authsync_events WHERE id = ?';
+/** A webhook delivery: held until the API shows the event. Parameters: id, type, lane, created_at, received_at, data, webhook_at. */
+export const insertHeldEvent =
+  "INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen) VALUES (?, ?, ?, ?, 'held', 'webhook', ?, ?, ?, 0) " +
+  'ON CONFLICT (id) DO UPDATE SET webhook_at = COALESCE(authsync_events.webhook_at, excluded.webhook_at)';
+export const selectHeld =
+  "SELECT id, type, lane, created_at, data FROM authsync_events WHERE status = 'held' AND received_at < ? ORDER BY id LIMIT ?";
+export const countBacklog =
+  "SELECT status, COUNT(*) AS n FROM authsync_events WHERE status IN ('pending', 'dead') GROUP BY status " +
+  "UNION ALL SELECT 'held', COUNT(*) FROM authsync_events WHERE status = 'held'";
+/** Events a webhook delivered that the API never showed, and the reverse, received in a window. Parameters: from, to. */
+export const countSourceGaps =
+  "SELECT COALESCE(SUM(webhook_at IS NOT NULL AND api_seen = 0 AND status != 'held'), 0) AS webhook_only, " +
+  'COALESCE(SUM(webhook_at IS NULL AND api_seen = 1), 0) AS api_only, COALESCE(SUM(webhook_at IS NOT NULL), 0) AS via_webhook ' +
+  'FROM authsync_events WHERE received_at >= ? AND received_at < ?';
 export const setInboxStatus = 'UPDATE authsync_events SET status = ? WHERE id = ?';
 export const selectInboxEvent =
   'SELECT id, type, lane, created_at, status, data FROM authsync_events WHERE id = ?';
@@ -111,3 +134,26 @@ export const markOutboxDone =
   'UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL WHERE event_id = ?';
 export const markOutboxFailed =
   'UPDATE authsync_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE event_id = ?';
+
+// Reconciliation: keys the list endpoints showed are noted in a temporary table (bounded
+// memory, whatever the tenant's size), then rows not among them are the ones WorkOS deleted.
+export const createReconcileSeen =
+  'CREATE TEMP TABLE IF NOT EXISTS authsync_reconcile_seen (table_name TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (table_name, key)) WITHOUT ROWID';
+export const clearReconcileSeen = 'DELETE FROM temp.authsync_reconcile_seen';
+export const insertReconcileSeen =
+  'INSERT OR IGNORE INTO temp.authsync_reconcile_seen (table_name, key) VALUES (?, ?)';
+
+/** The stored `updated_at` of one row. Parameters: the key columns. */
+export function selectUpdatedAt(table: string): string {
+  const t = tableSpec(table);
+  return `SELECT updated_at FROM ${t.name} WHERE ${t.key.map((k) => `${k} = ?`).join(' AND ')}`;
+}
+
+/** Keys of rows last written before a time that the list endpoints did not show. Parameters: before. */
+export function selectUnseen(table: string): string {
+  const t = tableSpec(table);
+  return (
+    `SELECT ${keyExpression(table)} AS key FROM ${t.name} WHERE updated_at < ? AND NOT EXISTS ` +
+    `(SELECT 1 FROM temp.authsync_reconcile_seen s WHERE s.table_name = '${t.name}' AND s.key = ${keyExpression(table)})`
+  );
+}

@@ -1,5 +1,6 @@
 import type { RowChange } from '../../engine/changes.js';
 import type {
+  Backlog,
   CommitBatch,
   Cursor,
   DeadLetter,
@@ -8,8 +9,9 @@ import type {
   OutboxItem,
   StoreStatus,
   SyncStore,
+  TableRepairs,
 } from '../../engine/store.js';
-import { TABLES, tableSpec } from '../../engine/tables.js';
+import { rowKey, TABLES, tableSpec } from '../../engine/tables.js';
 import { openSqlite, type SqliteDriver, type SqliteStatement } from './driver.js';
 import { MIGRATIONS } from './migrations.js';
 import * as plans from './plans.js';
@@ -105,7 +107,7 @@ export class SqliteStore implements SyncStore {
     // One query per page: `IN (?, ?, ...)` with the page's ids (at most 100 from the API).
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const sql = `SELECT id FROM authsync_events WHERE id IN (${chunk.map(() => '?').join(', ')})`;
+      const sql = `SELECT id FROM authsync_events WHERE id IN (${chunk.map(() => '?').join(', ')}) AND status != 'held'`;
       for (const r of this.statement(sql).all(...chunk) as { id: string }[]) known.add(r.id);
     }
     return known;
@@ -145,8 +147,10 @@ export class SqliteStore implements SyncStore {
         now,
         // Applied events need no body kept (replay re-reads the API); waiting and dead ones do.
         status === 'applied' ? '' : event.json,
+        source === 'webhook' ? 0 : 1,
       );
     }
+    for (const id of batch.seenByApi ?? []) this.statement(plans.markSeenByApi).run(id);
     for (const { eventId, status } of batch.statusChanges ?? [])
       this.statement(plans.setInboxStatus).run(status, eventId);
     for (const change of batch.changes) this.apply(change);
@@ -168,7 +172,100 @@ export class SqliteStore implements SyncStore {
     }
   }
 
-  private apply(change: RowChange): void {
+  async storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean> {
+    let stored = false;
+    this.transaction(() => {
+      const row = this.statement(plans.selectWebhookSeen).get(event.id) as
+        { webhook_at: string | null } | undefined;
+      if (row?.webhook_at) return;
+      this.statement(plans.insertHeldEvent).run(
+        event.id,
+        event.type,
+        event.lane,
+        event.createdAt,
+        receivedAt,
+        event.json,
+        receivedAt,
+      );
+      stored = true;
+    });
+    return stored;
+  }
+
+  async heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]> {
+    return (this.statement(plans.selectHeld).all(receivedBefore, limit) as InboxRow[]).map(
+      fromInboxRow,
+    );
+  }
+
+  async backlog(): Promise<Backlog> {
+    const backlog: Backlog = { pending: 0, dead: 0, held: 0 };
+    for (const r of this.statement(plans.countBacklog).all() as {
+      status: keyof Backlog;
+      n: number;
+    }[])
+      backlog[r.status] = r.n;
+    return backlog;
+  }
+
+  async sourceGaps(
+    from: string,
+    to: string,
+  ): Promise<{ webhookOnly: number; apiOnly: number; viaWebhook: number }> {
+    const r = this.statement(plans.countSourceGaps).get(from, to) as {
+      webhook_only: number;
+      api_only: number;
+      via_webhook: number;
+    };
+    return { webhookOnly: r.webhook_only, apiOnly: r.api_only, viaWebhook: r.via_webhook };
+  }
+
+  async reconcileStart(): Promise<void> {
+    this.db.exec(plans.createReconcileSeen);
+    this.db.exec(plans.clearReconcileSeen);
+  }
+
+  async reconcilePage(changes: RowChange[]): Promise<Record<string, TableRepairs>> {
+    const repairs: Record<string, TableRepairs> = {};
+    this.transaction(() => {
+      for (const change of changes) {
+        if (change.op !== 'upsert') continue;
+        const t = tableSpec(change.table);
+        const keyValues = t.key.map((k) => change.row[k] ?? null);
+        this.statement(plans.insertReconcileSeen).run(t.name, rowKey(t, change.row));
+        const before = this.shapedStatement(`updated_at|${t.name}`, () =>
+          plans.selectUpdatedAt(t.name),
+        ).get(...keyValues) as { updated_at: string } | undefined;
+        if (before && before.updated_at >= change.updatedAt) continue;
+        const written = this.apply(change);
+        if (!written) continue; // a tombstone says it was deleted since: not ours to undo
+        repairs[t.name] ??= { missing: 0, stale: 0, deleted: 0 };
+        repairs[t.name]![before ? 'stale' : 'missing']++;
+      }
+    });
+    return repairs;
+  }
+
+  async reconcileFinish(tables: string[], before: string): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const table of tables) {
+      const keys = (this.statement(plans.selectUnseen(table)).all(before) as { key: string }[]).map(
+        (r) => r.key,
+      );
+      // In transactions of bounded size, so a large cleanup never holds the write lock long.
+      for (let i = 0; i < keys.length; i += 500) {
+        this.transaction(() => {
+          for (const key of keys.slice(i, i + 500))
+            this.apply({ op: 'delete', table, key, at: before });
+        });
+      }
+      if (keys.length > 0) deleted[table] = keys.length;
+    }
+    return deleted;
+  }
+
+  /** Applies one row change; returns whether an upsert wrote its row. */
+  private apply(change: RowChange): boolean {
     switch (change.op) {
       case 'upsert': {
         const t = tableSpec(change.table);
@@ -185,8 +282,7 @@ export class SqliteStore implements SyncStore {
           change.updatedAt,
         );
         for (const p of parents) params.push(p.table, p.key, change.updatedAt);
-        statement.run(...params);
-        return;
+        return Number(statement.run(...params).changes) > 0;
       }
       case 'delete': {
         this.shapedStatement(`delete|${change.table}`, () => plans.deleteRow(change.table)).run(
@@ -194,7 +290,7 @@ export class SqliteStore implements SyncStore {
           change.at,
         );
         this.statement(plans.recordTombstone).run(change.table, change.key, change.at);
-        return;
+        return true;
       }
       case 'deleteWhere': {
         this.statement(plans.tombstoneWhere(change.table, change.column)).run(
@@ -203,14 +299,14 @@ export class SqliteStore implements SyncStore {
           change.at,
         );
         this.statement(plans.deleteWhere(change.table, change.column)).run(change.value, change.at);
-        return;
+        return true;
       }
       case 'append': {
         const t = tableSpec(change.table);
         this.statement(plans.appendRow(change.table)).run(
           ...t.columns.map((c) => change.row[c] ?? null),
         );
-        return;
+        return true;
       }
     }
   }

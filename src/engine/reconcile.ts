@@ -1,0 +1,59 @@
+import type { Projector, SnapshotSource } from './ports.js';
+import type { SyncStore, TableRepairs } from './store.js';
+import { TABLES } from './tables.js';
+
+/** Tables the list endpoints cover in full (activity is a log of events, not a state to list). */
+export const RECONCILED_TABLES = Object.keys(TABLES).filter((t) => t !== 'workos_activity');
+
+export interface TablesReport {
+  /** Objects read from the list endpoints. */
+  objects: number;
+  /** Repairs per table (tables needing none are left out). */
+  tables: Record<string, TableRepairs>;
+  totals: TableRepairs;
+}
+
+/**
+ * Compares the tables with the provider's list endpoints and repairs them: rows missing here are
+ * inserted, rows older here are updated (both through the usual guarded upserts, so a row an event
+ * changed meanwhile is never set back), and rows here that the lists no longer show are deleted —
+ * only rows last written well before the reading began, since a newer one may simply be younger
+ * than the page that would have listed it. Memory stays bounded: the lists are read page by page
+ * and the keys seen are kept by the store.
+ */
+export async function reconcileTables(options: {
+  store: SyncStore;
+  snapshot: SnapshotSource;
+  projector: Projector;
+  startedAtMs: number;
+  /** Allowance for the provider's clock being behind ours (default 60 s). */
+  clockSkewMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (objects: number) => void;
+}): Promise<TablesReport> {
+  const { store, snapshot, projector } = options;
+  await store.reconcileStart();
+  const tables: Record<string, TableRepairs> = {};
+  const repairsOf = (table: string) => (tables[table] ??= { missing: 0, stale: 0, deleted: 0 });
+  let objects = 0;
+  for await (const items of snapshot.snapshot(options.signal)) {
+    const changes = items.flatMap((item) => projector.snapshotChanges(item));
+    const page = await store.reconcilePage(changes);
+    for (const [table, r] of Object.entries(page)) {
+      repairsOf(table).missing += r.missing;
+      repairsOf(table).stale += r.stale;
+    }
+    objects += items.length;
+    options.onProgress?.(objects);
+  }
+  const before = new Date(options.startedAtMs - (options.clockSkewMs ?? 60_000)).toISOString();
+  const deleted = await store.reconcileFinish(RECONCILED_TABLES, before);
+  for (const [table, n] of Object.entries(deleted)) repairsOf(table).deleted += n;
+  const totals: TableRepairs = { missing: 0, stale: 0, deleted: 0 };
+  for (const r of Object.values(tables)) {
+    totals.missing += r.missing;
+    totals.stale += r.stale;
+    totals.deleted += r.deleted;
+  }
+  return { objects, tables, totals };
+}

@@ -1,0 +1,131 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ReconcileReport, Sync } from '../../create-sync.js';
+import type { AppliedEvent } from '../../engine/sync.js';
+
+/**
+ * The service's Prometheus metrics, on a registry of its own (an application embedding
+ * authsync keeps its default registry to itself). Counters are fed as things happen; gauges
+ * read the database when scraped.
+ */
+export class ServeMetrics {
+  readonly registry = new Registry();
+  private sync: Sync | null = null;
+
+  readonly applied = new Counter({
+    name: 'authsync_events_applied_total',
+    help: 'Events applied to the tables, by event type and by the source they were applied from (api, or webhook after the grace period).',
+    labelNames: ['type', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly eventToRow = new Histogram({
+    name: 'authsync_event_to_row_seconds',
+    help: "Time from an event's created_at to the commit of its rows.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'authsync_webhook_deliveries_total',
+    help: 'Verified webhook deliveries, stored (new) or duplicate.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookRejections = new Counter({
+    name: 'authsync_webhook_rejections_total',
+    help: 'Webhook requests refused, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'authsync_http_request_duration_seconds',
+    help: 'HTTP requests served, by route, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly reconcileRepairs = new Counter({
+    name: 'authsync_reconcile_repairs_total',
+    help: 'Rows repaired by reconciliation, by table and kind (missing, stale, deleted).',
+    labelNames: ['table', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileEvents = new Counter({
+    name: 'authsync_reconcile_events_total',
+    help: 'Events seen by only one source in a reconciliation window (webhook_only, api_only), and events applied from webhooks by reconciliation.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileLastRun = new Gauge({
+    name: 'authsync_reconcile_last_success_timestamp_seconds',
+    help: 'When the last reconciliation finished.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const current = () => this.sync;
+    new Gauge({
+      name: 'authsync_lag_seconds',
+      help: 'Now minus the created_at of the newest applied event.',
+      registers: [this.registry],
+      async collect() {
+        const last = await current()?.store.lastEventAt();
+        if (last) this.set((Date.now() - Date.parse(last)) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'authsync_last_successful_poll_timestamp_seconds',
+      help: 'When a page of the Events API was last read successfully.',
+      registers: [this.registry],
+      collect() {
+        const at = current()?.lastReadOkAtMs;
+        if (at) this.set(at / 1000);
+      },
+    });
+    new Gauge({
+      name: 'authsync_dead_letters',
+      help: 'Events a projection could not apply (each blocks its lane).',
+      registers: [this.registry],
+      async collect() {
+        const backlog = await current()?.store.backlog();
+        if (backlog) this.set(backlog.dead);
+      },
+    });
+    new Gauge({
+      name: 'authsync_inbox_backlog',
+      help: 'Events waiting in the inbox: pending (behind a dead letter in their lane) or held (delivered by webhook, not yet shown by the API).',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const backlog = await current()?.store.backlog();
+        if (!backlog) return;
+        this.set({ state: 'pending' }, backlog.pending);
+        this.set({ state: 'held' }, backlog.held);
+      },
+    });
+  }
+
+  /** Reads gauges from this sync's database. */
+  observe(sync: Sync): void {
+    this.sync = sync;
+  }
+
+  /** For `createSync({ onApplied })`. */
+  readonly onApplied = (events: readonly AppliedEvent[]): void => {
+    const now = Date.now();
+    for (const e of events) {
+      this.applied.inc({ type: e.type, source: e.source });
+      this.eventToRow.observe((now - Date.parse(e.createdAt)) / 1000);
+    }
+  };
+
+  recordReconcile(report: ReconcileReport): void {
+    for (const [table, r] of Object.entries(report.tables)) {
+      for (const kind of ['missing', 'stale', 'deleted'] as const)
+        if (r[kind] > 0) this.reconcileRepairs.inc({ table, kind }, r[kind]);
+    }
+    this.reconcileEvents.inc({ kind: 'webhook_only' }, report.events.webhookOnly);
+    this.reconcileEvents.inc({ kind: 'api_only' }, report.events.apiOnly);
+    this.reconcileEvents.inc({ kind: 'applied_from_webhook' }, report.events.appliedFromWebhooks);
+    this.reconcileLastRun.set(Date.now() / 1000);
+  }
+}

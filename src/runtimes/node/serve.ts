@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Sync } from '../../create-sync.js';
+import type { Logger } from '../../engine/ports.js';
+import type { ServeMetrics } from './metrics.js';
+import { createServeApp } from './server.js';
+
+export interface ServeOptions {
+  sync: Sync;
+  metrics: ServeMetrics;
+  logger: Logger;
+  /** 0 picks a free port. */
+  port: number;
+  hostname: string;
+  maxBodyBytes?: number;
+  /** Reconcile the tables with the list endpoints this often (0: never). */
+  reconcileEveryMs: number;
+}
+
+export interface RunningService {
+  url: string;
+  /**
+   * Stops taking requests, lets requests in flight finish, stops the sync after the transaction
+   * in flight, and closes the database. Resolves when all of that is done.
+   */
+  stop(): Promise<void>;
+  /** Settles when the sync loop ends (rejects if it stopped on an unrecoverable error). */
+  done: Promise<void>;
+}
+
+/** `authsync serve`: the continuous sync, the HTTP server, and reconciliation on a schedule. */
+export async function startService(options: ServeOptions): Promise<RunningService> {
+  const { sync, metrics, logger } = options;
+  await sync.migrate();
+  metrics.observe(sync);
+  const app = createServeApp({ sync, metrics, logger, maxBodyBytes: options.maxBodyBytes });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () =>
+      resolve(s),
+    );
+    s.once('error', reject);
+  });
+  if ('keepAliveTimeout' in server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
+  const { port } = server.address() as AddressInfo;
+  const controller = new AbortController();
+
+  let reconciling: Promise<unknown> | null = null;
+  const reconcileNow = () => {
+    if (reconciling || controller.signal.aborted) return;
+    reconciling = sync
+      .reconcile({ signal: controller.signal })
+      .then((report) => metrics.recordReconcile(report))
+      .catch((error: Error) => {
+        if (!controller.signal.aborted)
+          logger.error('reconciliation failed; will try at the next interval', {
+            error: error.message,
+          });
+      })
+      .finally(() => (reconciling = null));
+  };
+  const timer =
+    options.reconcileEveryMs > 0 ? setInterval(reconcileNow, options.reconcileEveryMs) : null;
+  timer?.unref();
+
+  const done = sync.run(controller.signal);
+  done.catch(() => {});
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (timer) clearInterval(timer);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      // A client that keeps its connection busy does not hold the shutdown up for long.
+      const force = setTimeout(() => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }, 10_000);
+      await closed;
+      clearTimeout(force);
+      controller.abort(new Error('stopping'));
+      await Promise.allSettled([done, reconciling]);
+      await sync.close();
+    })());
+  const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname;
+  return { url: `http://${host}:${port}`, stop, done };
+}

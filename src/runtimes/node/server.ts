@@ -1,0 +1,102 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Sync } from '../../create-sync.js';
+import type { Logger } from '../../engine/ports.js';
+import type { ServeMetrics } from './metrics.js';
+
+export interface ServeAppOptions {
+  sync: Sync;
+  metrics: ServeMetrics;
+  logger: Logger;
+  /** Larger webhook bodies are refused with 413 (default 1 MB). */
+  maxBodyBytes?: number;
+  /** `/readyz` fails when no page was read for this long (default 120 s). */
+  stalledAfterMs?: number;
+  startedAtMs?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * The service's HTTP surface: the WorkOS webhook endpoint, health, readiness and metrics.
+ * Webhook deliveries are answered only after the event is durably in the inbox.
+ */
+export function createServeApp(options: ServeAppOptions): Hono {
+  const { sync, metrics, logger } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const stalledAfterMs = options.stalledAfterMs ?? 120_000;
+  const startedAtMs = options.startedAtMs ?? Date.now();
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Label by route pattern, not path: unknown paths must not grow the label set.
+    const route = c.req.routePath === '/*' ? 'other' : c.req.routePath;
+    metrics.httpDuration.observe(
+      { route, method: c.req.method, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+
+  const reject = (reason: string) => metrics.webhookRejections.inc({ reason });
+
+  app.post(
+    '/webhooks/workos',
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => {
+        reject('too_large');
+        return c.json({ error: `The body is larger than ${maxBodyBytes} bytes.` }, 413);
+      },
+    }),
+    async (c) => {
+      if (!sync.acceptsWebhooks) {
+        // 503, not 4xx: WorkOS retries, so nothing is lost while the secret is being set up.
+        reject('not_configured');
+        return c.json({ error: 'Webhooks are not configured: set WORKOS_WEBHOOK_SECRET.' }, 503);
+      }
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      const outcome = await sync.receiveWebhook(raw, c.req.header('workos-signature'));
+      if (outcome.status !== 200) {
+        reject(outcome.reason);
+        return c.json({ error: outcome.message }, outcome.status);
+      }
+      metrics.webhookDeliveries.inc({ result: outcome.duplicate ? 'duplicate' : 'stored' });
+      return c.json({ received: true, duplicate: outcome.duplicate });
+    },
+  );
+  app.all('/webhooks/workos', (c) => {
+    reject('method_not_allowed');
+    return c.json({ error: 'Use POST.' }, 405, { Allow: 'POST' });
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    const problems: string[] = [];
+    try {
+      await sync.store.backlog();
+    } catch (error) {
+      problems.push(`database unreachable: ${(error as Error).message}`);
+    }
+    const lastOk = sync.lastReadOkAtMs ?? startedAtMs;
+    const idleMs = Date.now() - lastOk;
+    if (idleMs > stalledAfterMs)
+      problems.push(`reader stalled: no page read for ${Math.round(idleMs / 1000)} s`);
+    if (problems.length > 0) return c.json({ status: 'unavailable', problems }, 503);
+    return c.json({ status: 'ready' });
+  });
+
+  app.get('/metrics', async (c) => {
+    const body = await metrics.registry.metrics();
+    return c.body(body, 200, { 'Content-Type': metrics.registry.contentType });
+  });
+
+  app.notFound((c) => c.json({ error: 'Not found.' }, 404));
+  app.onError((error, c) => {
+    logger.error('request failed', { path: c.req.path, error: error.message });
+    return c.json({ error: 'Internal error.' }, 500);
+  });
+  return app;
+}

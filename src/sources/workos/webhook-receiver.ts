@@ -1,0 +1,67 @@
+import { laneOf, parseEvent } from '../../engine/event.js';
+import type { SyncStore } from '../../engine/store.js';
+import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
+
+export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event';
+
+export type WebhookOutcome =
+  | { status: 200; eventId: string; type: string; duplicate: boolean }
+  | { status: 400 | 401; reason: WebhookRejection; message: string };
+
+/**
+ * A WorkOS webhook delivery, from raw bytes to the inbox: verify the signature first, then parse,
+ * then store the event durably as `held` (the Events API reader applies it in stream order when
+ * the API shows it). Only after the store returns is the delivery acknowledged. Transport (size
+ * limits, methods) is the HTTP layer's job.
+ */
+export class WorkOSWebhookReceiver {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    private readonly options: {
+      store: SyncStore;
+      verifier: WorkOSWebhookVerifier;
+      clock?: () => number;
+    },
+  ) {}
+
+  async receive(
+    raw: Uint8Array,
+    signatureHeader: string | null | undefined,
+  ): Promise<WebhookOutcome> {
+    const now = (this.options.clock ?? Date.now)();
+    const verified = await this.options.verifier.verify(raw, signatureHeader, now);
+    if (!verified.ok)
+      return { status: 401, reason: verified.reason, message: SIGNATURE_MESSAGES[verified.reason] };
+    let body: unknown;
+    try {
+      body = JSON.parse(this.decoder.decode(raw));
+    } catch {
+      return { status: 400, reason: 'invalid_json', message: 'The body is not JSON.' };
+    }
+    let event;
+    try {
+      event = parseEvent(body);
+    } catch (error) {
+      return {
+        status: 400,
+        reason: 'not_an_event',
+        message: `The body is not a WorkOS event: ${(error as Error).message}`,
+      };
+    }
+    const json = JSON.stringify(event);
+    const stored = await this.options.store.storeWebhookEvent(
+      { id: event.id, type: event.event, lane: laneOf(event), createdAt: event.created_at, json },
+      new Date(now).toISOString(),
+    );
+    return { status: 200, eventId: event.id, type: event.event, duplicate: !stored };
+  }
+}
+
+const SIGNATURE_MESSAGES: Record<SignatureRejection, string> = {
+  missing_signature: 'The WorkOS-Signature header is missing.',
+  malformed_signature: 'The WorkOS-Signature header is not "t=<ms>, v1=<hex>".',
+  stale_timestamp: 'The signature is too old.',
+  future_timestamp: 'The signature is dated in the future.',
+  bad_signature: 'The signature does not match any configured secret.',
+};
