@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
@@ -76,8 +77,10 @@ export class Sync {
   private migrated = false;
   private wakeUp: (() => void) | null = null;
   private wakeRequested = false;
-  /** Drains and inbox sweeps take turns: both stage events from the same inbox. */
-  private turn: Promise<unknown> = Promise.resolve();
+  /** One inbox sweep at a time (the schedule and reconciliation both start them). */
+  private sweeping: Promise<number> | null = null;
+  private failures = 0;
+  private lastAttemptAtMs = 0;
   /** When a page of events was last read successfully (ms), for readiness. */
   lastReadOkAtMs: number | null = null;
 
@@ -153,18 +156,23 @@ export class Sync {
     return outcome;
   }
 
-  /** Runs `fn` after the current drain or sweep finishes, and before the next one starts. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.turn.then(fn, fn);
-    this.turn = run.catch(() => {});
-    return run;
-  }
-
-  /** Applies webhook-delivered events that the Events API has not shown within the grace period. */
+  /**
+   * Applies webhook-delivered events that the Events API has not shown within the grace period.
+   * It runs beside the API reader, not after it: during an outage the reader may be waiting out
+   * retries for minutes. Should the API show an event at the very moment it is swept, both apply
+   * it: the rows are the same (guarded upserts are idempotent) and its effects are keyed by
+   * event id, so they still run once.
+   */
   async applyOverdueWebhookEvents(): Promise<number> {
     await this.migrate();
+    if (this.sweeping) await this.sweeping.catch(() => 0);
     const before = new Date(Date.now() - this.graceMs).toISOString();
-    return this.exclusive(() => this.engine.applyHeld(before));
+    this.sweeping = this.engine.applyHeld(before);
+    try {
+      return await this.sweeping;
+    } finally {
+      this.sweeping = null;
+    }
   }
 
   /**
@@ -230,7 +238,7 @@ export class Sync {
   async runOnce(signal?: AbortSignal): Promise<DrainResult> {
     await this.migrate();
     try {
-      const result = await this.exclusive(() => this.engine.drain(signal));
+      const result = await this.engine.drain(signal);
       await this.store.setState('last_error', null);
       await this.store.setState('last_success_at', new Date().toISOString());
       return result;
@@ -248,36 +256,55 @@ export class Sync {
    * Keeps following the stream until `signal` aborts. Polls every `pollIntervalMs`; at once when a
    * webhook rings; and, while webhook-delivered events wait for the API to show them, again
    * after 100 ms, 200 ms, 400 ms... (the API can show an event a few seconds after its webhook).
-   * Stops on a rejected API key.
+   * After failures it backs off (up to 60 s); webhooks then make it retry no more often than
+   * every `pollIntervalMs`. Stops on a rejected API key.
    */
   async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
+    const sweeper = this.sweepOverdue(signal);
     let heldPollMs = HELD_POLL_FIRST_MS;
+    try {
+      while (!signal.aborted) {
+        this.wakeRequested = false;
+        this.lastAttemptAtMs = Date.now();
+        try {
+          await this.runOnce(signal);
+          this.failures = 0;
+        } catch (error) {
+          if (signal.aborted) break;
+          if (error instanceof WorkOSAuthError) throw error;
+          this.failures++;
+          this.log.error('sync step failed; will retry', {
+            error: (error as Error).message,
+            failures: this.failures,
+          });
+        }
+        let wait = this.pollIntervalMs;
+        if (this.failures > 0) wait = Math.min(60_000, 1000 * 2 ** this.failures);
+        else if (this.wakeRequested) wait = 0;
+        else if ((await this.store.backlog()).held > 0) {
+          wait = Math.min(heldPollMs, this.pollIntervalMs);
+          heldPollMs *= 2;
+        }
+        if (this.wakeRequested) heldPollMs = HELD_POLL_FIRST_MS;
+        if (wait > 0 && !signal.aborted) await this.sleep(wait, signal);
+        this.wakeUp = null;
+      }
+    } finally {
+      await sweeper;
+    }
+  }
+
+  /** Sweeps overdue webhook events on a timer of its own, a few times per grace period. */
+  private async sweepOverdue(signal: AbortSignal): Promise<void> {
+    const every = Math.min(15_000, Math.max(50, this.graceMs / 4));
     while (!signal.aborted) {
-      this.wakeRequested = false;
-      try {
-        await this.runOnce(signal);
-        await this.applyOverdueWebhookEvents();
-        failures = 0;
-      } catch (error) {
-        if (signal.aborted) break;
-        if (error instanceof WorkOSAuthError) throw error;
-        failures++;
-        this.log.error('sync step failed; will retry', {
-          error: (error as Error).message,
-          failures,
-        });
-      }
-      let wait = this.pollIntervalMs;
-      if (failures > 0) wait = Math.min(60_000, 1000 * 2 ** failures);
-      else if (this.wakeRequested) wait = 0;
-      else if ((await this.store.backlog()).held > 0) {
-        wait = Math.min(heldPollMs, this.pollIntervalMs);
-        heldPollMs *= 2;
-      }
-      if (this.wakeRequested) heldPollMs = HELD_POLL_FIRST_MS;
-      if (wait > 0 && !signal.aborted) await this.sleep(wait, signal);
-      this.wakeUp = null;
+      await delay(every, undefined, { signal }).catch(() => {});
+      if (signal.aborted) return;
+      await this.applyOverdueWebhookEvents().catch((error: Error) =>
+        this.log.error('applying overdue webhook events failed; will retry', {
+          error: error.message,
+        }),
+      );
     }
   }
 
@@ -288,10 +315,19 @@ export class Sync {
         signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
+      let timer = setTimeout(done, ms);
+      const dueAt = Date.now() + ms;
+      this.wakeUp = () => {
+        if (this.failures === 0) return done();
+        // Backing off: a webhook may bring the retry forward, to one poll interval after the last try.
+        const retryAt = this.lastAttemptAtMs + this.pollIntervalMs;
+        if (retryAt < dueAt) {
+          clearTimeout(timer);
+          timer = setTimeout(done, Math.max(0, retryAt - Date.now()));
+        }
+      };
       signal.addEventListener('abort', done, { once: true });
-      if (this.wakeRequested) done();
+      if (this.wakeRequested) this.wakeUp();
     });
   }
 
