@@ -375,7 +375,7 @@ describe('authsync serve: webhooks ring the doorbell, the API decides', () => {
         try {
           results[c.name] = (await c.send()).status;
         } catch (error) {
-          throw new Error(`${c.name}: ${(error as Error).message}`);
+          throw new Error(`${c.name}: ${(error as Error).message}`, { cause: error });
         }
       }
       expect(results).toEqual(Object.fromEntries(cases.map((c) => [c.name, c.status])));
