@@ -9,7 +9,11 @@ import { syncFor, tempDbPath } from './sync-env.js';
 export const SECRET = 'whsec_test_primary';
 
 /** `authsync serve` in this process, against an emulator, on a free loopback port. */
-export async function serveFor(emu: RunningEmulator, options: Partial<CreateSyncOptions> = {}) {
+export async function serveFor(
+  emu: RunningEmulator,
+  options: Partial<CreateSyncOptions> = {},
+  serviceOptions: { stalledAfterMs?: number } = {},
+) {
   const path = tempDbPath();
   const metrics = new ServeMetrics();
   const sync = syncFor(emu, path, {
@@ -25,6 +29,7 @@ export async function serveFor(emu: RunningEmulator, options: Partial<CreateSync
     port: 0,
     hostname: '127.0.0.1',
     reconcileEveryMs: 0,
+    ...serviceOptions,
   });
   return { path, sync, metrics, service, webhookUrl: `${service.url}/webhooks/workos` };
 }

@@ -13,6 +13,8 @@ export interface ServeOptions {
   port: number;
   hostname: string;
   maxBodyBytes?: number;
+  /** `/readyz` fails when no page was read for this long (default 120 s). */
+  stalledAfterMs?: number;
   /** Reconcile the tables with the list endpoints this often (0: never). */
   reconcileEveryMs: number;
 }
@@ -33,7 +35,13 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   const { sync, metrics, logger } = options;
   await sync.migrate();
   metrics.observe(sync);
-  const app = createServeApp({ sync, metrics, logger, maxBodyBytes: options.maxBodyBytes });
+  const app = createServeApp({
+    sync,
+    metrics,
+    logger,
+    maxBodyBytes: options.maxBodyBytes,
+    stalledAfterMs: options.stalledAfterMs,
+  });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () =>
       resolve(s),
