@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
@@ -81,6 +82,8 @@ export class Sync {
   private sweeping: Promise<number> | null = null;
   private failures = 0;
   private lastAttemptAtMs = 0;
+  private errorRecorded = false;
+  private successRecordedAtMs = 0;
   /** When a page of events was last read successfully (ms), for readiness. */
   lastReadOkAtMs: number | null = null;
 
@@ -114,6 +117,7 @@ export class Sync {
             verifier: new WorkOSWebhookVerifier({
               secrets,
               toleranceMs: options.webhookToleranceMs,
+              hmac: (secret, data) => createHmac('sha256', secret).update(data).digest(),
             }),
           })
         : null;
@@ -239,15 +243,23 @@ export class Sync {
     await this.migrate();
     try {
       const result = await this.engine.drain(signal);
-      await this.store.setState('last_error', null);
-      await this.store.setState('last_success_at', new Date().toISOString());
+      // For `status`; followers poll often, so written at most every few seconds.
+      const now = Date.now();
+      if (this.errorRecorded || now - this.successRecordedAtMs >= STATUS_WRITE_EVERY_MS) {
+        await this.store.setState('last_error', null);
+        await this.store.setState('last_success_at', new Date(now).toISOString());
+        this.errorRecorded = false;
+        this.successRecordedAtMs = now;
+      }
       return result;
     } catch (error) {
-      if (!signal?.aborted)
+      if (!signal?.aborted) {
         await this.store.setState(
           'last_error',
           `${new Date().toISOString()} ${(error as Error).message}`,
         );
+        this.errorRecorded = true;
+      }
       throw error;
     }
   }
@@ -280,7 +292,9 @@ export class Sync {
         }
         let wait = this.pollIntervalMs;
         if (this.failures > 0) wait = Math.min(60_000, 1000 * 2 ** this.failures);
-        else if (this.wakeRequested) wait = 0;
+        // A doorbell polls at once, but no more often than every DOORBELL_GAP_MS under a flood.
+        else if (this.wakeRequested)
+          wait = Math.max(0, this.lastAttemptAtMs + DOORBELL_GAP_MS - Date.now());
         else if ((await this.store.backlog()).held > 0) {
           wait = Math.min(heldPollMs, this.pollIntervalMs);
           heldPollMs *= 2;
@@ -318,9 +332,10 @@ export class Sync {
       let timer = setTimeout(done, ms);
       const dueAt = Date.now() + ms;
       this.wakeUp = () => {
-        if (this.failures === 0) return done();
-        // Backing off: a webhook may bring the retry forward, to one poll interval after the last try.
-        const retryAt = this.lastAttemptAtMs + this.pollIntervalMs;
+        // A webhook brings the next poll forward: to DOORBELL_GAP_MS after the last one, or
+        // while backing off after failures, to one poll interval after the last try.
+        const retryAt =
+          this.lastAttemptAtMs + (this.failures > 0 ? this.pollIntervalMs : DOORBELL_GAP_MS);
         if (retryAt < dueAt) {
           clearTimeout(timer);
           timer = setTimeout(done, Math.max(0, retryAt - Date.now()));
@@ -365,6 +380,9 @@ export class Sync {
 
 /** After a webhook, the first re-poll for events the API has not shown yet (then doubling). */
 const HELD_POLL_FIRST_MS = 100;
+/** Webhooks ring polls at most this often (each poll re-reads the unsettled head). */
+const DOORBELL_GAP_MS = 50;
+const STATUS_WRITE_EVERY_MS = 5000;
 
 export interface ReconcileReport extends TablesReport {
   startedAt: string;

@@ -1,8 +1,9 @@
 /**
  * Verifies WorkOS webhook signatures: `WorkOS-Signature: t=<ms since epoch>, v1=<hex>` where
  * v1 = HMAC-SHA256(secret, `${t}.${raw body bytes}`). Runs on the raw bytes before anything
- * parses them, with Web Crypto (so the same code runs on Node and Cloudflare Workers); the
- * comparison is `crypto.subtle.verify`, which is constant-time.
+ * parses them. The HMAC is Web Crypto's by default (so the same code runs on Cloudflare Workers);
+ * Node passes its own synchronous one, which is several times cheaper per request. The comparison
+ * is constant-time.
  */
 
 export type SignatureRejection =
@@ -12,12 +13,17 @@ export type SignatureRejection =
   | 'future_timestamp'
   | 'bad_signature';
 
+/** HMAC-SHA256(secret, data). */
+export type Hmac = (secret: string, data: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
 export interface VerifyOptions {
   /** Every secret that may have signed (more than one while rotating). */
   secrets: readonly string[];
   /** Accept timestamps at most this far in the past or future (default 180,000 ms, as the SDK). */
   toleranceMs?: number;
   nowMs?: number;
+  /** Default: Web Crypto. */
+  hmac?: Hmac;
 }
 
 export type VerifyResult =
@@ -29,25 +35,15 @@ export const DEFAULT_TOLERANCE_MS = 180_000;
 const MAX_HEADER_LENGTH = 1024;
 
 export class WorkOSWebhookVerifier {
-  private readonly keys: Promise<CryptoKey[]>;
+  private readonly secrets: string[];
   private readonly toleranceMs: number;
+  private readonly hmac: Hmac;
 
   constructor(options: Omit<VerifyOptions, 'nowMs'>) {
-    const secrets = options.secrets.filter((s) => s.length > 0);
-    if (secrets.length === 0) throw new Error('at least one webhook secret is required');
+    this.secrets = options.secrets.filter((s) => s.length > 0);
+    if (this.secrets.length === 0) throw new Error('at least one webhook secret is required');
     this.toleranceMs = options.toleranceMs ?? DEFAULT_TOLERANCE_MS;
-    const encoder = new TextEncoder();
-    this.keys = Promise.all(
-      secrets.map((secret) =>
-        crypto.subtle.importKey(
-          'raw',
-          encoder.encode(secret),
-          { name: 'HMAC', hash: 'SHA-256' },
-          false,
-          ['verify'],
-        ),
-      ),
-    );
+    this.hmac = options.hmac ?? webCryptoHmac();
   }
 
   async verify(
@@ -66,14 +62,43 @@ export class WorkOSWebhookVerifier {
     const signed = new Uint8Array(prefix.length + rawBody.length);
     signed.set(prefix, 0);
     signed.set(rawBody, prefix.length);
-    for (const key of await this.keys) {
-      for (const signature of parsed.signatures) {
-        if (await crypto.subtle.verify('HMAC', key, signature, signed))
+    for (const secret of this.secrets) {
+      const expected = await this.hmac(secret, signed);
+      for (const signature of parsed.signatures)
+        if (constantTimeEqual(expected, signature))
           return { ok: true, timestampMs: parsed.timestampMs };
-      }
     }
     return { ok: false, reason: 'bad_signature' };
   }
+}
+
+/** Equal lengths and bytes, in time that depends only on the length (a signature's is public). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** HMAC-SHA256 with Web Crypto, importing each secret's key once. */
+function webCryptoHmac(): Hmac {
+  const keys = new Map<string, Promise<CryptoKey>>();
+  return async (secret, data) => {
+    let key = keys.get(secret);
+    if (!key) {
+      key = crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(secret),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      );
+      keys.set(secret, key);
+    }
+    return new Uint8Array(
+      await crypto.subtle.sign('HMAC', await key, data as Uint8Array<ArrayBuffer>),
+    );
+  };
 }
 
 /** `t=<digits>, v1=<64 hex>` (any order, any spacing, several v1 allowed); null if not that. */

@@ -28,6 +28,12 @@ export class SqliteStore implements SyncStore {
   private readonly statements = new Map<string, Statement>();
   /** Prepared statements by a short key of their shape, so the hot path builds no SQL text. */
   private readonly shaped = new Map<string, Statement>();
+  private webhookQueue: {
+    event: InboxEvent;
+    receivedAt: string;
+    resolve: (stored: boolean) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
 
   constructor(readonly path: string) {
     this.db = openSqlite(path);
@@ -172,24 +178,44 @@ export class SqliteStore implements SyncStore {
     }
   }
 
-  async storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean> {
-    let stored = false;
-    this.transaction(() => {
-      const row = this.statement(plans.selectWebhookSeen).get(event.id) as
-        { webhook_at: string | null } | undefined;
-      if (row?.webhook_at) return;
-      this.statement(plans.insertHeldEvent).run(
-        event.id,
-        event.type,
-        event.lane,
-        event.createdAt,
-        receivedAt,
-        event.json,
-        receivedAt,
-      );
-      stored = true;
+  /**
+   * Deliveries that arrive together are committed together (group commit): each caller still
+   * hears back only after the transaction holding its event has committed.
+   */
+  storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.webhookQueue.push({ event, receivedAt, resolve, reject });
+      if (this.webhookQueue.length === 1) setImmediate(() => this.flushWebhookQueue());
     });
-    return stored;
+  }
+
+  private flushWebhookQueue(): void {
+    const queue = this.webhookQueue;
+    this.webhookQueue = [];
+    const stored: boolean[] = [];
+    try {
+      this.transaction(() => {
+        for (const { event, receivedAt } of queue) {
+          const row = this.statement(plans.selectWebhookSeen).get(event.id) as
+            { webhook_at: string | null } | undefined;
+          stored.push(!row?.webhook_at);
+          if (row?.webhook_at) continue;
+          this.statement(plans.insertHeldEvent).run(
+            event.id,
+            event.type,
+            event.lane,
+            event.createdAt,
+            receivedAt,
+            event.json,
+            receivedAt,
+          );
+        }
+      });
+    } catch (error) {
+      for (const item of queue) item.reject(error);
+      return;
+    }
+    queue.forEach((item, i) => item.resolve(stored[i]!));
   }
 
   async heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]> {
