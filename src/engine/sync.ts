@@ -118,23 +118,30 @@ export class SyncEngine {
     cursor = await this.catchUp(cursor, result, signal);
     let next = this.options.events.readPage(cursor, this.pageLimit, signal);
     let staged: Staged | null = null;
+    // Where the next page is read from. It runs ahead of `cursor` past unsettled events: those
+    // are applied now and read again next time (from `cursor`), so a burst larger than a page
+    // inside the settle window is still applied at once.
+    let readFrom = cursor;
+    let settling = false;
     for (;;) {
       const raw = await next;
       this.checkpoint('page-fetched');
       result.fetched += raw.length;
-      // At the head: a short page, or a page whose newest events are not settled yet.
-      const peek = this.settledCursor(raw, cursor);
+      const lastId = (raw[raw.length - 1] as { id?: unknown } | undefined)?.id;
       const more =
-        raw.length >= this.pageLimit && peek.allSettled && peek.cursor.after !== cursor.after;
+        raw.length >= this.pageLimit && typeof lastId === 'string' && lastId !== readFrom.after;
       if (more) {
         // Reading, not writing, is the slow part: fetch the next page while this one is applied.
-        next = this.options.events.readPage(peek.cursor, this.pageLimit, signal);
+        readFrom = { after: lastId, rangeStart: null };
+        next = this.options.events.readPage(readFrom, this.pageLimit, signal);
         next.catch(() => {});
       }
       staged ??= newStaged();
-      const page = await this.stagePage(raw, 'api', cursor, staged);
+      // Once an unsettled event is met, the cursor stays before it for the rest of the drain.
+      const page = await this.stagePage(raw, 'api', settling ? null : cursor, staged);
       addCounts(result, page);
       cursor = page.cursor ?? cursor;
+      if (!page.allSettled) settling = true;
       // Several pages per transaction while catching up: fewer commits, same atomicity.
       if (!more || staged.ids.size >= STAGE_EVENTS) {
         await this.commitStaged(staged);
