@@ -44,4 +44,32 @@ describe('settle window', () => {
     const { total, inbox } = await followLiveStream(0);
     expect(inbox.applied ?? 0).toBeLessThan(total);
   }, 30_000);
+
+  it('applies a burst larger than a page inside the window at once; the cursor stays before it', async () => {
+    const emu = await startEmulator({ seed: 32, events: 300 });
+    const path = tempDbPath();
+    const sync = syncFor(emu, path, {
+      settleMs: 60_000,
+      importOnFirstRun: false,
+      readParallelism: 1,
+    });
+    try {
+      await sync.runOnce();
+      const cursorBefore = (await sync.store.readCursor()).after;
+      emu.emulator.generateNow(350);
+      const result = await sync.runOnce();
+      // All 350 (four pages) now, though none is settled...
+      expect(result.applied).toBe(350);
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+        [],
+      );
+      // ...and the cursor did not pass them, so the next drain reads them again (as duplicates).
+      expect((await sync.store.readCursor()).after).toBe(cursorBefore);
+      const again = await sync.runOnce();
+      expect(again).toMatchObject({ applied: 0, duplicates: 350 });
+    } finally {
+      await sync.close();
+      await emu.close();
+    }
+  });
 });
