@@ -12,6 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createSync } from '../dist/index.js';
 import { silentLogger } from '../dist/engine/ports.js';
@@ -87,14 +88,14 @@ async function measure(webhooks) {
     reconcileEveryMs: 0,
   });
   // The first import, then live events; measured after a short warm-up.
-  while (sync.lastReadOkAtMs === null) await new Promise((r) => setTimeout(r, 50));
+  while (sync.lastReadOkAtMs === null) await sleep(50);
   if (webhooks) await admin(emu, 'webhooks', { url: `${service.url}/webhooks/workos`, secret });
-  await new Promise((r) => setTimeout(r, 2000));
+  await sleep(2000);
   measureFrom = Date.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await sleep(seconds * 1000);
   const stopAt = Date.now();
   // Let the events of the last seconds arrive before stopping.
-  await new Promise((r) => setTimeout(r, 6000));
+  await sleep(6000);
   await service.stop();
   emu.child.kill('SIGTERM');
   const measured = latencies;

@@ -7,3 +7,7 @@ export { createSync, Sync, type CreateSyncOptions } from './create-sync.js';
 export type { WorkOSEvent } from './engine/event.js';
 export type { DrainResult } from './engine/sync.js';
 export { TABLES } from './engine/tables.js';
+export type { ReconcileReport } from './create-sync.js';
+export { startService, type RunningService, type ServeOptions } from './runtimes/node/serve.js';
+export { ServeMetrics } from './runtimes/node/metrics.js';
+export { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
