@@ -279,6 +279,7 @@ export function registerSyncCommands(program: Command): void {
     line('last error', report.lastError ?? 'none');
     line('dead letters', String(s.deadLetters));
     line('waiting events', String(s.inbox.pending ?? 0));
+    line('held webhooks', String(s.inbox.held ?? 0));
     line('effects due', String(s.outboxPending));
     process.stdout.write('rows\n');
     for (const [table, n] of Object.entries(s.rows))
