@@ -1,6 +1,9 @@
-import type { RowChange } from './changes.js';
-import { laneOf, normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
+import { normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
 import { readSlicesInOrder } from './catch-up.js';
+import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
+import { importState } from './first-import.js';
+import { projectSafely, toInbox } from './inbox-event.js';
+import { replay } from './replay.js';
 import { runOutbox, type EffectHandler } from './outbox.js';
 import {
   silentLogger,
@@ -10,7 +13,7 @@ import {
   type Projector,
   type SnapshotSource,
 } from './ports.js';
-import type { CommitBatch, Cursor, InboxEvent, InboxStatus, SyncStore } from './store.js';
+import type { CommitBatch, Cursor, InboxEvent, SyncStore } from './store.js';
 
 export interface SyncEngineOptions {
   store: SyncStore;
@@ -219,14 +222,6 @@ export class SyncEngine {
     return cursor;
   }
 
-  /** Applies one page of raw events in its own transaction; returns counts and the cursor it committed. */
-  async applyPage(raw: unknown[], source: string, cursor: Cursor): Promise<PageOutcome> {
-    const staged = newStaged();
-    const outcome = await this.stagePage(raw, source, cursor, staged);
-    await this.commitStaged(staged);
-    return outcome;
-  }
-
   private async commitStaged(staged: Staged): Promise<void> {
     this.checkpoint('before-commit');
     await this.store.commit(staged.batch);
@@ -327,7 +322,7 @@ export class SyncEngine {
         waiting++;
         continue;
       }
-      const outcome = this.project(event);
+      const outcome = projectSafely(this.options.projector, event);
       if ('error' in outcome) {
         batch.received.push({ event: inbox, status: 'dead', source });
         batch.deadLetters!.push({ eventId: event.id, lane: inbox.lane, error: outcome.error });
@@ -385,14 +380,6 @@ export class SyncEngine {
     return { cursor: next, allSettled: true };
   }
 
-  private project(event: WorkOSEvent): { changes: RowChange[] } | { error: string } {
-    try {
-      return { changes: this.options.projector.project(event) };
-    } catch (error) {
-      return { error: error instanceof Error ? error.message : String(error) };
-    }
-  }
-
   private queueEffects(batch: CommitBatch, inbox: InboxEvent): void {
     if (this.handlers.has(inbox.type) || this.handlers.has('*')) {
       batch.outbox!.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
@@ -418,133 +405,69 @@ export class SyncEngine {
    * First import: the current state from the list endpoints, then events from a point safely
    * before the import began (so nothing between the two is missed; guards make overlap harmless).
    */
-  async importState(signal?: AbortSignal): Promise<number> {
+  importState(signal?: AbortSignal): Promise<number> {
     const snapshot = this.options.snapshot;
     if (!snapshot) throw new Error('no snapshot source configured');
-    const startedAt = this.clock();
-    const followFrom = new Date(
-      startedAt - (this.options.importOverlapMs ?? 5 * 60_000),
-    ).toISOString();
-    let count = 0;
-    this.log.info('first import: reading current state from the list endpoints');
-    for await (const items of snapshot.snapshot(signal)) {
-      const changes = items.flatMap((item) => this.options.projector.snapshotChanges(item));
-      await this.store.commit({ received: [], changes });
-      count += items.length;
-      this.checkpoint('import-page-committed');
-      this.options.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
-    }
-    // Only now is the cursor set: a crash during the import restarts the import (guards make that safe).
-    await this.store.commit({
-      received: [],
-      changes: [],
-      cursor: { after: null, rangeStart: followFrom },
-    });
-    await this.store.setState('imported_at', new Date(startedAt).toISOString());
-    this.log.info('first import done', { objects: count, followFrom });
-    return count;
+    return importState(
+      {
+        store: this.store,
+        snapshot,
+        projector: this.options.projector,
+        log: this.log,
+        clock: this.clock,
+        overlapMs: this.options.importOverlapMs ?? 5 * 60_000,
+        checkpoint: (name) => this.checkpoint(name),
+        onProgress: this.options.onProgress,
+      },
+      signal,
+    );
   }
 
   /**
    * Re-reads events from `since` (a cursor) and re-applies their rows. Effects do not run,
    * the cursor does not move, and events waiting in a blocked lane stay waiting.
    */
-  async replay(since: Cursor, signal?: AbortSignal): Promise<{ reapplied: number }> {
-    let cursor = since;
-    let reapplied = 0;
-    const started = this.clock();
-    for (;;) {
-      signal?.throwIfAborted();
-      const raw = await this.options.events.readPage(cursor, this.pageLimit, signal);
-      if (raw.length === 0) break;
-      const batch: CommitBatch = { received: [], changes: [] };
-      const events = raw.map((r) => parseEvent(r));
-      const known = await this.store.knownEvents(events.map((e) => e.id));
-      for (const event of events) {
-        if (known.has(event.id)) {
-          const stored = await this.store.inboxEvent(event.id);
-          if (stored && stored.status !== 'applied') continue;
-        }
-        const outcome = this.project(event);
-        if ('error' in outcome) continue;
-        if (!known.has(event.id))
-          batch.received.push({ event: toInbox(event), status: 'applied', source: 'replay' });
-        batch.changes.push(...outcome.changes);
-        reapplied++;
-      }
-      await this.store.commit(batch);
-      this.options.onProgress?.({ phase: 'replay', count: reapplied, startedAtMs: started });
-      cursor = { after: events[events.length - 1]!.id, rangeStart: null };
-      if (raw.length < this.pageLimit) break;
-    }
-    return { reapplied };
+  replay(since: Cursor, signal?: AbortSignal): Promise<{ reapplied: number }> {
+    return replay(
+      {
+        store: this.store,
+        events: this.options.events,
+        projector: this.options.projector,
+        pageLimit: this.pageLimit,
+        clock: this.clock,
+        onProgress: this.options.onProgress,
+      },
+      since,
+      signal,
+    );
   }
 
   /** Applies a dead-lettered event again (after a fix), then the events waiting behind it. */
-  async retryDeadLetter(eventId: string): Promise<{ applied: number; stillBlocked: boolean }> {
+  retryDeadLetter(eventId: string): Promise<DeadLetterResolution> {
     return this.resolveDeadLetter(eventId, 'retry');
   }
 
   /** Gives up on a dead-lettered event (recorded as skipped) and applies the events waiting behind it. */
-  async skipDeadLetter(eventId: string): Promise<{ applied: number; stillBlocked: boolean }> {
+  skipDeadLetter(eventId: string): Promise<DeadLetterResolution> {
     return this.resolveDeadLetter(eventId, 'skip');
   }
 
   private async resolveDeadLetter(
     eventId: string,
     action: 'retry' | 'skip',
-  ): Promise<{ applied: number; stillBlocked: boolean }> {
-    const letters = await this.store.deadLetters();
-    const letter = letters.find((d) => d.eventId === eventId);
-    if (!letter)
-      throw new Error(`No dead letter for event ${eventId} (see \`authsync dead-letters list\`).`);
-    const stored = await this.store.inboxEvent(eventId);
-    if (!stored) throw new Error(`Event ${eventId} is not in the inbox.`);
-    const queue: (InboxEvent & { first?: boolean })[] = [
-      { ...stored, first: true },
-      ...(await this.store.pendingEvents(letter.lane)),
-    ];
-    const batch: CommitBatch = {
-      received: [],
-      changes: [],
-      statusChanges: [],
-      deadLetters: [],
-      resolvedDeadLetters: [eventId],
-      outbox: [],
-    };
-    let applied = 0;
-    let stillBlocked = false;
-    for (const item of queue) {
-      if (item.first && action === 'skip') {
-        batch.statusChanges!.push({ eventId: item.id, status: 'skipped' });
-        continue;
-      }
-      let outcome: { changes: RowChange[] } | { error: string };
-      try {
-        outcome = this.project(parseEvent(JSON.parse(item.json)));
-      } catch (error) {
-        outcome = { error: (error as Error).message };
-      }
-      if ('error' in outcome) {
-        if (item.first) {
-          throw new Error(
-            `Event ${eventId} still fails: ${outcome.error}. Fix the cause, or skip it with \`authsync dead-letters skip ${eventId}\`.`,
-          );
-        }
-        batch.statusChanges!.push({ eventId: item.id, status: 'dead' });
-        batch.deadLetters!.push({ eventId: item.id, lane: letter.lane, error: outcome.error });
-        stillBlocked = true;
-        break;
-      }
-      batch.statusChanges!.push({ eventId: item.id, status: 'applied' as InboxStatus });
-      batch.changes.push(...outcome.changes);
-      this.queueEffects(batch, item);
-      applied++;
-    }
-    await this.store.commit(batch);
+  ): Promise<DeadLetterResolution> {
+    const result = await resolveDeadLetter(
+      {
+        store: this.store,
+        projector: this.options.projector,
+        queueEffects: (batch, inbox) => this.queueEffects(batch, inbox),
+      },
+      eventId,
+      action,
+    );
     this.blocked = null;
     await this.runEffects();
-    return { applied, stillBlocked };
+    return result;
   }
 }
 
@@ -579,18 +502,4 @@ interface PageOutcome {
   waiting: number;
   cursor: Cursor | null;
   allSettled: boolean;
-}
-
-/** The inbox form of an event; its JSON is made only if something reads it (most applied events never are). */
-function toInbox(event: WorkOSEvent): InboxEvent {
-  let json: string | undefined;
-  return {
-    id: event.id,
-    type: event.event,
-    lane: laneOf(event),
-    createdAt: event.created_at,
-    get json() {
-      return (json ??= JSON.stringify(event));
-    },
-  };
 }
