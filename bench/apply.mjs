@@ -43,6 +43,6 @@ const result = await engine.drain();
 const seconds = (performance.now() - started) / 1000;
 await store.close();
 console.log(
-  `apply only (${store.db.name}, database in ${values.dir}): ${result.applied.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s = ` +
+  `apply only (${store.driver.name}, database in ${values.dir}): ${result.applied.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s = ` +
     `${Math.round(result.applied / seconds).toLocaleString('en-US')} events/s`,
 );

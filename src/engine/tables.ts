@@ -139,3 +139,40 @@ export function tableSpec(name: string): TableSpec {
   if (!spec) throw new Error(`unknown table ${name}`);
   return spec;
 }
+
+export type ColumnType = 'text' | 'bool' | 'json' | 'time';
+
+const BOOL_COLUMNS = new Set([
+  'email_verified',
+  'allow_profiles_outside_organization',
+  'directory_managed',
+]);
+const JSON_COLUMNS = new Set([
+  'metadata',
+  'domains',
+  'role_slugs',
+  'custom_attributes',
+  'permissions',
+  'raw',
+  'data',
+]);
+const TIME_COLUMNS = new Set([
+  'created_at',
+  'updated_at',
+  'last_sign_in_at',
+  'expires_at',
+  'accepted_at',
+  'revoked_at',
+  'occurred_at',
+]);
+
+/**
+ * What a column holds, for stores with richer types than SQLite (PostgreSQL: boolean, jsonb,
+ * timestamptz). Rows carry booleans as 0/1, JSON as text and times as ISO-8601 UTC strings.
+ */
+export function columnType(column: string): ColumnType {
+  if (BOOL_COLUMNS.has(column)) return 'bool';
+  if (JSON_COLUMNS.has(column)) return 'json';
+  if (TIME_COLUMNS.has(column)) return 'time';
+  return 'text';
+}

@@ -104,4 +104,9 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       "CREATE INDEX authsync_events_held ON authsync_events (received_at) WHERE status = 'held';",
     ].join('\n'),
   },
+  {
+    version: 3,
+    name: 'reconcile keys',
+    sql: 'CREATE TABLE authsync_reconcile_seen (table_name TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (table_name, key)) WITHOUT ROWID;',
+  },
 ];

@@ -1,0 +1,93 @@
+import type { RowChange } from '../../engine/changes.js';
+import type { CommitBatch } from '../../engine/store.js';
+import { rowKey, tableSpec } from '../../engine/tables.js';
+import type { Plan } from './plan.js';
+import type { Statements } from './statements.js';
+
+/** One statement to run, with its values in the order its plan lists them. */
+export interface Step {
+  plan: Plan;
+  values: unknown[];
+}
+
+/**
+ * The statements of one commit, in the order they must run: inbox, row changes, dead letters,
+ * effects, cursor. Every SQL store runs exactly these inside one transaction.
+ */
+export function* commitSteps(st: Statements, batch: CommitBatch, now: string): Generator<Step> {
+  for (const { event, status, source } of batch.received) {
+    yield {
+      plan: st.insertInboxEvent(),
+      values: [
+        event.id,
+        event.type,
+        event.lane,
+        event.createdAt,
+        status,
+        source,
+        now,
+        // Applied events need no body kept (replay re-reads the API); waiting and dead ones do.
+        status === 'applied' ? '' : event.json,
+        source === 'webhook' ? 0 : 1,
+      ],
+    };
+  }
+  for (const id of batch.seenByApi ?? []) yield { plan: st.markSeenByApi(), values: [id] };
+  for (const { eventId, status } of batch.statusChanges ?? [])
+    yield { plan: st.setInboxStatus(), values: [status, eventId] };
+  for (const change of batch.changes) yield* changeSteps(st, change);
+  for (const d of batch.deadLetters ?? [])
+    yield { plan: st.insertDeadLetter(), values: [d.eventId, d.lane, d.error, now] };
+  for (const id of batch.resolvedDeadLetters ?? [])
+    yield { plan: st.deleteDeadLetter(), values: [id] };
+  for (const o of batch.outbox ?? [])
+    yield { plan: st.insertOutbox(), values: [o.eventId, o.type, o.json] };
+  if (batch.cursor) {
+    yield {
+      plan: st.upsertCursor(),
+      values: [batch.cursor.after, batch.cursor.rangeStart, batch.lastEventAt ?? null, now],
+    };
+  } else if (batch.lastEventAt) {
+    yield { plan: st.updateLastEventAt(), values: [batch.lastEventAt] };
+  }
+}
+
+/** The statements of one row change. For an upsert, the first step is the write itself. */
+export function* changeSteps(st: Statements, change: RowChange): Generator<Step> {
+  switch (change.op) {
+    case 'upsert': {
+      const t = tableSpec(change.table);
+      const parents = change.parents ?? [];
+      const values: unknown[] = t.columns.map((c) => change.row[c] ?? null);
+      values.push(t.name, rowKey(t, change.row), change.updatedAt);
+      for (const p of parents) values.push(p.table, p.key, change.updatedAt);
+      yield { plan: st.upsertRow(change.table, parents.length, change.keepIfNull ?? []), values };
+      return;
+    }
+    case 'delete':
+      yield {
+        plan: st.deleteRow(change.table),
+        values: [...change.key.split('/'), change.at],
+      };
+      yield { plan: st.recordTombstone(), values: [change.table, change.key, change.at] };
+      return;
+    case 'deleteWhere':
+      yield {
+        plan: st.tombstoneWhere(change.table, change.column),
+        values: [change.at, change.value, change.at],
+      };
+      yield {
+        plan: st.deleteWhere(change.table, change.column),
+        values: [change.value, change.at],
+      };
+      return;
+    case 'append': {
+      const t = tableSpec(change.table);
+      yield {
+        plan: st.appendRow(change.table),
+        values: t.columns.map((c) => change.row[c] ?? null),
+      };
+      return;
+    }
+  }
+}

@@ -1,0 +1,318 @@
+import type { RowChange } from '../../engine/changes.js';
+import type {
+  Backlog,
+  CommitBatch,
+  Cursor,
+  DeadLetter,
+  InboxEvent,
+  InboxStatus,
+  OutboxItem,
+  StoreStatus,
+  SyncStore,
+  TableRepairs,
+} from '../../engine/store.js';
+import { rowKey, TABLES, tableSpec } from '../../engine/tables.js';
+import { changeSteps, commitSteps, type Step } from './commit-steps.js';
+import type { Plan } from './plan.js';
+import type { Statements } from './statements.js';
+
+/** Runs compiled statements on one connection (or inside one transaction). */
+export interface SqlRunner {
+  /** Returns the number of rows changed. */
+  run(plan: Plan, values?: readonly unknown[]): Promise<number>;
+  get<T>(plan: Plan, values?: readonly unknown[]): Promise<T | undefined>;
+  all<T>(plan: Plan, values?: readonly unknown[]): Promise<T[]>;
+  /** Runs steps in order (a store may do so without a round trip each). */
+  runSteps(steps: Iterable<Step>): Promise<void>;
+}
+
+/** A database connection (or pool) for `SqlStore`. */
+export interface SqlExecutor extends SqlRunner {
+  /** Runs `fn` in one write transaction; transactions never interleave. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The `SyncStore` port for SQL databases: the same statements (compiled per dialect) and the
+ * same commit order everywhere; only the executor differs (better-sqlite3 / node:sqlite,
+ * node-postgres).
+ */
+export class SqlStore implements SyncStore {
+  private webhookQueue: {
+    event: InboxEvent;
+    receivedAt: string;
+    resolve: (stored: boolean) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  constructor(
+    protected readonly db: SqlExecutor,
+    protected readonly st: Statements,
+  ) {}
+
+  migrate(): Promise<void> {
+    return this.db.migrate();
+  }
+
+  async readCursor(): Promise<Cursor> {
+    const row = await this.db.get<{ after_id: string | null; range_start: string | null }>(
+      this.st.selectCursor(),
+    );
+    return { after: row?.after_id ?? null, rangeStart: row?.range_start ?? null };
+  }
+
+  async lastEventAt(): Promise<string | null> {
+    const row = await this.db.get<{ last_event_at: string | null }>(this.st.selectCursor());
+    return row?.last_event_at ?? null;
+  }
+
+  async knownEvents(ids: string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    // One query per page: `IN (?, ?, ...)` with the page's ids (at most 100 from the API).
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const r of await this.db.all<{ id: string }>(this.st.selectKnown(chunk.length), chunk))
+        known.add(r.id);
+    }
+    return known;
+  }
+
+  async blockedLanes(): Promise<Set<string>> {
+    const rows = await this.db.all<{ lane: string }>(this.st.selectBlockedLanes());
+    return new Set(rows.map((r) => r.lane));
+  }
+
+  async pendingEvents(lane: string): Promise<InboxEvent[]> {
+    return (await this.db.all<InboxRow>(this.st.selectPendingInLane(), [lane])).map(fromInboxRow);
+  }
+
+  async inboxEvent(id: string): Promise<(InboxEvent & { status: InboxStatus }) | undefined> {
+    const row = await this.db.get<InboxRow & { status: InboxStatus }>(this.st.selectInboxEvent(), [
+      id,
+    ]);
+    return row ? { ...fromInboxRow(row), status: row.status } : undefined;
+  }
+
+  async commit(batch: CommitBatch): Promise<void> {
+    const now = new Date().toISOString();
+    await this.db.transaction((tx) => tx.runSteps(commitSteps(this.st, batch, now)));
+  }
+
+  /**
+   * Deliveries that arrive together are committed together (group commit): each caller still
+   * hears back only after the transaction holding its event has committed.
+   */
+  storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.webhookQueue.push({ event, receivedAt, resolve, reject });
+      if (this.webhookQueue.length === 1) setImmediate(() => void this.flushWebhookQueue());
+    });
+  }
+
+  private async flushWebhookQueue(): Promise<void> {
+    const queue = this.webhookQueue;
+    this.webhookQueue = [];
+    let stored: boolean[];
+    try {
+      stored = await this.db.transaction(async (tx) => {
+        const out: boolean[] = [];
+        for (const { event, receivedAt } of queue) {
+          const row = await tx.get<{ webhook_at: string | null }>(this.st.selectWebhookSeen(), [
+            event.id,
+          ]);
+          out.push(!row?.webhook_at);
+          if (row?.webhook_at) continue;
+          await tx.run(this.st.insertHeldEvent(), [
+            event.id,
+            event.type,
+            event.lane,
+            event.createdAt,
+            receivedAt,
+            event.json,
+          ]);
+        }
+        return out;
+      });
+    } catch (error) {
+      for (const item of queue) item.reject(error);
+      return;
+    }
+    queue.forEach((item, i) => item.resolve(stored[i]!));
+  }
+
+  async heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]> {
+    return (await this.db.all<InboxRow>(this.st.selectHeld(), [receivedBefore, limit])).map(
+      fromInboxRow,
+    );
+  }
+
+  async backlog(): Promise<Backlog> {
+    const backlog: Backlog = { pending: 0, dead: 0, held: 0 };
+    for (const r of await this.db.all<{ status: keyof Backlog; n: number }>(this.st.countBacklog()))
+      backlog[r.status] = Number(r.n);
+    return backlog;
+  }
+
+  async sourceGaps(
+    from: string,
+    to: string,
+  ): Promise<{ webhookOnly: number; apiOnly: number; viaWebhook: number }> {
+    const r = (await this.db.get<{ webhook_only: number; api_only: number; via_webhook: number }>(
+      this.st.countSourceGaps(),
+      [from, to],
+    ))!;
+    return {
+      webhookOnly: Number(r.webhook_only),
+      apiOnly: Number(r.api_only),
+      viaWebhook: Number(r.via_webhook),
+    };
+  }
+
+  async reconcileStart(): Promise<void> {
+    await this.db.run(this.st.clearReconcileSeen());
+  }
+
+  async reconcilePage(changes: RowChange[]): Promise<Record<string, TableRepairs>> {
+    const repairs: Record<string, TableRepairs> = {};
+    await this.db.transaction(async (tx) => {
+      for (const change of changes) {
+        if (change.op !== 'upsert') continue;
+        const t = tableSpec(change.table);
+        await tx.run(this.st.insertReconcileSeen(), [t.name, rowKey(t, change.row)]);
+        const before = await tx.get<{ updated_at: string }>(
+          this.st.selectUpdatedAt(t.name),
+          t.key.map((k) => change.row[k] ?? null),
+        );
+        if (before && before.updated_at >= change.updatedAt) continue;
+        const write = changeSteps(this.st, change).next().value as Step;
+        // Nothing written: a tombstone says it was deleted since, not ours to undo.
+        if ((await tx.run(write.plan, write.values)) === 0) continue;
+        repairs[t.name] ??= { missing: 0, stale: 0, deleted: 0 };
+        repairs[t.name]![before ? 'stale' : 'missing']++;
+      }
+    });
+    return repairs;
+  }
+
+  async reconcileFinish(tables: string[], before: string): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    for (const table of tables) {
+      const keys = (await this.db.all<{ key: string }>(this.st.selectUnseen(table), [before])).map(
+        (r) => r.key,
+      );
+      // In transactions of bounded size, so a large cleanup never holds the write lock long.
+      for (let i = 0; i < keys.length; i += 500) {
+        await this.db.transaction((tx) =>
+          tx.runSteps(
+            keys
+              .slice(i, i + 500)
+              .flatMap((key) => [
+                ...changeSteps(this.st, { op: 'delete', table, key, at: before }),
+              ]),
+          ),
+        );
+      }
+      if (keys.length > 0) deleted[table] = keys.length;
+    }
+    return deleted;
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const rows = await this.db.all<{
+      event_id: string;
+      type: string;
+      lane: string;
+      error: string;
+      failed_at: string;
+      attempts: number;
+    }>(this.st.selectDeadLetters());
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      type: r.type,
+      lane: r.lane,
+      error: r.error,
+      failedAt: r.failed_at,
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
+    const rows = await this.db.all<{
+      event_id: string;
+      type: string;
+      data: string;
+      attempts: number;
+    }>(this.st.selectOutboxDue(), [nowMs, limit]);
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      type: r.type,
+      json: r.data,
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  async outboxDone(eventId: string): Promise<void> {
+    await this.db.run(this.st.markOutboxDone(), [eventId]);
+  }
+
+  async outboxFailed(eventId: string, error: string, retryAtMs: number): Promise<void> {
+    await this.db.run(this.st.markOutboxFailed(), [error, retryAtMs, eventId]);
+  }
+
+  async setState(key: string, value: string | null): Promise<void> {
+    if (value === null) await this.db.run(this.st.deleteState(), [key]);
+    else await this.db.run(this.st.upsertState(), [key, value]);
+  }
+
+  async getState(key: string): Promise<string | null> {
+    return (await this.db.get<{ value: string }>(this.st.selectState(), [key]))?.value ?? null;
+  }
+
+  async status(): Promise<StoreStatus> {
+    const rows: Record<string, number> = {};
+    for (const name of Object.keys(TABLES))
+      rows[name] = Number((await this.db.get<{ n: number }>(this.st.countRows(name)))!.n);
+    const inbox: Record<string, number> = {};
+    for (const r of await this.db.all<{ status: string; n: number }>(this.st.countInboxByStatus()))
+      inbox[r.status] = Number(r.n);
+    const cursor = await this.db.get<{
+      after_id: string | null;
+      range_start: string | null;
+      last_event_at: string | null;
+    }>(this.st.selectCursor());
+    const state: Record<string, string> = {};
+    for (const r of await this.db.all<{ key: string; value: string }>(this.st.selectAllState()))
+      state[r.key] = r.value;
+    return {
+      cursor: { after: cursor?.after_id ?? null, rangeStart: cursor?.range_start ?? null },
+      lastEventAt: cursor?.last_event_at ?? null,
+      rows,
+      inbox,
+      deadLetters: Number((await this.db.get<{ n: number }>(this.st.countDeadLetters()))!.n),
+      outboxPending: Number((await this.db.get<{ n: number }>(this.st.countOutboxPending()))!.n),
+      state,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+interface InboxRow {
+  id: string;
+  type: string;
+  lane: string;
+  created_at: string;
+  data: string;
+}
+
+const fromInboxRow = (r: InboxRow): InboxEvent => ({
+  id: r.id,
+  type: r.type,
+  lane: r.lane,
+  createdAt: r.created_at,
+  json: r.data,
+});

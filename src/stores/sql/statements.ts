@@ -1,0 +1,408 @@
+import { sql, type RawBuilder } from 'kysely';
+import { columnType, tableSpec } from '../../engine/tables.js';
+import type { SqlDialect } from './dialect.js';
+import { compilePlan, param, type Plan } from './plan.js';
+
+/**
+ * Every statement the SQL stores run, written once with Kysely and compiled per dialect. Values
+ * are always bound parameters; table and column names come only from `TABLES`, never from input.
+ * Each method returns the compiled plan of one statement shape (compiled on first use); the
+ * comment above it lists the values it takes, in order.
+ */
+export class Statements {
+  private readonly cache = new Map<string, Plan>();
+
+  constructor(readonly dialect: SqlDialect) {}
+
+  private plan(key: string, build: () => RawBuilder<unknown>): Plan {
+    let plan = this.cache.get(key);
+    if (!plan) {
+      const raw = build();
+      plan = compilePlan({ compile: () => raw.compile(this.dialect.db) });
+      this.cache.set(key, plan);
+    }
+    return plan;
+  }
+
+  private tombstoneGuard(first: number): RawBuilder<unknown> {
+    return sql`NOT EXISTS (SELECT 1 FROM authsync_tombstones WHERE table_name = ${param(first)} AND ${sql.ref('key')} = ${param(first + 1)} AND deleted_at >= ${this.dialect.typed(param(first + 2), 'time')})`;
+  }
+
+  private keyExpression(table: string, alias?: string): RawBuilder<unknown> {
+    const t = tableSpec(table);
+    return sql.join(
+      t.key.map((k) => sql.ref(alias ? `${alias}.${k}` : k)),
+      sql` || '/' || `,
+    );
+  }
+
+  /**
+   * Insert or update a row unless it, or a parent, was deleted at or after its `updated_at`,
+   * and only if it is not older than the stored row. Two versions with the same `updated_at`
+   * (two changes in one millisecond) are ordered by the id of the event that wrote them, which
+   * ascends in stream order; a row from the first import (no event id) loses such ties.
+   * Values: the row's columns in table order, then (table, key, updated_at) for the row and
+   * for each parent.
+   */
+  upsertRow(table: string, parentCount: number, keepIfNull: readonly string[]): Plan {
+    return this.plan(`upsert|${table}|${parentCount}|${keepIfNull.join(',')}`, () => {
+      const t = tableSpec(table);
+      const n = t.columns.length;
+      const guards = Array.from({ length: parentCount + 1 }, (_, i) =>
+        this.tombstoneGuard(n + 3 * i),
+      );
+      const target = sql.table(t.name);
+      const sets = t.columns
+        .filter((c) => !t.key.includes(c))
+        .map((c) =>
+          keepIfNull.includes(c)
+            ? sql`${sql.ref(c)} = COALESCE(${sql.ref(`excluded.${c}`)}, ${sql.ref(`${t.name}.${c}`)})`
+            : sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`,
+        );
+      const mine = (c: string) => sql.ref(`${t.name}.${c}`);
+      const theirs = (c: string) => sql.ref(`excluded.${c}`);
+      return sql`INSERT INTO ${target} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
+        t.columns.map(
+          (c, i) => sql`${this.dialect.typed(param(i), columnType(c))} AS ${sql.ref(c)}`,
+        ),
+      )} WHERE ${sql.join(guards, sql` AND `)} ON CONFLICT (${sql.join(t.key.map((k) => sql.ref(k)))}) DO UPDATE SET ${sql.join(sets)} WHERE ${theirs('updated_at')} > ${mine('updated_at')} OR (${theirs('updated_at')} = ${mine('updated_at')} AND COALESCE(${theirs('last_event_id')}, '') >= COALESCE(${mine('last_event_id')}, ''))`;
+    });
+  }
+
+  /** Delete one row by key, unless it was (re)written after the deletion. Values: key columns, at. */
+  deleteRow(table: string): Plan {
+    return this.plan(`delete|${table}`, () => {
+      const t = tableSpec(table);
+      const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
+      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND updated_at <= ${this.dialect.typed(param(t.key.length), 'time')}`;
+    });
+  }
+
+  /** Record a deletion; keeps the latest. Values: table, key, deleted_at. */
+  recordTombstone(): Plan {
+    return this.plan('tombstone', () => {
+      const latest = this.dialect.greatest(
+        sql.ref('authsync_tombstones.deleted_at'),
+        sql.ref('excluded.deleted_at'),
+      );
+      return sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) VALUES (${param(0)}, ${param(1)}, ${this.dialect.typed(param(2), 'time')}) ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = ${latest}`;
+    });
+  }
+
+  /** Tombstones for every row a cascade removes. Values: at, value, at. */
+  tombstoneWhere(table: string, column: string): Plan {
+    return this.plan(`tombstoneWhere|${table}|${column}`, () => {
+      const t = tableSpec(table);
+      if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
+      const latest = this.dialect.greatest(
+        sql.ref('authsync_tombstones.deleted_at'),
+        sql.ref('excluded.deleted_at'),
+      );
+      return sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) SELECT ${sql.lit(t.name)}, ${this.keyExpression(table)}, ${this.dialect.typed(param(0), 'time')} FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(1)} AND updated_at <= ${this.dialect.typed(param(2), 'time')} ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = ${latest}`;
+    });
+  }
+
+  /** The cascade itself. Values: value, at. */
+  deleteWhere(table: string, column: string): Plan {
+    return this.plan(`deleteWhere|${table}|${column}`, () => {
+      const t = tableSpec(table);
+      if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
+      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(0)} AND updated_at <= ${this.dialect.typed(param(1), 'time')}`;
+    });
+  }
+
+  /** Append once (activity). Values: the row's columns. */
+  appendRow(table: string): Plan {
+    return this.plan(`append|${table}`, () => {
+      const t = tableSpec(table);
+      return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) VALUES (${sql.join(
+        t.columns.map((c, i) => this.dialect.typed(param(i), columnType(c))),
+      )}) ON CONFLICT DO NOTHING`;
+    });
+  }
+
+  /**
+   * An event the pipeline has dealt with. A webhook may have stored it first as `held`: then it
+   * takes the pipeline's status now; any other stored event is left as it is.
+   * Values: id, type, lane, created_at, status, source, received_at, data, api_seen.
+   */
+  insertInboxEvent(): Plan {
+    return this.plan('inbox', () => {
+      const seen = this.dialect.greatest(
+        sql.ref('authsync_events.api_seen'),
+        sql.ref('excluded.api_seen'),
+      );
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen) VALUES (${sql.join(
+        [0, 1, 2, 3, 4, 5].map((i) => sql`${param(i)}`),
+      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data, api_seen = ${seen} WHERE authsync_events.status = 'held'`;
+    });
+  }
+
+  /** Values: id. */
+  markSeenByApi(): Plan {
+    return this.plan(
+      'seenByApi',
+      () => sql`UPDATE authsync_events SET api_seen = 1 WHERE id = ${param(0)} AND api_seen = 0`,
+    );
+  }
+
+  /** Values: id. */
+  selectWebhookSeen(): Plan {
+    return this.plan(
+      'webhookSeen',
+      () => sql`SELECT webhook_at FROM authsync_events WHERE id = ${param(0)}`,
+    );
+  }
+
+  /** A webhook delivery: held until the API shows it. Values: id, type, lane, created_at, received_at, data. */
+  insertHeldEvent(): Plan {
+    return this.plan('held', () => {
+      const at = this.dialect.typed(param(4), 'time');
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0) ON CONFLICT (id) DO UPDATE SET webhook_at = COALESCE(authsync_events.webhook_at, excluded.webhook_at)`;
+    });
+  }
+
+  /** Values: received before, limit. */
+  selectHeld(): Plan {
+    return this.plan(
+      'selectHeld',
+      () =>
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE status = 'held' AND received_at < ${this.dialect.typed(param(0), 'time')} ORDER BY id LIMIT ${param(1)}`,
+    );
+  }
+
+  countBacklog(): Plan {
+    return this.plan(
+      'backlog',
+      () =>
+        sql`SELECT status, COUNT(*) AS n FROM authsync_events WHERE status IN ('pending', 'dead') GROUP BY status UNION ALL SELECT 'held', COUNT(*) FROM authsync_events WHERE status = 'held'`,
+    );
+  }
+
+  /** Events a webhook delivered that the API never showed, and the reverse, received in a window. Values: from, to. */
+  countSourceGaps(): Plan {
+    const count = (condition: RawBuilder<unknown>) =>
+      sql`COALESCE(SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
+    return this.plan(
+      'sourceGaps',
+      () =>
+        sql`SELECT ${count(sql`webhook_at IS NOT NULL AND api_seen = 0 AND status <> 'held'`)} AS webhook_only, ${count(sql`webhook_at IS NULL AND api_seen = 1`)} AS api_only, ${count(sql`webhook_at IS NOT NULL`)} AS via_webhook FROM authsync_events WHERE received_at >= ${this.dialect.typed(param(0), 'time')} AND received_at < ${this.dialect.typed(param(1), 'time')}`,
+    );
+  }
+
+  /** Values: status, id. */
+  setInboxStatus(): Plan {
+    return this.plan(
+      'setStatus',
+      () => sql`UPDATE authsync_events SET status = ${param(0)} WHERE id = ${param(1)}`,
+    );
+  }
+
+  /** Values: id. */
+  selectInboxEvent(): Plan {
+    return this.plan(
+      'inboxEvent',
+      () =>
+        sql`SELECT id, type, lane, created_at, status, data FROM authsync_events WHERE id = ${param(0)}`,
+    );
+  }
+
+  /** The ids among `count` given that are in the inbox, except held ones. Values: the ids. */
+  selectKnown(count: number): Plan {
+    return this.plan(
+      `known|${count}`,
+      () =>
+        sql`SELECT id FROM authsync_events WHERE id IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))}) AND status <> 'held'`,
+    );
+  }
+
+  // The `status IN (...)` term repeats the partial index's condition word for word, so SQLite
+  // is sure to use that index (its proof that one condition implies another is limited).
+  /** Values: lane. */
+  selectPendingInLane(): Plan {
+    return this.plan(
+      'pendingInLane',
+      () =>
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ${param(0)} AND status IN ('pending', 'dead') AND status = 'pending' ORDER BY id`,
+    );
+  }
+
+  selectBlockedLanes(): Plan {
+    return this.plan('blockedLanes', () => sql`SELECT DISTINCT lane FROM authsync_dead_letters`);
+  }
+
+  selectCursor(): Plan {
+    return this.plan(
+      'cursor',
+      () =>
+        sql`SELECT after_id, range_start, last_event_at FROM authsync_cursor WHERE name = 'workos_events'`,
+    );
+  }
+
+  /** Values: after, range_start, last_event_at, updated_at. */
+  upsertCursor(): Plan {
+    return this.plan('upsertCursor', () => {
+      const time = (i: number) => this.dialect.typed(param(i), 'time');
+      const latest = this.dialect.greatest(
+        sql.ref('excluded.last_event_at'),
+        sql`COALESCE(authsync_cursor.last_event_at, excluded.last_event_at)`,
+      );
+      return sql`INSERT INTO authsync_cursor (name, after_id, range_start, last_event_at, updated_at) VALUES ('workos_events', ${param(0)}, ${time(1)}, ${time(2)}, ${time(3)}) ON CONFLICT (name) DO UPDATE SET after_id = excluded.after_id, range_start = excluded.range_start, last_event_at = COALESCE(${latest}, authsync_cursor.last_event_at), updated_at = excluded.updated_at`;
+    });
+  }
+
+  /** Values: last_event_at. */
+  updateLastEventAt(): Plan {
+    return this.plan('lastEventAt', () => {
+      const at = this.dialect.typed(param(0), 'time');
+      return sql`UPDATE authsync_cursor SET last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < ${at} THEN ${at} ELSE last_event_at END WHERE name = 'workos_events'`;
+    });
+  }
+
+  /** Values: event id, lane, error, failed_at (the type is read from the inbox). */
+  insertDeadLetter(): Plan {
+    return this.plan(
+      'deadLetter',
+      () =>
+        sql`INSERT INTO authsync_dead_letters (event_id, type, lane, error, failed_at) VALUES (${param(0)}, COALESCE((SELECT type FROM authsync_events WHERE id = ${param(0)}), ''), ${param(1)}, ${param(2)}, ${this.dialect.typed(param(3), 'time')}) ON CONFLICT (event_id) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at, attempts = authsync_dead_letters.attempts + 1`,
+    );
+  }
+
+  /** Values: event id. */
+  deleteDeadLetter(): Plan {
+    return this.plan(
+      'deleteDeadLetter',
+      () => sql`DELETE FROM authsync_dead_letters WHERE event_id = ${param(0)}`,
+    );
+  }
+
+  selectDeadLetters(): Plan {
+    return this.plan(
+      'deadLetters',
+      () =>
+        sql`SELECT event_id, type, lane, error, failed_at, attempts FROM authsync_dead_letters ORDER BY failed_at`,
+    );
+  }
+
+  /** Values: event id, type, data. */
+  insertOutbox(): Plan {
+    return this.plan(
+      'outbox',
+      () =>
+        sql`INSERT INTO authsync_outbox (event_id, type, data) VALUES (${param(0)}, ${param(1)}, ${param(2)}) ON CONFLICT DO NOTHING`,
+    );
+  }
+
+  /** Values: now (ms), limit. */
+  selectOutboxDue(): Plan {
+    return this.plan(
+      'outboxDue',
+      () =>
+        sql`SELECT event_id, type, data, attempts FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(0)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(1)}`,
+    );
+  }
+
+  /** Values: event id. */
+  markOutboxDone(): Plan {
+    return this.plan(
+      'outboxDone',
+      () =>
+        sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL WHERE event_id = ${param(0)}`,
+    );
+  }
+
+  /** Values: error, retry at (ms), event id. */
+  markOutboxFailed(): Plan {
+    return this.plan(
+      'outboxFailed',
+      () =>
+        sql`UPDATE authsync_outbox SET attempts = attempts + 1, last_error = ${param(0)}, next_attempt_at = ${param(1)} WHERE event_id = ${param(2)}`,
+    );
+  }
+
+  /** Values: key. */
+  selectState(): Plan {
+    return this.plan(
+      'state',
+      () => sql`SELECT value FROM authsync_state WHERE ${sql.ref('key')} = ${param(0)}`,
+    );
+  }
+
+  /** Values: key, value. */
+  upsertState(): Plan {
+    return this.plan(
+      'setState',
+      () =>
+        sql`INSERT INTO authsync_state (${sql.ref('key')}, value) VALUES (${param(0)}, ${param(1)}) ON CONFLICT (${sql.ref('key')}) DO UPDATE SET value = excluded.value`,
+    );
+  }
+
+  /** Values: key. */
+  deleteState(): Plan {
+    return this.plan(
+      'deleteState',
+      () => sql`DELETE FROM authsync_state WHERE ${sql.ref('key')} = ${param(0)}`,
+    );
+  }
+
+  selectAllState(): Plan {
+    return this.plan('allState', () => sql`SELECT ${sql.ref('key')}, value FROM authsync_state`);
+  }
+
+  countRows(table: string): Plan {
+    return this.plan(
+      `count|${table}`,
+      () => sql`SELECT COUNT(*) AS n FROM ${sql.table(tableSpec(table).name)}`,
+    );
+  }
+
+  countInboxByStatus(): Plan {
+    return this.plan(
+      'inboxByStatus',
+      () => sql`SELECT status, COUNT(*) AS n FROM authsync_events GROUP BY status`,
+    );
+  }
+
+  countDeadLetters(): Plan {
+    return this.plan('countDead', () => sql`SELECT COUNT(*) AS n FROM authsync_dead_letters`);
+  }
+
+  countOutboxPending(): Plan {
+    return this.plan(
+      'countOutbox',
+      () => sql`SELECT COUNT(*) AS n FROM authsync_outbox WHERE done = 0`,
+    );
+  }
+
+  // Reconciliation: keys the list endpoints showed are noted in a table of their own (bounded
+  // memory, whatever the tenant's size); rows not among them are the ones WorkOS deleted.
+  clearReconcileSeen(): Plan {
+    return this.plan('clearSeen', () => sql`DELETE FROM authsync_reconcile_seen`);
+  }
+
+  /** Values: table, key. */
+  insertReconcileSeen(): Plan {
+    return this.plan(
+      'seen',
+      () =>
+        sql`INSERT INTO authsync_reconcile_seen (table_name, ${sql.ref('key')}) VALUES (${param(0)}, ${param(1)}) ON CONFLICT DO NOTHING`,
+    );
+  }
+
+  /** The stored `updated_at` of one row. Values: the key columns. */
+  selectUpdatedAt(table: string): Plan {
+    return this.plan(`updatedAt|${table}`, () => {
+      const t = tableSpec(table);
+      const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
+      return sql`SELECT updated_at FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)}`;
+    });
+  }
+
+  /** Keys of rows last written before a time that the list endpoints did not show. Values: before. */
+  selectUnseen(table: string): Plan {
+    return this.plan(`unseen|${table}`, () => {
+      const t = tableSpec(table);
+      return sql`SELECT ${this.keyExpression(table, 't')} AS ${sql.ref('key')} FROM ${sql.table(t.name)} AS t WHERE t.updated_at < ${this.dialect.typed(param(0), 'time')} AND NOT EXISTS (SELECT 1 FROM authsync_reconcile_seen s WHERE s.table_name = ${sql.lit(t.name)} AND s.${sql.ref('key')} = ${this.keyExpression(table, 't')})`;
+    });
+  }
+}
