@@ -7,13 +7,23 @@ export class ConfigError extends Error {}
 export const DEFAULT_API_URL = 'https://api.workos.com';
 export const DEFAULT_DATABASE_URL = './authsync.db';
 
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** `DATABASE_URL`: `postgres://` / `postgresql://` for PostgreSQL, else a SQLite path or `file:` URL. */
+export function databaseTarget(databaseUrl: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
+    }
+    return { kind: 'postgres', url: databaseUrl };
+  }
+  return { kind: 'sqlite', path: sqlitePath(databaseUrl) };
+}
+
 /** A SQLite file from `DATABASE_URL`: a path, or a `file:` URL. */
 export function sqlitePath(databaseUrl: string): string {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new ConfigError(
-      'DATABASE_URL points at PostgreSQL, which this version does not support yet; give a SQLite file path.',
-    );
-  }
   if (databaseUrl.startsWith('file:')) {
     try {
       return fileURLToPath(new URL(databaseUrl, `file://${process.cwd()}/`));
@@ -25,7 +35,7 @@ export function sqlitePath(databaseUrl: string): string {
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
     throw new ConfigError(
-      `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a SQLite path or file: URL.`,
+      `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a SQLite path, file: URL or postgres:// URL.`,
     );
   }
   return databaseUrl === ':memory:' ? databaseUrl : resolve(databaseUrl);
@@ -48,4 +58,13 @@ export function apiKey(value: string | undefined): string {
       'WORKOS_API_KEY is not set: give the API key of your WorkOS environment (sk_...).',
     );
   return value;
+}
+
+export function databaseSchema(value: string | undefined): string {
+  const schema = value || 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new ConfigError(
+      `The schema ${JSON.stringify(schema)} (--schema / DATABASE_SCHEMA) must be lowercase letters, digits and _, not starting with a digit.`,
+    );
+  return schema;
 }

@@ -6,7 +6,14 @@ import { silentLogger } from './engine/ports.js';
 import type { Cursor } from './engine/store.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
 import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
-import { apiKey, apiUrl, ConfigError, DEFAULT_DATABASE_URL, sqlitePath } from './config.js';
+import {
+  apiKey,
+  apiUrl,
+  ConfigError,
+  databaseSchema,
+  databaseTarget,
+  DEFAULT_DATABASE_URL,
+} from './config.js';
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
@@ -15,6 +22,8 @@ import { RateLimiter } from './sources/workos/rate-limiter.js';
 import { WorkOSStateImporter } from './sources/workos/state-importer.js';
 import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
 import { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
+import type { SyncStore } from './engine/store.js';
+import { PostgresStore } from './stores/postgres/postgres-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
 export interface CreateSyncOptions {
@@ -22,8 +31,10 @@ export interface CreateSyncOptions {
   apiKey?: string;
   /** Default: `WORKOS_API_URL`, else https://api.workos.com. */
   apiUrl?: string;
-  /** A SQLite path or `file:` URL. Default: `DATABASE_URL`, else ./authsync.db. */
+  /** A SQLite path or `file:` URL, or a `postgres://` URL. Default: `DATABASE_URL`, else ./authsync.db. */
   databaseUrl?: string;
+  /** PostgreSQL only: the schema of the tables. Default: `DATABASE_SCHEMA`, else `public`. */
+  schema?: string;
   /** See SyncEngineOptions.settleMs (default 5,000 ms). */
   settleMs?: number;
   /** Import current state from the list endpoints on a fresh database (default true). */
@@ -68,7 +79,7 @@ export interface CreateSyncOptions {
  * at least once per event id; never during replay or the first import.
  */
 export class Sync {
-  readonly store: SqliteStore;
+  readonly store: SyncStore;
   readonly engine: SyncEngine;
   private readonly log: Logger;
   private readonly pollIntervalMs: number;
@@ -90,9 +101,11 @@ export class Sync {
   constructor(options: CreateSyncOptions = {}) {
     const env = options.env ?? process.env;
     this.log = options.logger ?? silentLogger;
-    this.store = new SqliteStore(
-      sqlitePath(options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL),
-    );
+    const target = databaseTarget(options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+    this.store =
+      target.kind === 'postgres'
+        ? new PostgresStore(target.url, databaseSchema(options.schema ?? env.DATABASE_SCHEMA))
+        : new SqliteStore(target.path);
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.graceMs = options.webhookGraceMs ?? 300_000;
     const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);

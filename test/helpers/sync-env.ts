@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/stores/sqlite/driver.js';
+import { TABLES } from '../../src/engine/tables.js';
+import { asTestDb, type TestDb } from './test-db.js';
 import { createSync, type CreateSyncOptions } from '../../src/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 
@@ -10,33 +11,25 @@ export const tempDbPath = () => join(mkdtempSync(join(tmpdir(), 'authsync-')), '
 /** A Sync pointed at an emulator, configured only by the options given (not by this shell's environment). */
 export function syncFor(
   emu: RunningEmulator,
-  path: string,
+  db: TestDb | string,
   options: Partial<CreateSyncOptions> = {},
 ) {
   return createSync({
     apiUrl: emu.url,
     apiKey: emu.apiKey,
-    databaseUrl: path,
+    ...asTestDb(db).options,
     env: {},
     ...options,
   });
 }
 
 /** Every row of every workos_ table, as text: equal dumps mean nothing changed. */
-export function dumpTables(path: string): string {
-  const db = openSqlite(path, { readonly: true });
-  const tables = (
-    db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'workos_%' ORDER BY name",
-      )
-      .all() as { name: string }[]
-  ).map((t) => t.name);
-  const out = tables
-    .map((t) => `${t}\n${JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all())}`)
-    .join('\n');
-  db.close();
-  return out;
+export async function dumpTables(target: TestDb | string): Promise<string> {
+  const db = asTestDb(target);
+  const out: string[] = [];
+  for (const t of Object.keys(TABLES).sort())
+    out.push(`${t}\n${JSON.stringify(await db.query(`SELECT * FROM ${t} ORDER BY 1, 2`))}`);
+  return out.join('\n');
 }
 
 export async function emulatorChange(emu: RunningEmulator, body: object): Promise<any> {

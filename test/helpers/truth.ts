@@ -1,4 +1,4 @@
-import { openSqlite } from '../../src/stores/sqlite/driver.js';
+import { asTestDb, type TestDb } from './test-db.js';
 
 type Obj = Record<string, any>;
 
@@ -145,87 +145,86 @@ const TABLE_NAMES = [
   'workos_directory_group_members',
 ];
 
-/** The same comparable content, read from authsync's SQLite tables. */
-export function truthFromDatabase(path: string): Record<string, Map<string, string>> {
-  const db = openSqlite(path, { readonly: true });
+/** The same comparable content, read from authsync's tables (SQLite or PostgreSQL). */
+export async function truthFromDatabase(
+  target: TestDb | string,
+): Promise<Record<string, Map<string, string>>> {
+  const db = asTestDb(target);
   const t: Record<string, Map<string, string>> = {};
-  const read = (
+  const read = async (
     table: string,
     sql: string,
     key: (r: Obj) => string,
     value: (r: Obj) => unknown[],
   ) => {
-    t[table] = new Map(
-      (db.prepare(sql).all() as Obj[]).map((r) => [key(r), JSON.stringify(value(r))]),
-    );
+    t[table] = new Map((await db.query<Obj>(sql)).map((r) => [key(r), JSON.stringify(value(r))]));
   };
-  read(
+  await read(
     'workos_users',
     'SELECT * FROM workos_users',
     (r) => r.id,
     (r) => [r.email, r.email_verified, r.first_name, r.last_name, r.updated_at],
   );
-  read(
+  await read(
     'workos_organizations',
     'SELECT * FROM workos_organizations',
     (r) => r.id,
     (r) => [r.name, r.domains, r.updated_at],
   );
-  read(
+  await read(
     'workos_organization_domains',
     'SELECT * FROM workos_organization_domains',
     (r) => r.id,
     (r) => [r.organization_id, r.domain, r.state, r.updated_at],
   );
-  read(
+  await read(
     'workos_organization_memberships',
     'SELECT * FROM workos_organization_memberships',
     (r) => r.id,
     (r) => [r.user_id, r.organization_id, r.status, r.role_slug, r.updated_at],
   );
-  read(
+  await read(
     'workos_roles',
     'SELECT * FROM workos_roles',
     (r) => r.key,
     (r) => [r.slug, r.organization_id, r.permissions, r.updated_at],
   );
-  read(
+  await read(
     'workos_invitations',
     'SELECT * FROM workos_invitations',
     (r) => r.id,
     (r) => [r.email, r.state, r.organization_id, r.accepted_user_id, r.updated_at],
   );
-  read(
+  await read(
     'workos_connections',
     'SELECT * FROM workos_connections',
     (r) => r.id,
     (r) => [r.organization_id, r.connection_type, r.state, r.updated_at],
   );
-  read(
+  await read(
     'workos_directories',
     'SELECT * FROM workos_directories',
     (r) => r.id,
     (r) => [r.organization_id, r.type, r.state, r.updated_at],
   );
-  read(
+  await read(
     'workos_directory_users',
     'SELECT * FROM workos_directory_users',
     (r) => r.id,
     (r) => [r.directory_id, r.email, r.state, r.job_title, r.updated_at],
   );
-  read(
+  await read(
     'workos_directory_groups',
     'SELECT * FROM workos_directory_groups',
     (r) => r.id,
     (r) => [r.directory_id, r.name, r.updated_at],
   );
-  read(
+  await read(
     'workos_directory_group_members',
     'SELECT * FROM workos_directory_group_members',
     (r) => `${r.directory_group_id}/${r.directory_user_id}`,
     (r) => [r.directory_id],
   );
-  db.close();
   return t;
 }
 

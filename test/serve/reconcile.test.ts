@@ -61,15 +61,15 @@ describe('reconciliation with the list endpoints', () => {
     try {
       await sync.runOnce();
       const truth = await truthFromApi(emu.url, emu.apiKey);
-      expect(diffTruths(truth, truthFromDatabase(path))).toEqual([]);
+      expect(diffTruths(truth, await truthFromDatabase(path))).toEqual([]);
       const done = damage(path);
-      expect(diffTruths(truth, truthFromDatabase(path))).toHaveLength(3 + 2 + 2 + 4);
+      expect(diffTruths(truth, await truthFromDatabase(path))).toHaveLength(3 + 2 + 2 + 4);
 
       const report = await sync.reconcile();
       expect(report.tables).toEqual(done);
       expect(report.totals).toEqual({ missing: 5, stale: 4, deleted: 2 });
       expect(report.objects).toBeGreaterThan(500);
-      expect(diffTruths(truth, truthFromDatabase(path))).toEqual([]);
+      expect(diffTruths(truth, await truthFromDatabase(path))).toEqual([]);
 
       const again = await sync.reconcile();
       expect(again.totals).toEqual({ missing: 0, stale: 0, deleted: 0 });
@@ -125,7 +125,7 @@ describe('reconciliation with the list endpoints', () => {
       expect(text.stdout).toMatch(/workos_users\s+missing 3\s+stale 0\s+deleted 2/);
       const json = await run('node', [CLI, 'reconcile', '--json'], { env });
       expect(JSON.parse(json.stdout).totals).toEqual({ missing: 0, stale: 0, deleted: 0 });
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
         [],
       );
     } finally {

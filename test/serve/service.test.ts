@@ -97,7 +97,7 @@ describe('authsync serve: health, readiness, metrics, shutdown', () => {
           (e) => (e ? rej(e) : res()),
         ),
       );
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
         [],
       );
     } finally {

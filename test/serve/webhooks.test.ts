@@ -40,9 +40,9 @@ describe('authsync serve: webhooks ring the doorbell, the API decides', () => {
       await emu.emulator.webhooks.idle();
       const truth = await truthFromApi(emu.url, emu.apiKey);
       await waitFor(
-        () => diffTruths(truth, truthFromDatabase(served.path)).length === 0,
+        async () => diffTruths(truth, await truthFromDatabase(served.path)).length === 0,
         20_000,
-        () => diffTruths(truth, truthFromDatabase(served.path)).slice(0, 5),
+        async () => diffTruths(truth, await truthFromDatabase(served.path)).slice(0, 5),
       );
       await waitFor(
         () => (inboxCounts(served.path).held ?? 0) === 0,
@@ -105,9 +105,9 @@ describe('authsync serve: webhooks ring the doorbell, the API decides', () => {
       emu.emulator.generateNow(1);
       const truth = await truthFromApi(emu.url, emu.apiKey);
       await waitFor(
-        () => diffTruths(truth, truthFromDatabase(served.path)).length === 0,
+        async () => diffTruths(truth, await truthFromDatabase(served.path)).length === 0,
         20_000,
-        () => diffTruths(truth, truthFromDatabase(served.path)).slice(0, 5),
+        async () => diffTruths(truth, await truthFromDatabase(served.path)).slice(0, 5),
       );
       // The API showed them all in the end: none is left counted as seen by webhook only.
       await waitFor(async () => {
@@ -175,7 +175,7 @@ describe('authsync serve: webhooks ring the doorbell, the API decides', () => {
         async () => (await served.sync.store.status()).state.last_success_at !== undefined,
         10_000,
       );
-      const before = dumpTables(served.path);
+      const before = await dumpTables(served.path);
       const inboxBefore = inboxCounts(served.path);
       const event = JSON.stringify({
         object: 'event',
@@ -386,7 +386,7 @@ describe('authsync serve: webhooks ring the doorbell, the API decides', () => {
           }),
           reason,
         ).toBe(cases.filter((c) => c.reason === reason).length);
-      expect(dumpTables(served.path)).toBe(before);
+      expect(await dumpTables(served.path)).toBe(before);
       expect(inboxCounts(served.path)).toEqual(inboxBefore);
       // Still serving after all of that.
       expect((await rawRequest(`${served.service.url}/healthz`, { method: 'GET' })).status).toBe(

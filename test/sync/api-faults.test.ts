@@ -19,7 +19,7 @@ describe('sync when the API misbehaves', () => {
       expect(result.fetched).toBe(3000);
       emu.emulator.faults.update({ errorRate: 0, resetRate: 0, truncateRate: 0, rateLimit: null });
       expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path)).slice(0, 10),
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path)).slice(0, 10),
       ).toEqual([]);
       const status = await sync.store.status();
       expect(status.inbox.applied).toBe(3000);
@@ -72,7 +72,7 @@ describe('sync when the API misbehaves', () => {
       expect(status.inbox.applied).toBe(500);
       emu.emulator.faults.update({ errorRate: 0 });
       expect((await sync.runOnce()).applied).toBe(300);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path))).toEqual(
         [],
       );
     } finally {

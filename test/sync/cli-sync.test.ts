@@ -19,7 +19,7 @@ describe('authsync sync, status, replay and dead-letters from the command line',
       expect(migrate.stdout).toContain('migrations applied');
       const sync = await run('node', [CLI, 'sync', '--once', '--settle-ms', '0'], { env });
       expect(JSON.parse(sync.stdout).imported).toBeGreaterThan(500);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
         [],
       );
 
@@ -50,7 +50,7 @@ describe('authsync sync, status, replay and dead-letters from the command line',
         { env },
       );
       expect(JSON.parse(replay.stdout).reapplied).toBeGreaterThan(0);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
         [],
       );
       const json = JSON.parse((await run('node', [CLI, 'status', '--json'], { env })).stdout);
@@ -97,23 +97,24 @@ describe('authsync sync as a long-running process', () => {
       child.on('exit', (code, signal) => r({ code, signal })),
     );
     try {
-      const applied = () => {
+      const applied = async () => {
         try {
-          return truthFromDatabase(db).workos_users!.size;
+          return (await truthFromDatabase(db)).workos_users!.size;
         } catch {
           return -1;
         }
       };
-      const waitFor = async (predicate: () => boolean) => {
-        for (let i = 0; i < 100 && !predicate(); i++) await new Promise((r) => setTimeout(r, 100));
+      const waitFor = async (predicate: () => Promise<boolean>) => {
+        for (let i = 0; i < 100 && !(await predicate()); i++)
+          await new Promise((r) => setTimeout(r, 100));
         return predicate();
       };
-      expect(await waitFor(() => applied() > 0)).toBe(true);
+      expect(await waitFor(async () => (await applied()) > 0)).toBe(true);
       const user = await emulatorChange(emu, { op: 'user.create', email: 'follow.me@example.com' });
-      expect(await waitFor(() => truthFromDatabase(db).workos_users!.has(user.id))).toBe(true);
+      expect(await waitFor(async () => (await truthFromDatabase(db)).workos_users!.has(user.id))).toBe(true);
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(db))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
         [],
       );
     } finally {

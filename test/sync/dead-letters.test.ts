@@ -59,7 +59,7 @@ describe('poison events and lanes', () => {
       ]);
       expect(letters[0]!.error).toMatch(/role/);
       // B's lane and the lane of user events went on; A's waits.
-      const db = truthFromDatabase(path);
+      const db = await truthFromDatabase(path);
       expect(db.workos_organization_memberships!.has(mB.id)).toBe(true);
       expect(db.workos_organization_memberships!.has(mA.id)).toBe(false);
       expect(db.workos_users!.has(user.id)).toBe(true);
@@ -72,7 +72,7 @@ describe('poison events and lanes', () => {
       expect(skipped).toEqual({ applied: 3, stillBlocked: false });
       expect((await sync.store.status()).deadLetters).toBe(0);
       expect((await sync.store.status()).inbox.skipped).toBe(1);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path))).toEqual(
         [],
       );
       // The lane is open again for new events.
@@ -82,7 +82,7 @@ describe('poison events and lanes', () => {
         role_slug: 'member',
       });
       expect((await sync.runOnce()).applied).toBe(1);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path))).toEqual(
         [],
       );
     } finally {
@@ -126,7 +126,7 @@ describe('effects (library handlers)', () => {
       // A failing handler is retried later (with backoff), not lost, and does not hold up the rows.
       const org = await emulatorChange(emu, { op: 'organization.create', name: 'Effects Org' });
       await sync.runOnce();
-      expect(truthFromDatabase(path).workos_organizations!.has(org.id)).toBe(true);
+      expect((await truthFromDatabase(path)).workos_organizations!.has(org.id)).toBe(true);
       expect((await sync.store.status()).outboxPending).toBe(1);
       await new Promise((r) => setTimeout(r, 1100));
       await sync.runOnce();

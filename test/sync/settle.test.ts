@@ -26,7 +26,7 @@ async function followLiveStream(readerSettleMs: number) {
   await running;
   const total = emu.emulator.world.events.length;
   const status = await sync.store.status();
-  const diff = diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path));
+  const diff = diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path));
   await sync.close();
   await emu.close();
   return { total, inbox: status.inbox, diff };
@@ -60,7 +60,7 @@ describe('settle window', () => {
       const result = await sync.runOnce();
       // All 350 (four pages) now, though none is settled...
       expect(result.applied).toBe(350);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), truthFromDatabase(path))).toEqual(
+      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path))).toEqual(
         [],
       );
       // ...and the cursor did not pass them, so the next drain reads them again (as duplicates).

@@ -6,6 +6,7 @@ import { progressLine } from './progress.js';
 
 interface ConnectionFlags {
   databaseUrl?: string;
+  schema?: string;
   apiUrl?: string;
   apiKey?: string;
 }
@@ -14,7 +15,11 @@ const connectionOptions = (command: Command) =>
   command
     .option(
       '--database-url <url>',
-      'SQLite file path or file: URL (default: DATABASE_URL, else ./authsync.db)',
+      'SQLite file path or file: URL, or postgres:// URL (default: DATABASE_URL, else ./authsync.db)',
+    )
+    .option(
+      '--schema <name>',
+      'PostgreSQL schema for the tables (default: DATABASE_SCHEMA, else public)',
     )
     .option(
       '--api-url <url>',
@@ -37,6 +42,7 @@ async function open(
   const env = process.env;
   return createSync({
     databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
+    schema: flags.schema ?? env.DATABASE_SCHEMA,
     apiUrl: flags.apiUrl ?? env.WORKOS_API_URL,
     apiKey: flags.apiKey ?? env.WORKOS_API_KEY,
     settleMs: flags.settleMs,

@@ -1,0 +1,104 @@
+import { columnType, TABLES, type ColumnType } from '../../engine/tables.js';
+
+const PG_TYPES: Record<ColumnType, string> = {
+  text: 'text',
+  bool: 'boolean',
+  json: 'jsonb',
+  time: 'timestamptz',
+};
+
+function tableDdl(name: string): string {
+  const t = TABLES[name]!;
+  const cols = t.columns.map((c) => {
+    const notNull =
+      t.key.includes(c) || c === 'updated_at' || c === 'created_at' ? ' NOT NULL' : '';
+    return `  ${c} ${PG_TYPES[columnType(c)]}${notNull}`;
+  });
+  return `CREATE TABLE ${name} (\n${cols.join(',\n')},\n  PRIMARY KEY (${t.key.join(', ')})\n);`;
+}
+
+/**
+ * Numbered migrations for PostgreSQL: the same tables and columns as SQLite (migrations 1-3
+ * there), with PostgreSQL's types. Never edit a shipped migration: add the next number.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'tables',
+    sql: [
+      ...Object.keys(TABLES).map(tableDdl),
+      'CREATE INDEX workos_organization_domains_org ON workos_organization_domains (organization_id);',
+      'CREATE INDEX workos_organization_memberships_org ON workos_organization_memberships (organization_id);',
+      'CREATE INDEX workos_organization_memberships_user ON workos_organization_memberships (user_id);',
+      'CREATE INDEX workos_invitations_org ON workos_invitations (organization_id);',
+      'CREATE INDEX workos_roles_org ON workos_roles (organization_id);',
+      'CREATE INDEX workos_connections_org ON workos_connections (organization_id);',
+      'CREATE INDEX workos_directories_org ON workos_directories (organization_id);',
+      'CREATE INDEX workos_directory_users_dir ON workos_directory_users (directory_id);',
+      'CREATE INDEX workos_directory_users_org ON workos_directory_users (organization_id);',
+      'CREATE INDEX workos_directory_groups_dir ON workos_directory_groups (directory_id);',
+      'CREATE INDEX workos_directory_groups_org ON workos_directory_groups (organization_id);',
+      'CREATE INDEX workos_directory_group_members_user ON workos_directory_group_members (directory_user_id);',
+      'CREATE INDEX workos_directory_group_members_dir ON workos_directory_group_members (directory_id);',
+      'CREATE INDEX workos_directory_group_members_org ON workos_directory_group_members (organization_id);',
+      'CREATE INDEX workos_activity_user ON workos_activity (user_id, occurred_at);',
+      // created_at is text here: an event too broken to parse is still recorded (as dead).
+      `CREATE TABLE authsync_events (
+  id text PRIMARY KEY,
+  type text NOT NULL,
+  lane text NOT NULL,
+  created_at text NOT NULL,
+  status text NOT NULL,
+  source text NOT NULL,
+  received_at timestamptz NOT NULL,
+  data text NOT NULL,
+  webhook_at timestamptz,
+  api_seen integer NOT NULL DEFAULT 1
+);`,
+      "CREATE INDEX authsync_events_waiting ON authsync_events (lane, id) WHERE status IN ('pending', 'dead');",
+      "CREATE INDEX authsync_events_held ON authsync_events (received_at) WHERE status = 'held';",
+      `CREATE TABLE authsync_cursor (
+  name text PRIMARY KEY,
+  after_id text,
+  range_start timestamptz,
+  last_event_at timestamptz,
+  updated_at timestamptz NOT NULL
+);`,
+      `CREATE TABLE authsync_tombstones (
+  table_name text NOT NULL,
+  key text NOT NULL,
+  deleted_at timestamptz NOT NULL,
+  PRIMARY KEY (table_name, key)
+);`,
+      `CREATE TABLE authsync_dead_letters (
+  event_id text PRIMARY KEY,
+  type text NOT NULL,
+  lane text NOT NULL,
+  error text NOT NULL,
+  failed_at timestamptz NOT NULL,
+  attempts integer NOT NULL DEFAULT 1
+);`,
+      // seq: insertion order (SQLite orders by its rowid).
+      `CREATE TABLE authsync_outbox (
+  seq bigserial,
+  event_id text PRIMARY KEY,
+  type text NOT NULL,
+  data text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at bigint NOT NULL DEFAULT 0,
+  last_error text,
+  done integer NOT NULL DEFAULT 0
+);`,
+      'CREATE INDEX authsync_outbox_due ON authsync_outbox (done, next_attempt_at);',
+      `CREATE TABLE authsync_state (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);`,
+      `CREATE TABLE authsync_reconcile_seen (
+  table_name text NOT NULL,
+  key text NOT NULL,
+  PRIMARY KEY (table_name, key)
+);`,
+    ].join('\n'),
+  },
+];

@@ -1,0 +1,158 @@
+import pg from 'pg';
+import type { Step } from '../sql/commit-steps.js';
+import { postgresDialect } from '../sql/dialect.js';
+import { bind, type Plan } from '../sql/plan.js';
+import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
+import { Statements } from '../sql/statements.js';
+import { MIGRATIONS } from './migrations.js';
+
+const TIMESTAMPTZ = 1184;
+const INT8 = 20;
+
+/** Times come back as the ISO strings the engine compares; counts and bigints as numbers. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMPTZ) {
+      const parse = pg.types.getTypeParser(TIMESTAMPTZ, 'text') as (v: string) => Date;
+      return (value: string) => parse(value).toISOString();
+    }
+    if (oid === INT8) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+} as pg.CustomTypesConfig;
+
+export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A `SqlRunner` over one client (a transaction) or the pool (autocommit). */
+class PgRunner implements SqlRunner {
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    private readonly names: (sql: string) => string,
+  ) {}
+
+  private query(plan: Plan, values: readonly unknown[] = []) {
+    // Named: each connection parses and plans a statement shape once.
+    return this.client.query({
+      name: this.names(plan.sql),
+      text: plan.sql,
+      values: bind(plan, values),
+    });
+  }
+
+  async run(plan: Plan, values?: readonly unknown[]): Promise<number> {
+    return (await this.query(plan, values)).rowCount ?? 0;
+  }
+
+  async get<T>(plan: Plan, values?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.query(plan, values)).rows[0] as T | undefined;
+  }
+
+  async all<T>(plan: Plan, values?: readonly unknown[]): Promise<T[]> {
+    return (await this.query(plan, values)).rows as T[];
+  }
+
+  async runSteps(steps: Iterable<Step>): Promise<void> {
+    for (const step of steps) await this.query(step.plan, step.values);
+  }
+}
+
+class PostgresExecutor extends PgRunner implements SqlExecutor {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+    private readonly statementName: (sql: string) => string,
+  ) {
+    super(pool, statementName);
+  }
+
+  async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgRunner(client, this.statementName));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Safe from several processes at once: one transaction under an advisory lock per schema. */
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('authsync:migrate:' || $1))", [
+        this.schema,
+      ]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS authsync_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+      );
+      const applied = new Set(
+        (await client.query('SELECT version FROM authsync_migrations')).rows.map(
+          (r: { version: number }) => r.version,
+        ),
+      );
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await client.query(m.sql);
+        await client.query(
+          'INSERT INTO authsync_migrations (version, name, applied_at) VALUES ($1, $2, now())',
+          [m.version, m.name],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * The PostgreSQL store: the same tables as SQLite, in `schema` (default `public`), with
+ * PostgreSQL's types. A small pool: one connection per transaction in flight.
+ */
+export class PostgresStore extends SqlStore {
+  readonly pool: pg.Pool;
+
+  constructor(
+    readonly url: string,
+    readonly schema = 'public',
+  ) {
+    if (!SCHEMA_PATTERN.test(schema))
+      throw new Error(
+        `The schema name ${JSON.stringify(schema)} must be lowercase letters, digits and _ (not starting with a digit).`,
+      );
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      types,
+      options: `-c search_path=${schema}`,
+      application_name: 'authsync',
+    });
+    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    const names = new Map<string, string>();
+    const statementName = (sql: string) => {
+      let name = names.get(sql);
+      if (!name) {
+        name = `authsync_${names.size}`;
+        names.set(sql, name);
+      }
+      return name;
+    };
+    super(new PostgresExecutor(pool, schema, statementName), new Statements(postgresDialect));
+    this.pool = pool;
+  }
+}
