@@ -38,7 +38,8 @@ export async function runOutbox(
           type: item.type,
           error: message,
         });
-        await store.outboxFailed(item.eventId, message, options.clock() + delay);
+        // Whole milliseconds: stores keep the time as an integer.
+        await store.outboxFailed(item.eventId, message, Math.ceil(options.clock() + delay));
       }
     }
     // Items that failed are not due again yet; the loop ends when nothing is due.

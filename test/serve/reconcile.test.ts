@@ -125,9 +125,9 @@ describe('reconciliation with the list endpoints', () => {
       expect(text.stdout).toMatch(/workos_users\s+missing 3\s+stale 0\s+deleted 2/);
       const json = await run('node', [CLI, 'reconcile', '--json'], { env });
       expect(JSON.parse(json.stdout).totals).toEqual({ missing: 0, stale: 0, deleted: 0 });
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
-        [],
-      );
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
+      ).toEqual([]);
     } finally {
       await emu.close();
     }

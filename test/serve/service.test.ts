@@ -97,9 +97,9 @@ describe('authsync serve: health, readiness, metrics, shutdown', () => {
           (e) => (e ? rej(e) : res()),
         ),
       );
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
-        [],
-      );
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
+      ).toEqual([]);
     } finally {
       child.kill('SIGKILL');
       await emu.close();

@@ -19,9 +19,9 @@ describe('authsync sync, status, replay and dead-letters from the command line',
       expect(migrate.stdout).toContain('migrations applied');
       const sync = await run('node', [CLI, 'sync', '--once', '--settle-ms', '0'], { env });
       expect(JSON.parse(sync.stdout).imported).toBeGreaterThan(500);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
-        [],
-      );
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
+      ).toEqual([]);
 
       const org = await emulatorChange(emu, { op: 'organization.create', name: 'CLI Org' });
       const poison = await emulatorChange(emu, {
@@ -50,9 +50,9 @@ describe('authsync sync, status, replay and dead-letters from the command line',
         { env },
       );
       expect(JSON.parse(replay.stdout).reapplied).toBeGreaterThan(0);
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
-        [],
-      );
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
+      ).toEqual([]);
       const json = JSON.parse((await run('node', [CLI, 'status', '--json'], { env })).stdout);
       expect(json).toMatchObject({ deadLetters: 0, lastError: null });
       expect(json.lagSeconds).toBeGreaterThanOrEqual(0);
@@ -111,12 +111,14 @@ describe('authsync sync as a long-running process', () => {
       };
       expect(await waitFor(async () => (await applied()) > 0)).toBe(true);
       const user = await emulatorChange(emu, { op: 'user.create', email: 'follow.me@example.com' });
-      expect(await waitFor(async () => (await truthFromDatabase(db)).workos_users!.has(user.id))).toBe(true);
+      expect(
+        await waitFor(async () => (await truthFromDatabase(db)).workos_users!.has(user.id)),
+      ).toBe(true);
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
-      expect(diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db))).toEqual(
-        [],
-      );
+      expect(
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
+      ).toEqual([]);
     } finally {
       child.kill('SIGKILL');
       await emu.close();

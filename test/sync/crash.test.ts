@@ -74,7 +74,10 @@ describe('crashes (SIGKILL) at every step boundary', () => {
       expect(final.code, final.stderr).toBe(0);
       expect(appliedCount(db)).toBe(emu.emulator.world.events.length);
       expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(0, 10),
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
+          0,
+          10,
+        ),
       ).toEqual([]);
     } finally {
       await emu.close();
@@ -92,7 +95,10 @@ describe('crashes (SIGKILL) at every step boundary', () => {
       const final = await runSync(emu, db, ['--settle-ms', '0']);
       expect(final.code, final.stderr).toBe(0);
       expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(0, 10),
+        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
+          0,
+          10,
+        ),
       ).toEqual([]);
     } finally {
       await emu.close();
