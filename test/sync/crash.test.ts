@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { cliEnv, tempDbPath } from '../helpers/sync-env.js';
+import { STORE_KINDS, tempDb, type TestDb } from '../helpers/test-db.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
-import { openSqlite } from '../../src/stores/sqlite/driver.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CLI = join(root, 'dist/cli.js');
@@ -13,16 +13,16 @@ const CLI = join(root, 'dist/cli.js');
 /** Runs `authsync sync --once` in a child process; resolves with how it ended. */
 function runSync(
   emu: RunningEmulator,
-  db: string,
+  db: TestDb,
   args: string[],
   crashAt?: string,
 ): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolvePromise) => {
     const child = execFile(
       'node',
-      [CLI, 'sync', '--once', '--database-url', db, ...args],
+      [CLI, 'sync', '--once', ...args],
       {
-        env: cliEnv(emu, { AUTHSYNC_CRASH_AT: crashAt ?? '' }),
+        env: cliEnv(emu, { ...db.env, AUTHSYNC_CRASH_AT: crashAt ?? '' }),
       },
       () => {},
     );
@@ -32,118 +32,123 @@ function runSync(
   });
 }
 
-const appliedCount = (db: string) => {
-  const d = openSqlite(db, { readonly: true });
-  const n = (
-    d.prepare("SELECT COUNT(*) AS n FROM authsync_events WHERE status = 'applied'").get() as {
-      n: number;
-    }
-  ).n;
-  d.close();
-  return n;
-};
+const appliedCount = async (db: TestDb) =>
+  Number(
+    (
+      await db.query<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM authsync_events WHERE status = 'applied'",
+      )
+    )[0]!.n,
+  );
 
-describe('crashes (SIGKILL) at every step boundary', () => {
-  it('the event path converges, each event applied once', async () => {
-    const emu = await startEmulator({ seed: 41, events: 3000 });
-    const db = tempDbPath();
-    try {
-      let crashes = 0;
-      // Catch-up commits up to ~1,000 events at once, so commits are fewer than pages.
-      // Each run finds 1,200 new events: 13 pages, 2 commits.
-      const counts: Record<string, number[]> = {
-        'page-fetched': [1, 5, 11],
-        'before-commit': [1, 2],
-        'after-commit': [1, 2],
-      };
-      for (const checkpoint of Object.keys(counts)) {
-        for (const n of counts[checkpoint]!) {
-          emu.emulator.generateNow(1200);
+for (const kind of STORE_KINDS)
+  describe(`crashes (SIGKILL) at every step boundary (${kind})`, () => {
+    it('the event path converges, each event applied once', async () => {
+      const emu = await startEmulator({ seed: 41, events: 3000 });
+      const db = tempDb(kind);
+      try {
+        let crashes = 0;
+        // Catch-up commits up to ~1,000 events at once, so commits are fewer than pages.
+        // Each run finds 1,200 new events: 13 pages, 2 commits.
+        const counts: Record<string, number[]> = {
+          'page-fetched': [1, 5, 11],
+          'before-commit': [1, 2],
+          'after-commit': [1, 2],
+        };
+        for (const checkpoint of Object.keys(counts)) {
+          for (const n of counts[checkpoint]!) {
+            emu.emulator.generateNow(1200);
+            const outcome = await runSync(
+              emu,
+              db,
+              ['--no-import', '--settle-ms', '0'],
+              `${checkpoint}:${n}`,
+            );
+            if (outcome.signal === 'SIGKILL') crashes++;
+            else expect(outcome.code, outcome.stderr).toBe(0);
+          }
+        }
+        expect(crashes).toBe(7);
+        const final = await runSync(emu, db, ['--settle-ms', '0']);
+        expect(final.code, final.stderr).toBe(0);
+        expect(await appliedCount(db)).toBe(emu.emulator.world.events.length);
+        expect(
+          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
+            0,
+            10,
+          ),
+        ).toEqual([]);
+      } finally {
+        await emu.close();
+      }
+    }, 120_000);
+
+    it('a crash during the first import restarts it and converges', async () => {
+      const emu = await startEmulator({ seed: 42, events: 3000 });
+      const db = tempDb(kind);
+      try {
+        for (const n of [3, 40]) {
           const outcome = await runSync(
             emu,
             db,
-            ['--no-import', '--settle-ms', '0'],
-            `${checkpoint}:${n}`,
+            ['--settle-ms', '0'],
+            `import-page-committed:${n}`,
           );
-          if (outcome.signal === 'SIGKILL') crashes++;
-          else expect(outcome.code, outcome.stderr).toBe(0);
+          expect(outcome.signal).toBe('SIGKILL');
         }
+        const final = await runSync(emu, db, ['--settle-ms', '0']);
+        expect(final.code, final.stderr).toBe(0);
+        expect(
+          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
+            0,
+            10,
+          ),
+        ).toEqual([]);
+      } finally {
+        await emu.close();
       }
-      expect(crashes).toBe(7);
-      const final = await runSync(emu, db, ['--settle-ms', '0']);
-      expect(final.code, final.stderr).toBe(0);
-      expect(appliedCount(db)).toBe(emu.emulator.world.events.length);
-      expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
-          0,
-          10,
-        ),
-      ).toEqual([]);
-    } finally {
-      await emu.close();
-    }
-  }, 120_000);
+    }, 60_000);
 
-  it('a crash during the first import restarts it and converges', async () => {
-    const emu = await startEmulator({ seed: 42, events: 3000 });
-    const db = tempDbPath();
-    try {
-      for (const n of [3, 40]) {
-        const outcome = await runSync(emu, db, ['--settle-ms', '0'], `import-page-committed:${n}`);
-        expect(outcome.signal).toBe('SIGKILL');
-      }
-      const final = await runSync(emu, db, ['--settle-ms', '0']);
-      expect(final.code, final.stderr).toBe(0);
-      expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
-          0,
-          10,
-        ),
-      ).toEqual([]);
-    } finally {
-      await emu.close();
-    }
-  }, 60_000);
-
-  it('effects run at least once per event even when the process dies after a handler', async () => {
-    const emu = await startEmulator({ seed: 43, events: 1500 });
-    const db = tempDbPath();
-    const log = `${db}.effects`;
-    writeFileSync(log, '');
-    const script = `${db}.mjs`;
-    writeFileSync(
-      script,
-      `import { appendFileSync } from 'node:fs';
+    it('effects run at least once per event even when the process dies after a handler', async () => {
+      const emu = await startEmulator({ seed: 43, events: 1500 });
+      const db = tempDb(kind);
+      const scratch = tempDbPath();
+      const log = `${scratch}.effects`;
+      writeFileSync(log, '');
+      const script = `${scratch}.mjs`;
+      writeFileSync(
+        script,
+        `import { appendFileSync } from 'node:fs';
        import { createSync } from ${JSON.stringify(join(root, 'dist/index.js'))};
        let seen = 0;
        const crashAt = Number(process.env.CRASH_AFTER_EFFECT ?? 0);
-       const sync = createSync({ databaseUrl: ${JSON.stringify(db)}, importOnFirstRun: false, settleMs: 0,
+       const sync = createSync({ ...${JSON.stringify(db.options)}, importOnFirstRun: false, settleMs: 0,
          checkpoint: (name) => { if (name === 'effect-ran' && ++seen === crashAt) process.kill(process.pid, 'SIGKILL'); } });
        sync.on('user.created', (e) => appendFileSync(${JSON.stringify(log)}, e.id + '\\n'));
        await sync.runOnce();
        await sync.close();`,
-    );
-    const run = (crash: number) =>
-      new Promise<{ code: number | null; signal: string | null }>((r) => {
-        const child = execFile('node', [script], {
-          env: cliEnv(emu, { CRASH_AFTER_EFFECT: String(crash) }),
+      );
+      const run = (crash: number) =>
+        new Promise<{ code: number | null; signal: string | null }>((r) => {
+          const child = execFile('node', [script], {
+            env: cliEnv(emu, { CRASH_AFTER_EFFECT: String(crash) }),
+          });
+          child.on('exit', (code, signal) => r({ code, signal }));
         });
-        child.on('exit', (code, signal) => r({ code, signal }));
-      });
-    try {
-      expect((await run(25)).signal).toBe('SIGKILL');
-      expect((await run(0)).code).toBe(0);
-      const expected = [];
-      for (let i = 0; i < emu.emulator.world.events.length; i++) {
-        const e = emu.emulator.world.events.at(i)!;
-        if (e.type === 'user.created') expected.push(e.id);
+      try {
+        expect((await run(25)).signal).toBe('SIGKILL');
+        expect((await run(0)).code).toBe(0);
+        const expected = [];
+        for (let i = 0; i < emu.emulator.world.events.length; i++) {
+          const e = emu.emulator.world.events.at(i)!;
+          if (e.type === 'user.created') expected.push(e.id);
+        }
+        const ran = readFileSync(log, 'utf8').trim().split('\n');
+        expect(new Set(ran)).toEqual(new Set(expected));
+        // At least once: the one whose handler ran just before the kill ran again; no other repeats.
+        expect(ran.length - expected.length).toBe(1);
+      } finally {
+        await emu.close();
       }
-      const ran = readFileSync(log, 'utf8').trim().split('\n');
-      expect(new Set(ran)).toEqual(new Set(expected));
-      // At least once: the one whose handler ran just before the kill ran again; no other repeats.
-      expect(ran.length - expected.length).toBe(1);
-    } finally {
-      await emu.close();
-    }
-  }, 60_000);
-});
+    }, 60_000);
+  });
