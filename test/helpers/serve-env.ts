@@ -4,7 +4,8 @@ import type { CreateSyncOptions } from '../../src/index.js';
 import { silentLogger } from '../../src/engine/ports.js';
 import { ServeMetrics } from '../../src/runtimes/node/metrics.js';
 import { startService } from '../../src/runtimes/node/serve.js';
-import { syncFor, tempDbPath } from './sync-env.js';
+import { syncFor } from './sync-env.js';
+import { tempDb, type StoreKind } from './test-db.js';
 
 export const SECRET = 'whsec_test_primary';
 
@@ -13,8 +14,9 @@ export async function serveFor(
   emu: RunningEmulator,
   options: Partial<CreateSyncOptions> = {},
   serviceOptions: { stalledAfterMs?: number } = {},
+  kind: StoreKind = 'sqlite',
 ) {
-  const path = tempDbPath();
+  const path = tempDb(kind);
   const metrics = new ServeMetrics();
   const sync = syncFor(emu, path, {
     webhookSecrets: [SECRET],
