@@ -71,7 +71,11 @@ for (const kind of STORE_KINDS)
         ).toBe(0);
         // ...and each exactly once: one effect per event id.
         // Effects run after their rows commit, so they may trail the tables a little.
-        await waitFor(() => effects.size >= 800, 10_000, () => effects.size);
+        await waitFor(
+          () => effects.size >= 800,
+          10_000,
+          () => effects.size,
+        );
         expect([...effects.values()].every((n) => n === 1)).toBe(true);
       } finally {
         await served.service.stop();
