@@ -76,11 +76,22 @@ describe('authsync sync, status, replay and dead-letters from the command line',
       }).catch((e) => e);
       expect(rejected.code).toBe(1);
       expect(rejected.stderr).toMatch(/WORKOS_API_KEY was rejected .*\(401\)/);
-      const pg = await run('node', [CLI, 'status'], {
-        env: { ...base, DATABASE_URL: 'postgres://localhost/x' },
+      const mysql = await run('node', [CLI, 'status'], {
+        env: { ...base, DATABASE_URL: 'mysql://localhost/x' },
       }).catch((e) => e);
-      expect(pg.code).toBe(1);
-      expect(pg.stderr).toContain('DATABASE_URL');
+      expect(mysql.code).toBe(1);
+      expect(mysql.stderr).toContain('DATABASE_URL');
+      const schema = await run('node', [CLI, 'status', '--schema', 'Bad-Name'], {
+        env: { ...base, DATABASE_URL: 'postgres://127.0.0.1:5432/test' },
+      }).catch((e) => e);
+      expect(schema.code).toBe(1);
+      expect(schema.stderr).toMatch(/schema "Bad-Name".*--schema/);
+      // A server that is not there: named, not a stack trace.
+      const down = await run('node', [CLI, 'status'], {
+        env: { ...base, DATABASE_URL: 'postgres://127.0.0.1:1/test' },
+      }).catch((e) => e);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(/PostgreSQL at 127\.0\.0\.1:1/);
     } finally {
       await emu.close();
     }

@@ -21,6 +21,29 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
+/** Errors that mean "no server to talk to" get a message naming the server and the setting. */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  '57P03',
+  '3D000',
+  '28P01',
+  '28000',
+]);
+
+export function explainConnectionError(url: string, error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  if (!code || !CONNECTION_ERRORS.has(code)) return error;
+  const u = new URL(url);
+  return new Error(
+    `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname} is not usable (${(error as Error).message}). Check DATABASE_URL and that the server runs.`,
+    { cause: error },
+  );
+}
+
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A `SqlRunner` over one client (a transaction) or the pool (autocommit). */
@@ -28,15 +51,20 @@ class PgRunner implements SqlRunner {
   constructor(
     private readonly client: pg.Pool | pg.PoolClient,
     private readonly names: (sql: string) => string,
+    protected readonly url: string,
   ) {}
 
-  private query(plan: Plan, values: readonly unknown[] = []) {
-    // Named: each connection parses and plans a statement shape once.
-    return this.client.query({
-      name: this.names(plan.sql),
-      text: plan.sql,
-      values: bind(plan, values),
-    });
+  private async query(plan: Plan, values: readonly unknown[] = []) {
+    try {
+      // Named: each connection parses and plans a statement shape once.
+      return await this.client.query({
+        name: this.names(plan.sql),
+        text: plan.sql,
+        values: bind(plan, values),
+      });
+    } catch (error) {
+      throw explainConnectionError(this.url, error);
+    }
   }
 
   async run(plan: Plan, values?: readonly unknown[]): Promise<number> {
@@ -61,15 +89,24 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
     private readonly pool: pg.Pool,
     private readonly schema: string,
     private readonly statementName: (sql: string) => string,
+    url: string,
   ) {
-    super(pool, statementName);
+    super(pool, statementName, url);
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw explainConnectionError(this.url, error);
+    }
   }
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgRunner(client, this.statementName));
+      const result = await fn(new PgRunner(client, this.statementName, this.url));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -82,7 +119,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
 
   /** Safe from several processes at once: one transaction under an advisory lock per schema. */
   async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('authsync:migrate:' || $1))", [
@@ -152,7 +189,7 @@ export class PostgresStore extends SqlStore {
       }
       return name;
     };
-    super(new PostgresExecutor(pool, schema, statementName), new Statements(postgresDialect));
+    super(new PostgresExecutor(pool, schema, statementName, url), new Statements(postgresDialect));
     this.pool = pool;
   }
 }
