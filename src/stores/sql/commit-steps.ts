@@ -4,10 +4,33 @@ import { rowKey, tableSpec } from '../../engine/tables.js';
 import type { Plan } from './plan.js';
 import type { Statements } from './statements.js';
 
+/**
+ * What a step writes, for stores that send many rows in one statement (PostgreSQL): steps of
+ * the same shape on different rows can be merged; `key` names the row.
+ */
+export type StepShape =
+  | {
+      op: 'upsert';
+      table: string;
+      parents: number;
+      keepIfNull: readonly string[];
+      key: string;
+      /** The tombstones its guard reads: `table/key` of the row and of each parent. */
+      guards: string[];
+    }
+  | { op: 'append'; table: string; key: string }
+  | { op: 'delete'; table: string; key: string }
+  | { op: 'tombstone'; key: string }
+  /** A cascade's two statements: tombstones for the rows it removes, then the removal. */
+  | { op: 'cascadeTombstones' | 'cascadeDelete'; table: string; key: string }
+  | { op: 'inbox'; key: string }
+  | { op: 'outbox'; key: string };
+
 /** One statement to run, with its values in the order its plan lists them. */
 export interface Step {
   plan: Plan;
   values: unknown[];
+  shape?: StepShape;
 }
 
 /**
@@ -30,6 +53,7 @@ export function* commitSteps(st: Statements, batch: CommitBatch, now: string): G
         status === 'applied' ? '' : event.json,
         source === 'webhook' ? 0 : 1,
       ],
+      shape: { op: 'inbox', key: event.id },
     };
   }
   for (const id of batch.seenByApi ?? []) yield { plan: st.markSeenByApi(), values: [id] };
@@ -41,7 +65,11 @@ export function* commitSteps(st: Statements, batch: CommitBatch, now: string): G
   for (const id of batch.resolvedDeadLetters ?? [])
     yield { plan: st.deleteDeadLetter(), values: [id] };
   for (const o of batch.outbox ?? [])
-    yield { plan: st.insertOutbox(), values: [o.eventId, o.type, o.json] };
+    yield {
+      plan: st.insertOutbox(),
+      values: [o.eventId, o.type, o.json],
+      shape: { op: 'outbox', key: o.eventId },
+    };
   if (batch.cursor) {
     yield {
       plan: st.upsertCursor(),
@@ -61,24 +89,46 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       const values: unknown[] = t.columns.map((c) => change.row[c] ?? null);
       values.push(t.name, rowKey(t, change.row), change.updatedAt);
       for (const p of parents) values.push(p.table, p.key, change.updatedAt);
-      yield { plan: st.upsertRow(change.table, parents.length, change.keepIfNull ?? []), values };
+      const keepIfNull = change.keepIfNull ?? [];
+      yield {
+        plan: st.upsertRow(change.table, parents.length, keepIfNull),
+        values,
+        shape: {
+          op: 'upsert',
+          table: change.table,
+          parents: parents.length,
+          keepIfNull,
+          key: rowKey(t, change.row),
+          guards: [
+            `${t.name}/${rowKey(t, change.row)}`,
+            ...parents.map((p) => `${p.table}/${p.key}`),
+          ],
+        },
+      };
       return;
     }
     case 'delete':
       yield {
         plan: st.deleteRow(change.table),
         values: [...change.key.split('/'), change.at],
+        shape: { op: 'delete', table: change.table, key: change.key },
       };
-      yield { plan: st.recordTombstone(), values: [change.table, change.key, change.at] };
+      yield {
+        plan: st.recordTombstone(),
+        values: [change.table, change.key, change.at],
+        shape: { op: 'tombstone', key: `${change.table}/${change.key}` },
+      };
       return;
     case 'deleteWhere':
       yield {
         plan: st.tombstoneWhere(change.table, change.column),
         values: [change.at, change.value, change.at],
+        shape: { op: 'cascadeTombstones', table: change.table, key: change.value },
       };
       yield {
         plan: st.deleteWhere(change.table, change.column),
         values: [change.value, change.at],
+        shape: { op: 'cascadeDelete', table: change.table, key: change.value },
       };
       return;
     case 'append': {
@@ -86,6 +136,7 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       yield {
         plan: st.appendRow(change.table),
         values: t.columns.map((c) => change.row[c] ?? null),
+        shape: { op: 'append', table: change.table, key: rowKey(t, change.row) },
       };
       return;
     }

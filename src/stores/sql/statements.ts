@@ -14,7 +14,7 @@ export class Statements {
 
   constructor(readonly dialect: SqlDialect) {}
 
-  private plan(key: string, build: () => RawBuilder<unknown>): Plan {
+  protected plan(key: string, build: () => RawBuilder<unknown>): Plan {
     let plan = this.cache.get(key);
     if (!plan) {
       const raw = build();
@@ -25,10 +25,41 @@ export class Statements {
   }
 
   private tombstoneGuard(first: number): RawBuilder<unknown> {
-    return sql`NOT EXISTS (SELECT 1 FROM authsync_tombstones WHERE table_name = ${param(first)} AND ${sql.ref('key')} = ${param(first + 1)} AND deleted_at >= ${this.dialect.typed(param(first + 2), 'time')})`;
+    return this.guard(
+      sql`${param(first)}`,
+      sql`${param(first + 1)}`,
+      this.dialect.typed(param(first + 2), 'time'),
+    );
   }
 
-  private keyExpression(table: string, alias?: string): RawBuilder<unknown> {
+  /** No tombstone of (table, key) at or after `at`. */
+  guard(
+    table: RawBuilder<unknown>,
+    key: RawBuilder<unknown>,
+    at: RawBuilder<unknown>,
+  ): RawBuilder<unknown> {
+    return sql`NOT EXISTS (SELECT 1 FROM authsync_tombstones WHERE table_name = ${table} AND ${sql.ref('key')} = ${key} AND deleted_at >= ${at})`;
+  }
+
+  /**
+   * The end of every upsert: on conflict, take the new values unless the stored row is newer
+   * (ties: the later event id wins; `keepIfNull` columns keep the stored value over a null).
+   */
+  upsertConflict(table: string, keepIfNull: readonly string[]): RawBuilder<unknown> {
+    const t = tableSpec(table);
+    const sets = t.columns
+      .filter((c) => !t.key.includes(c))
+      .map((c) =>
+        keepIfNull.includes(c)
+          ? sql`${sql.ref(c)} = COALESCE(${sql.ref(`excluded.${c}`)}, ${sql.ref(`${t.name}.${c}`)})`
+          : sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`,
+      );
+    const mine = (c: string) => sql.ref(`${t.name}.${c}`);
+    const theirs = (c: string) => sql.ref(`excluded.${c}`);
+    return sql`ON CONFLICT (${sql.join(t.key.map((k) => sql.ref(k)))}) DO UPDATE SET ${sql.join(sets)} WHERE ${theirs('updated_at')} > ${mine('updated_at')} OR (${theirs('updated_at')} = ${mine('updated_at')} AND COALESCE(${theirs('last_event_id')}, '') >= COALESCE(${mine('last_event_id')}, ''))`;
+  }
+
+  protected keyExpression(table: string, alias?: string): RawBuilder<unknown> {
     const t = tableSpec(table);
     return sql.join(
       t.key.map((k) => sql.ref(alias ? `${alias}.${k}` : k)),
@@ -51,21 +82,11 @@ export class Statements {
       const guards = Array.from({ length: parentCount + 1 }, (_, i) =>
         this.tombstoneGuard(n + 3 * i),
       );
-      const target = sql.table(t.name);
-      const sets = t.columns
-        .filter((c) => !t.key.includes(c))
-        .map((c) =>
-          keepIfNull.includes(c)
-            ? sql`${sql.ref(c)} = COALESCE(${sql.ref(`excluded.${c}`)}, ${sql.ref(`${t.name}.${c}`)})`
-            : sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`,
-        );
-      const mine = (c: string) => sql.ref(`${t.name}.${c}`);
-      const theirs = (c: string) => sql.ref(`excluded.${c}`);
-      return sql`INSERT INTO ${target} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
+      return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
         t.columns.map(
           (c, i) => sql`${this.dialect.typed(param(i), columnType(c))} AS ${sql.ref(c)}`,
         ),
-      )} WHERE ${sql.join(guards, sql` AND `)} ON CONFLICT (${sql.join(t.key.map((k) => sql.ref(k)))}) DO UPDATE SET ${sql.join(sets)} WHERE ${theirs('updated_at')} > ${mine('updated_at')} OR (${theirs('updated_at')} = ${mine('updated_at')} AND COALESCE(${theirs('last_event_id')}, '') >= COALESCE(${mine('last_event_id')}, ''))`;
+      )} WHERE ${sql.join(guards, sql` AND `)} ${this.upsertConflict(table, keepIfNull)}`;
     });
   }
 
@@ -123,7 +144,7 @@ export class Statements {
 
   /**
    * An event the pipeline has dealt with. A webhook may have stored it first as `held`: then it
-   * takes the pipeline's status now; any other stored event is left as it is.
+   * takes the pipeline's status now; any other stored event keeps its status.
    * Values: id, type, lane, created_at, status, source, received_at, data, api_seen.
    */
   insertInboxEvent(): Plan {
@@ -134,8 +155,17 @@ export class Statements {
       );
       return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen) VALUES (${sql.join(
         [0, 1, 2, 3, 4, 5].map((i) => sql`${param(i)}`),
-      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}) ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data, api_seen = ${seen} WHERE authsync_events.status = 'held'`;
+      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}) ${this.inboxConflict(seen)}`;
     });
+  }
+
+  /**
+   * A held row takes the pipeline's status and body. Any row learns that the API has shown it,
+   * even one a webhook sweep applied while the reader had the same event in hand.
+   */
+  inboxConflict(seen: RawBuilder<unknown>): RawBuilder<unknown> {
+    const held = sql`authsync_events.status = 'held'`;
+    return sql`ON CONFLICT (id) DO UPDATE SET status = CASE WHEN ${held} THEN excluded.status ELSE authsync_events.status END, data = CASE WHEN ${held} THEN excluded.data ELSE authsync_events.data END, api_seen = ${seen}`;
   }
 
   /** Values: id. */
