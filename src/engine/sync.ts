@@ -75,6 +75,7 @@ export class SyncEngine {
   private readonly settleMs: number;
   private readonly pageLimit: number;
   private blocked: Set<string> | null = null;
+  private inFlight: { done: Promise<void>; ids: Set<string> } | null = null;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.store = options.store;
@@ -96,6 +97,18 @@ export class SyncEngine {
 
   /** Imports state if the database is fresh, then reads events up to the head of the stream. */
   async drain(signal?: AbortSignal): Promise<DrainResult> {
+    try {
+      return await this.drainToHead(signal);
+    } catch (error) {
+      // What was staged but not committed is read again next time; forget what it implied.
+      await this.inFlight?.done.catch(() => {});
+      this.inFlight = null;
+      this.blocked = null;
+      throw error;
+    }
+  }
+
+  private async drainToHead(signal?: AbortSignal): Promise<DrainResult> {
     const result: DrainResult = {
       imported: 0,
       fetched: 0,
@@ -147,14 +160,14 @@ export class SyncEngine {
       if (!page.allSettled) settling = true;
       // Several pages per transaction while catching up: fewer commits, same atomicity.
       if (!more || staged.ids.size >= STAGE_EVENTS) {
-        await this.commitStaged(staged);
+        await this.commitBehind(staged);
         staged = null;
         this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
-        await this.runEffects();
       }
       if (!more) break;
       signal?.throwIfAborted();
     }
+    await this.finishCommit();
     return result;
   }
 
@@ -211,15 +224,35 @@ export class SyncEngine {
       addCounts(result, page);
       cursor = page.cursor ?? cursor;
       if (staged.ids.size >= STAGE_EVENTS) {
-        await this.commitStaged(staged);
+        await this.commitBehind(staged);
         staged = newStaged();
         this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
-        await this.runEffects();
       }
     }
-    if (staged.batch.received.length > 0 || staged.batch.cursor) await this.commitStaged(staged);
-    await this.runEffects();
+    if (staged.batch.received.length > 0 || staged.batch.cursor) await this.commitBehind(staged);
+    await this.finishCommit();
     return cursor;
+  }
+
+  /**
+   * Commits a batch while the next one is staged: the database works while events are parsed
+   * and projected (PostgreSQL spends most of a commit waiting on the network). Commits stay in
+   * order, one at a time; the events of the one in flight count as known.
+   */
+  private async commitBehind(staged: Staged): Promise<void> {
+    await this.finishCommit();
+    const done = this.commitStaged(staged);
+    done.catch(() => {});
+    this.inFlight = { done, ids: staged.ids };
+  }
+
+  /** Waits for the commit in flight, then runs the effects it queued. */
+  private async finishCommit(): Promise<void> {
+    const inFlight = this.inFlight;
+    if (!inFlight) return;
+    this.inFlight = null;
+    await inFlight.done;
+    await this.runEffects();
   }
 
   private async commitStaged(staged: Staged): Promise<void> {
@@ -298,7 +331,8 @@ export class SyncEngine {
       }
     }
     const known = await this.store.knownEvents(events.map((e) => e.id));
-    for (const e of events) if (staged.ids.has(e.id)) known.add(e.id);
+    for (const e of events)
+      if (staged.ids.has(e.id) || this.inFlight?.ids.has(e.id)) known.add(e.id);
     const blocked = await this.blockedLanes();
     let applied = 0;
     let duplicates = 0;

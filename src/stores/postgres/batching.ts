@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { columnType, tableSpec, type ColumnType } from '../../engine/tables.js';
-import type { Step, StepShape } from '../sql/commit-steps.js';
+import { CASCADE_COLUMNS, type Step, type StepShape } from '../sql/commit-steps.js';
 import { postgresDialect } from '../sql/dialect.js';
 import { param, type Plan } from '../sql/plan.js';
 import { Statements } from '../sql/statements.js';
@@ -48,8 +48,9 @@ export class MultiRowStatements extends Statements {
       case 'outbox':
         return this.outboxRows();
       case 'cascadeTombstones':
+        return this.cascadeTombstoneRows(shape.table, shape.column);
       case 'cascadeDelete':
-        throw new Error('cascades run one statement each');
+        return this.cascadeDeleteRows(shape.table, shape.column);
     }
   }
 
@@ -131,6 +132,27 @@ export class MultiRowStatements extends Statements {
     );
   }
 
+  /** Cascades on one column, several values (each row has one value: no row is met twice). */
+  private cascadeTombstoneRows(table: string, column: string): Plan {
+    const t = tableSpec(table);
+    return this.rows(
+      `cascadeTombstones|${table}|${column}`,
+      ['time', 'text', 'time'],
+      ({ from, v }) =>
+        sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) SELECT ${sql.lit(t.name)}, ${this.keyExpression(table, 't')}, ${v(0)} ${from} JOIN ${sql.table(t.name)} AS t ON ${sql.ref(`t.${column}`)} = ${v(1)} WHERE t.updated_at <= ${v(2)} ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = GREATEST(authsync_tombstones.deleted_at, excluded.deleted_at)`,
+    );
+  }
+
+  private cascadeDeleteRows(table: string, column: string): Plan {
+    const t = tableSpec(table);
+    return this.rows(
+      `cascadeDelete|${table}|${column}`,
+      ['text', 'time'],
+      ({ from, v }) =>
+        sql`DELETE FROM ${sql.table(t.name)} USING (SELECT * ${from}) AS v WHERE ${sql.ref(`${t.name}.${column}`)} = ${v(0)} AND ${sql.ref(`${t.name}.updated_at`)} <= ${v(1)}`,
+    );
+  }
+
   private outboxRows(): Plan {
     return this.rows(
       'outbox',
@@ -142,105 +164,120 @@ export class MultiRowStatements extends Statements {
 }
 
 /**
- * What a step reads and writes. Fine-grained: one row (`row`) or one row's tombstone (`tomb`)
- * of a table. Coarse: a cascade reads or writes rows or tombstones of a table whose keys it
- * does not know in advance, so it is ordered against every fine access to that table.
+ * What a step reads and writes: one row (`row`) or one row's tombstone (`tomb`) of a table, an
+ * inbox or outbox entry — or, for a cascade, the rows and tombstones of a table whose `filter`
+ * column has a value. `values` lists a row's own `column=value` pairs for those columns; absent,
+ * they are unknown (a delete by key), and the access is ordered against every cascade on it.
  */
 interface Access {
-  kind: 'row' | 'tomb' | 'inbox' | 'outbox';
-  table: string;
-  /** Absent: every row of the table (a cascade). */
+  space: string;
   key?: string;
+  filter?: { column: string; value: string };
+  values?: string[];
   write: boolean;
 }
 
 function accesses(shape: StepShape): Access[] {
+  const split = (g: string) => [g.slice(0, g.indexOf('/')), g.slice(g.indexOf('/') + 1)] as const;
   switch (shape.op) {
     case 'upsert':
       return [
-        { kind: 'row', table: shape.table, key: shape.key, write: true },
-        ...shape.guards.map((g) => {
-          const slash = g.indexOf('/');
+        { space: shape.table, key: shape.key, values: shape.cascadeValues, write: true },
+        ...shape.guards.map((g, i) => {
+          const [table, key] = split(g);
+          // The row's own tombstone has the row's values; a parent's are not known here.
           return {
-            kind: 'tomb' as const,
-            table: g.slice(0, slash),
-            key: g.slice(slash + 1),
+            space: table,
+            key: `tomb:${key}`,
+            ...(i === 0 ? { values: shape.cascadeValues } : {}),
             write: false,
           };
         }),
       ];
     case 'append':
     case 'delete':
-      return [{ kind: 'row', table: shape.table, key: shape.key, write: true }];
+      return [{ space: shape.table, key: shape.key, write: true }];
     case 'tombstone': {
-      const slash = shape.key.indexOf('/');
-      return [
-        {
-          kind: 'tomb',
-          table: shape.key.slice(0, slash),
-          key: shape.key.slice(slash + 1),
-          write: true,
-        },
-      ];
+      const [table, key] = split(shape.key);
+      return [{ space: table, key: `tomb:${key}`, write: true }];
     }
     case 'inbox':
     case 'outbox':
-      return [{ kind: shape.op, table: shape.op, key: shape.key, write: true }];
+      return [{ space: shape.op, key: shape.key, values: [], write: true }];
     case 'cascadeTombstones':
-      return [
-        { kind: 'row', table: shape.table, write: false },
-        { kind: 'tomb', table: shape.table, write: true },
-      ];
     case 'cascadeDelete':
-      return [{ kind: 'row', table: shape.table, write: true }];
+      return [
+        { space: shape.table, filter: { column: shape.column, value: shape.key }, write: true },
+      ];
   }
 }
 
-/** Rounds of last access, per thing and per table (any of its things), for reads and writes. */
+/** The last round of each kind of access, to place a step after everything it depends on. */
 class Schedule {
-  private readonly write = new Map<string, number>();
-  private readonly read = new Map<string, number>();
+  private readonly rounds = new Map<string, number>();
 
-  private get(map: Map<string, number>, name: string): number {
-    return map.get(name) ?? -1;
+  private last(name: string): number {
+    return this.rounds.get(name) ?? -1;
   }
 
-  private bump(map: Map<string, number>, name: string, round: number): void {
-    if (round > this.get(map, name)) map.set(name, round);
+  private note(name: string, round: number): void {
+    if (round > this.last(name)) this.rounds.set(name, round);
   }
 
   /** The first round in which a step with these accesses may run; records them. */
   place(list: Access[]): number {
     let round = 0;
-    const after = (n: number) => (round = Math.max(round, n + 1));
+    const after = (name: string) => (round = Math.max(round, this.last(name) + 1));
     for (const a of list) {
-      const table = `${a.kind}:${a.table}`;
-      if (a.key !== undefined) {
-        const thing = `${table}|${a.key}`;
-        after(this.get(this.write, thing));
-        after(this.get(this.write, `${table}|*`)); // a cascade before it
-        if (a.write) after(this.get(this.read, thing));
-        if (a.write) after(this.get(this.read, `${table}|*`));
+      const s = a.space;
+      if (a.filter) {
+        const f = `${a.filter.column}=${a.filter.value}`;
+        // Rows that have the value, or whose values are unknown; cascades on other columns or
+        // on the same value (different values of one column select different rows).
+        after(`${s}|any:${f}`);
+        after(`${s}|any:?`);
+        after(`${s}|cascade:${f}`);
+        for (const other of this.cascadeColumns(s))
+          if (other !== a.filter.column) after(`${s}|cascadeColumn:${other}`);
+        if (!CASCADE_COLUMNS.includes(a.filter.column)) after(`${s}|any`);
       } else {
-        after(this.get(this.write, `${table}|*`));
-        after(this.get(this.write, `${table}|any`)); // any fine write before it
-        if (a.write) {
-          after(this.get(this.read, `${table}|*`));
-          after(this.get(this.read, `${table}|any`));
-        }
+        const thing = `${s}|${a.key}`;
+        after(`${thing}|w`);
+        if (a.write) after(`${thing}|r`);
+        if (a.values === undefined) after(`${s}|cascadeAny`);
+        else for (const v of a.values) after(`${s}|cascade:${v}`);
+        after(`${s}|cascadeOdd`);
       }
     }
     for (const a of list) {
-      const table = `${a.kind}:${a.table}`;
-      const map = a.write ? this.write : this.read;
-      if (a.key !== undefined) {
-        this.bump(map, `${table}|${a.key}`, round);
-        this.bump(map, `${table}|any`, round);
+      const s = a.space;
+      if (a.filter) {
+        const f = `${a.filter.column}=${a.filter.value}`;
+        this.note(`${s}|cascade:${f}`, round);
+        this.note(`${s}|cascadeAny`, round);
+        this.note(`${s}|cascadeColumn:${a.filter.column}`, round);
+        this.columns(s).add(a.filter.column);
+        if (!CASCADE_COLUMNS.includes(a.filter.column)) this.note(`${s}|cascadeOdd`, round);
       } else {
-        this.bump(map, `${table}|*`, round);
+        this.note(`${s}|${a.key}|${a.write ? 'w' : 'r'}`, round);
+        this.note(`${s}|any`, round);
+        if (a.values === undefined) this.note(`${s}|any:?`, round);
+        else for (const v of a.values) this.note(`${s}|any:${v}`, round);
       }
     }
     return round;
+  }
+
+  private readonly cascadeColumnsBySpace = new Map<string, Set<string>>();
+
+  private columns(space: string): Set<string> {
+    let set = this.cascadeColumnsBySpace.get(space);
+    if (!set) this.cascadeColumnsBySpace.set(space, (set = new Set()));
+    return set;
+  }
+
+  private cascadeColumns(space: string): Iterable<string> {
+    return this.cascadeColumnsBySpace.get(space) ?? [];
   }
 }
 
@@ -281,8 +318,7 @@ export function mergeSteps(steps: Iterable<Step>, multi: MultiRowStatements): St
 
 /** One step as it is, or several of one shape as one multi-row statement (cascades one by one). */
 function merge(group: Step[], multi: MultiRowStatements): Step[] {
-  const op = group[0]!.shape!.op;
-  if (group.length === 1 || op === 'cascadeTombstones' || op === 'cascadeDelete') return group;
+  if (group.length === 1) return group;
   const width = group[0]!.values.length;
   const columns: (string | null)[][] = Array.from({ length: width }, () => []);
   for (const step of group)

@@ -17,14 +17,31 @@ export type StepShape =
       key: string;
       /** The tombstones its guard reads: `table/key` of the row and of each parent. */
       guards: string[];
+      /** `column=value` of the row for the columns cascades select rows by. */
+      cascadeValues: string[];
     }
   | { op: 'append'; table: string; key: string }
   | { op: 'delete'; table: string; key: string }
   | { op: 'tombstone'; key: string }
   /** A cascade's two statements: tombstones for the rows it removes, then the removal. */
-  | { op: 'cascadeTombstones' | 'cascadeDelete'; table: string; key: string }
+  | {
+      op: 'cascadeTombstones' | 'cascadeDelete';
+      table: string;
+      column: string;
+      /** The column's value. */
+      key: string;
+    }
   | { op: 'inbox'; key: string }
   | { op: 'outbox'; key: string };
+
+/** Columns that cascades (`deleteWhere`) select rows by: foreign keys, which never change. */
+export const CASCADE_COLUMNS = [
+  'organization_id',
+  'user_id',
+  'directory_id',
+  'directory_user_id',
+  'directory_group_id',
+];
 
 /** One statement to run, with its values in the order its plan lists them. */
 export interface Step {
@@ -103,6 +120,9 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
             `${t.name}/${rowKey(t, change.row)}`,
             ...parents.map((p) => `${p.table}/${p.key}`),
           ],
+          cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
+            (c) => `${c}=${String(change.row[c])}`,
+          ),
         },
       };
       return;
@@ -123,12 +143,22 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       yield {
         plan: st.tombstoneWhere(change.table, change.column),
         values: [change.at, change.value, change.at],
-        shape: { op: 'cascadeTombstones', table: change.table, key: change.value },
+        shape: {
+          op: 'cascadeTombstones',
+          table: change.table,
+          column: change.column,
+          key: change.value,
+        },
       };
       yield {
         plan: st.deleteWhere(change.table, change.column),
         values: [change.value, change.at],
-        shape: { op: 'cascadeDelete', table: change.table, key: change.value },
+        shape: {
+          op: 'cascadeDelete',
+          table: change.table,
+          column: change.column,
+          key: change.value,
+        },
       };
       return;
     case 'append': {
