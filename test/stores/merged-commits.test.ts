@@ -16,8 +16,7 @@ function randomBatches(seed: number, batches: number, perBatch: number): CommitB
   const orgs = ['org_a', 'org_b'];
   // Mostly ascending, as a stream is, with jitter: ties and small reorderings are common.
   let tick = 0;
-  const time = () =>
-    new Date(Date.UTC(2026, 0, 1) + (tick++ + r.int(5) - 2) * 1000).toISOString();
+  const time = () => new Date(Date.UTC(2026, 0, 1) + (tick++ + r.int(5) - 2) * 1000).toISOString();
   let event = 0;
   const eventId = () => `event_${String(event++).padStart(6, '0')}`;
   const change = (): RowChange => {
