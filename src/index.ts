@@ -1,6 +1,7 @@
 /**
  * authsync: keeps an application's own database in step with its identity provider.
- * `createSync` is the library; the WorkOS emulator lives at `authsync/emulator`.
+ * `createSync` is the library; the HTTP service at `authsync/serve` (so that syncing alone never
+ * loads the HTTP server and metrics); the WorkOS emulator at `authsync/emulator`.
  */
 export { VERSION } from './version.js';
 export { createSync, Sync, type CreateSyncOptions } from './create-sync.js';
@@ -8,6 +9,4 @@ export type { WorkOSEvent } from './engine/event.js';
 export type { DrainResult } from './engine/sync.js';
 export { TABLES } from './engine/tables.js';
 export type { ReconcileReport } from './create-sync.js';
-export { startService, type RunningService, type ServeOptions } from './runtimes/node/serve.js';
-export { ServeMetrics } from './runtimes/node/metrics.js';
 export { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';

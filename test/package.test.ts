@@ -14,7 +14,7 @@ const root = resolve(import.meta.dirname, '..');
  * way the README says (`npx authsync emulator ...`, `import 'authsync/emulator'`).
  */
 describe('the published package', () => {
-  it('installs, runs `npx authsync emulator`, and exports authsync/emulator', async () => {
+  it('installs, runs `npx authsync emulator`, and exports authsync/emulator and authsync/serve', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authsync-pack-'));
     const { stdout } = await run(
       'npm',
@@ -54,6 +54,8 @@ describe('the published package', () => {
       join(dir, 'use.mjs'),
       `import { startEmulator } from 'authsync/emulator';
        import { VERSION } from 'authsync';
+       import { startService, ServeMetrics } from 'authsync/serve';
+       if (typeof startService !== 'function' || typeof ServeMetrics !== 'function') throw new Error('authsync/serve');
        const emu = await startEmulator({ events: 10 });
        const r = await fetch(emu.url + '/events?limit=100', { headers: { authorization: 'Bearer ' + emu.apiKey } });
        const body = await r.json();

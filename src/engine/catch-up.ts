@@ -41,7 +41,7 @@ export async function* readSlicesInOrder(
         edges[i]!,
         edges[i + 1]!,
         pageLimit,
-        options.bufferPages ?? 12,
+        options.bufferPages ?? 6,
         signal,
       );
       readers.push(reader);

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Step } from '../sql/commit-steps.js';
 import { postgresDialect } from '../sql/dialect.js';
 import { bind, type Plan } from '../sql/plan.js';
@@ -9,12 +10,17 @@ import { mergeSteps, MultiRowStatements } from './batching.js';
 
 const multiRow = new MultiRowStatements();
 
+/** Loaded on first use: a SQLite deployment never pays for the PostgreSQL driver. */
+let driver: typeof pg | undefined;
+const loadPg = (): typeof pg => (driver ??= createRequire(import.meta.url)('pg') as typeof pg);
+
 const TIMESTAMPTZ = 1184;
 const INT8 = 20;
 
 /** Times come back as the ISO strings the engine compares; counts and bigints as numbers. */
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
+    const pg = loadPg();
     if (oid === TIMESTAMPTZ) {
       const parse = pg.types.getTypeParser(TIMESTAMPTZ, 'text') as (v: string) => Date;
       return (value: string) => parse(value).toISOString();
@@ -181,7 +187,7 @@ export class PostgresStore extends SqlStore {
       throw new Error(
         `The schema name ${JSON.stringify(schema)} must be lowercase letters, digits and _ (not starting with a digit).`,
       );
-    const pool = new pg.Pool({
+    const pool = new (loadPg().Pool)({
       connectionString: url,
       max: 4,
       types,
