@@ -22,7 +22,7 @@ import { RateLimiter } from './sources/workos/rate-limiter.js';
 import { WorkOSStateImporter } from './sources/workos/state-importer.js';
 import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
 import { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
-import type { SyncStore } from './engine/store.js';
+import type { ReaderLease, SyncStore } from './engine/store.js';
 import { PostgresStore } from './stores/postgres/postgres-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
@@ -92,6 +92,8 @@ export class Sync {
   /** One inbox sweep at a time (the schedule and reconciliation both start them). */
   private sweeping: Promise<number> | null = null;
   private failures = 0;
+  /** Where several processes share the database: whether this one reads the stream. */
+  isReader = false;
   private lastAttemptAtMs = 0;
   private errorRecorded = false;
   private successRecordedAtMs = 0;
@@ -169,7 +171,12 @@ export class Sync {
     if (!this.webhookReceiver) throw new ConfigError('WORKOS_WEBHOOK_SECRET is not set.');
     await this.migrate();
     const outcome = await this.webhookReceiver.receive(raw, signatureHeader);
-    if (outcome.status === 200 && !outcome.duplicate) this.wake();
+    if (outcome.status === 200 && !outcome.duplicate) {
+      this.wake();
+      // The reader may be another process: ring there too.
+      const lease = this.store.readerLease?.();
+      if (lease && !this.isReader) lease.ring().catch(() => {});
+    }
     return outcome;
   }
 
@@ -285,10 +292,18 @@ export class Sync {
    * every `pollIntervalMs`. Stops on a rejected API key.
    */
   async run(signal: AbortSignal): Promise<void> {
+    await this.migrate();
+    const lease = this.store.readerLease?.();
+    lease?.onDoorbell(() => this.wake());
     const sweeper = this.sweepOverdue(signal);
     let heldPollMs = HELD_POLL_FIRST_MS;
     try {
       while (!signal.aborted) {
+        if (lease && !(await this.holdReaderRole(lease))) {
+          // Standing by: another process reads. Ask again soon, to take over if it dies.
+          await this.sleep(Math.min(this.pollIntervalMs, STANDBY_POLL_MS), signal);
+          continue;
+        }
         this.wakeRequested = false;
         this.lastAttemptAtMs = Date.now();
         try {
@@ -318,7 +333,29 @@ export class Sync {
       }
     } finally {
       await sweeper;
+      await lease?.release();
+      this.isReader = false;
     }
+  }
+
+  /** Whether this process reads the stream now (logged when that changes). */
+  private async holdReaderRole(lease: ReaderLease): Promise<boolean> {
+    let holds = false;
+    try {
+      holds = await lease.hold();
+    } catch (error) {
+      this.log.error('could not ask for the reader role; will retry', {
+        error: (error as Error).message,
+      });
+    }
+    if (holds !== this.isReader)
+      this.log.info(
+        holds
+          ? 'reading the event stream (reader role taken)'
+          : 'standing by: another process reads the event stream',
+      );
+    this.isReader = holds;
+    return holds;
   }
 
   /** Sweeps overdue webhook events on a timer of its own, a few times per grace period. */
@@ -327,6 +364,7 @@ export class Sync {
     while (!signal.aborted) {
       await delay(every, undefined, { signal }).catch(() => {});
       if (signal.aborted) return;
+      if (this.store.readerLease && !this.isReader) continue;
       await this.applyOverdueWebhookEvents().catch((error: Error) =>
         this.log.error('applying overdue webhook events failed; will retry', {
           error: error.message,
@@ -396,6 +434,8 @@ const HELD_POLL_FIRST_MS = 100;
 /** Webhooks ring polls at most this often (each poll re-reads the unsettled head). */
 const DOORBELL_GAP_MS = 50;
 const STATUS_WRITE_EVERY_MS = 5000;
+/** A standby asks for the reader role this often: a dead reader is replaced within ~this. */
+const STANDBY_POLL_MS = 1000;
 
 export interface ReconcileReport extends TablesReport {
   startedAt: string;

@@ -93,6 +93,27 @@ export interface StoreStatus {
 }
 
 /**
+ * Where several processes share one database: exactly one of them reads the event stream (and
+ * sweeps overdue webhook events) at a time. Stores used by one process at most do not offer it.
+ */
+export interface ReaderLease {
+  /** Whether this process is the reader now; takes the role if it is free. */
+  hold(): Promise<boolean>;
+  /** Calls `listener` when another process received a webhook (so the reader polls now). */
+  onDoorbell(listener: () => void): void;
+  /** Tells the reader, wherever it runs, that a webhook arrived. */
+  ring(): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** A process working on the database, as `status` lists them. */
+export interface ProcessInfo {
+  name: string;
+  reader: boolean;
+  since: string;
+}
+
+/**
  * The engine's port to a database. One implementation per store (sqlite now; postgres, d1
  * later), each turning `RowChange`s into guarded SQL. Every method is async so stores without
  * synchronous drivers fit the same port.
@@ -143,5 +164,11 @@ export interface SyncStore {
   setState(key: string, value: string | null): Promise<void>;
   getState(key: string): Promise<string | null>;
   status(): Promise<StoreStatus>;
+  /** Present where several processes may share the database. */
+  readerLease?(): ReaderLease;
+  /** The processes working on the database now (where several may). */
+  processes?(): Promise<ProcessInfo[]>;
+  /** Events waiting in the inbox per lane (behind a dead letter, or held). */
+  laneBacklog(limit: number): Promise<{ lane: string; waiting: number }[]>;
   close(): Promise<void>;
 }

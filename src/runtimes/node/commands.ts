@@ -253,6 +253,8 @@ export function registerSyncCommands(program: Command): void {
     const sync = await open(flags, { offline: true });
     await sync.migrate();
     const s = await sync.store.status();
+    const processes = (await sync.store.processes?.()) ?? null;
+    const lanes = await sync.store.laneBacklog(10);
     await sync.close();
     const lagSeconds = s.lastEventAt ? (Date.now() - Date.parse(s.lastEventAt)) / 1000 : null;
     const report = {
@@ -266,6 +268,10 @@ export function registerSyncCommands(program: Command): void {
       lastError: s.state.last_error ?? null,
       lastSuccessAt: s.state.last_success_at ?? null,
       importedAt: s.state.imported_at ?? null,
+      /** Where several processes share the database (PostgreSQL): who works on it, who reads. */
+      processes,
+      /** The lanes with the most events waiting behind a dead letter. */
+      laneBacklog: lanes,
     };
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -287,6 +293,12 @@ export function registerSyncCommands(program: Command): void {
     line('waiting events', String(s.inbox.pending ?? 0));
     line('held webhooks', String(s.inbox.held ?? 0));
     line('effects due', String(s.outboxPending));
+    for (const l of lanes) line('  lane waiting', `${l.lane || '(no organization)'}: ${l.waiting}`);
+    if (processes) {
+      line('processes', String(processes.length));
+      for (const p of processes)
+        process.stdout.write(`  ${p.name}${p.reader ? '  (reader)' : ''}  since ${p.since}\n`);
+    }
     process.stdout.write('rows\n');
     for (const [table, n] of Object.entries(s.rows))
       process.stdout.write(`  ${table.padEnd(34)}${n.toLocaleString('en-US').padStart(10)}\n`);

@@ -7,6 +7,9 @@ import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js'
 import { Statements } from '../sql/statements.js';
 import { MIGRATIONS } from './migrations.js';
 import { mergeSteps, MultiRowStatements } from './batching.js';
+import { PgReaderLease } from './reader-lease.js';
+import { hostname } from 'node:os';
+import type { ProcessInfo, ReaderLease } from '../../engine/store.js';
 
 const multiRow = new MultiRowStatements();
 
@@ -212,5 +215,45 @@ export class PostgresStore extends SqlStore {
       new Statements(postgresDialect),
     );
     this.pool = pool;
+  }
+
+  private lease: PgReaderLease | null = null;
+
+  /** This process, as other processes and `status` see it. */
+  private get processName(): string {
+    return `authsync:${this.schema}:${hostname()}:${process.pid}`;
+  }
+
+  readerLease(): ReaderLease {
+    this.lease ??= new PgReaderLease(
+      () =>
+        new (loadPg().Client)({
+          connectionString: this.url,
+          types,
+          options: `-c search_path=${this.schema}`,
+          application_name: this.processName,
+        }),
+      this.pool,
+      this.schema,
+    );
+    return this.lease;
+  }
+
+  async processes(): Promise<ProcessInfo[]> {
+    const { rows } = await this.pool.query<{ name: string; since: string; reader: boolean }>(
+      `SELECT a.application_name AS name, a.backend_start AS since,
+         EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+           AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)) AS reader
+       FROM pg_stat_activity a
+       WHERE a.datname = current_database() AND a.application_name LIKE $2
+       ORDER BY a.backend_start`,
+      [`authsync:reader:${this.schema}`, `authsync:${this.schema}:%`],
+    );
+    return rows;
+  }
+
+  override async close(): Promise<void> {
+    await this.lease?.release();
+    await super.close();
   }
 }

@@ -296,6 +296,13 @@ export class SqlStore implements SyncStore {
     };
   }
 
+  async laneBacklog(limit: number): Promise<{ lane: string; waiting: number }[]> {
+    const rows = await this.db.all<{ lane: string; waiting: number }>(this.st.selectLaneBacklog(), [
+      limit,
+    ]);
+    return rows.map((r) => ({ lane: r.lane, waiting: Number(r.waiting) }));
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }

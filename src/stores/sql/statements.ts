@@ -386,6 +386,15 @@ export class Statements {
     );
   }
 
+  /** Values: limit. */
+  selectLaneBacklog(): Plan {
+    return this.plan(
+      'laneBacklog',
+      () =>
+        sql`SELECT lane, COUNT(*) AS waiting FROM authsync_events WHERE status IN ('pending', 'dead') GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`,
+    );
+  }
+
   countInboxByStatus(): Plan {
     return this.plan(
       'inboxByStatus',
