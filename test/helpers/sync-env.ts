@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TABLES } from '../../src/engine/tables.js';
@@ -54,4 +54,19 @@ export function cliEnv(
     LOG_LEVEL: 'warn',
     ...extra,
   };
+}
+
+/**
+ * A Node script of the test's own, run as a child process (to be killed for real), and an
+ * empty file for it to record into. In `source`, `__LOG__` stands for the file's path and
+ * `__DIST__` for the built package folder (temporary and project paths: no quotes in them).
+ */
+export function childScript(source: string): { script: string; log: string } {
+  const scratch = tempDbPath();
+  const log = `${scratch}.log`;
+  writeFileSync(log, '');
+  const script = `${scratch}.mjs`;
+  const dist = join(import.meta.dirname, '../../dist');
+  writeFileSync(script, source.replaceAll('__LOG__', log).replaceAll('__DIST__', dist));
+  return { script, log };
 }

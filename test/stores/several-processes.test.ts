@@ -1,32 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { waitFor } from '../helpers/serve-env.js';
-import { cliEnv, tempDbPath } from '../helpers/sync-env.js';
+import { childScript, cliEnv } from '../helpers/sync-env.js';
 import { tempDb } from '../helpers/test-db.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
-
-const root = resolve(import.meta.dirname, '../..');
 
 describe('several processes on one PostgreSQL', () => {
   it('exactly one reads at a time; when the reader is killed another takes over; nothing is lost', async () => {
     const emu = await startEmulator({ seed: 95, events: 1000 });
     const db = tempDb('postgres');
-    const scratch = tempDbPath();
-    const log = `${scratch}.effects`;
-    writeFileSync(log, '');
-    const script = `${scratch}.mjs`;
     // Each process records every effect it runs: its pid, the event id and the event's lane.
-    writeFileSync(
-      script,
+    const { script, log } = childScript(
       `import { appendFileSync } from 'node:fs';
-       import { createSync } from ${JSON.stringify(join(root, 'dist/index.js'))};
-       import { laneOf } from ${JSON.stringify(join(root, 'dist/engine/event.js'))};
+       import { createSync } from '__DIST__/index.js';
+       import { laneOf } from '__DIST__/engine/event.js';
        const sync = createSync({ ...${JSON.stringify(db.options)}, settleMs: 1000, pollIntervalMs: 200,
          logger: { info: (m) => console.log(m), warn() {}, error() {} } });
-       sync.on('*', (e) => appendFileSync(${JSON.stringify(log)}, process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'));
+       sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'));
        const controller = new AbortController();
        process.on('SIGTERM', () => controller.abort());
        await sync.run(controller.signal);

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { cliEnv, tempDbPath } from '../helpers/sync-env.js';
+import { childScript, cliEnv } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb, type TestDb } from '../helpers/test-db.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
 
@@ -112,19 +112,14 @@ for (const kind of STORE_KINDS)
     it('effects run at least once per event even when the process dies after a handler', async () => {
       const emu = await startEmulator({ seed: 43, events: 1500 });
       const db = tempDb(kind);
-      const scratch = tempDbPath();
-      const log = `${scratch}.effects`;
-      writeFileSync(log, '');
-      const script = `${scratch}.mjs`;
-      writeFileSync(
-        script,
+      const { script, log } = childScript(
         `import { appendFileSync } from 'node:fs';
-       import { createSync } from ${JSON.stringify(join(root, 'dist/index.js'))};
+       import { createSync } from '__DIST__/index.js';
        let seen = 0;
        const crashAt = Number(process.env.CRASH_AFTER_EFFECT ?? 0);
        const sync = createSync({ ...${JSON.stringify(db.options)}, importOnFirstRun: false, settleMs: 0,
          checkpoint: (name) => { if (name === 'effect-ran' && ++seen === crashAt) process.kill(process.pid, 'SIGKILL'); } });
-       sync.on('user.created', (e) => appendFileSync(${JSON.stringify(log)}, e.id + '\\n'));
+       sync.on('user.created', (e) => appendFileSync('__LOG__', e.id + '\\n'));
        await sync.runOnce();
        await sync.close();`,
       );
