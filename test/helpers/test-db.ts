@@ -44,15 +44,20 @@ export function tempDb(kind: StoreKind = 'sqlite'): TestDb {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
   });
+  return postgresDb(PG_URL, schema);
+}
+
+/** A TestDb on any PostgreSQL server and schema (the test owns its lifetime). */
+export function postgresDb(url: string, schema = 'public'): TestDb {
   return {
-    kind,
-    url: PG_URL,
+    kind: 'postgres',
+    url,
     schema,
-    options: { databaseUrl: PG_URL, schema },
-    env: { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema },
+    options: { databaseUrl: url, schema },
+    env: { DATABASE_URL: url, DATABASE_SCHEMA: schema },
     async query<T>(text: string) {
       const client = new pg.Client({
-        connectionString: PG_URL,
+        connectionString: url,
         options: `-c search_path=${schema}`,
         types: normalizedTypes,
       });
@@ -66,7 +71,7 @@ export function tempDb(kind: StoreKind = 'sqlite'): TestDb {
     async exec(text: string) {
       await this.query(text);
     },
-    store: () => new PostgresStore(PG_URL, schema),
+    store: () => new PostgresStore(url, schema),
   };
 }
 

@@ -109,16 +109,27 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
     super(pool, statementName, url, mergeStatements);
   }
 
+  private readonly guarded = new WeakSet<pg.PoolClient>();
+
   private async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
       throw explainConnectionError(this.url, error);
     }
+    // A checked-out client whose server goes away emits 'error'; unheard, that would end the
+    // process. The query in flight fails as well, and that failure is what the caller handles.
+    if (!this.guarded.has(client)) {
+      client.on('error', () => {});
+      this.guarded.add(client);
+    }
+    return client;
   }
 
   async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client = await this.connect();
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await fn(
@@ -127,10 +138,11 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A failed rollback means the connection is gone: do not hand it out again.
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
