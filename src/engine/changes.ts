@@ -23,6 +23,11 @@ export interface Delete {
   key: string;
   /** When the deletion happened (the event's `created_at`); later-dated upserts may recreate. */
   at: string;
+  /**
+   * The object as the event shows it, when it does: its foreign keys tell a store which
+   * cascades (`DeleteWhere`) could touch the same row.
+   */
+  object?: Record<string, unknown>;
 }
 
 /** Deletes (with tombstones) every row of `table` whose `column` equals `value`: cascades. */

@@ -76,6 +76,8 @@ export class SyncEngine {
   private readonly pageLimit: number;
   private blocked: Set<string> | null = null;
   private inFlight: { done: Promise<void>; ids: Set<string> } | null = null;
+  private effectsRunning: Promise<number> | null = null;
+  private effectsAgain = false;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.store = options.store;
@@ -428,11 +430,26 @@ export class SyncEngine {
   /** Runs the user handlers of committed events (at least once each, never for replay or import). */
   async runEffects(): Promise<number> {
     if (this.handlers.size === 0) return 0;
-    return runOutbox(this.store, this.handlers, {
-      clock: this.clock,
-      logger: this.log,
-      afterHandler: () => this.checkpoint('effect-ran'),
-    });
+    // One runner at a time: two would both take the same due items and run their handlers
+    // twice (the reader and the webhook sweep both call this). A call during a run asks for
+    // one more pass instead.
+    if (this.effectsRunning) {
+      this.effectsAgain = true;
+      return this.effectsRunning;
+    }
+    this.effectsRunning = (async () => {
+      let ran = 0;
+      do {
+        this.effectsAgain = false;
+        ran += await runOutbox(this.store, this.handlers, {
+          clock: this.clock,
+          logger: this.log,
+          afterHandler: () => this.checkpoint('effect-ran'),
+        });
+      } while (this.effectsAgain);
+      return ran;
+    })().finally(() => (this.effectsRunning = null));
+    return this.effectsRunning;
   }
 
   /**

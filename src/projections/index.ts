@@ -34,6 +34,7 @@ const del = (table: string, key: string, event: WorkOSEvent): RowChange => ({
   table,
   key,
   at: event.created_at,
+  object: event.data,
 });
 const cascade = (table: string, column: string, value: string, event: WorkOSEvent): RowChange => ({
   op: 'deleteWhere',

@@ -70,8 +70,19 @@ function randomBatches(seed: number, batches: number, perBatch: number): CommitB
           ],
         };
       }
-      case 4:
-        return { op: 'delete', table: 'workos_users', key: user, at };
+      case 4: {
+        if (r.chance(0.4)) return { op: 'delete', table: 'workos_users', key: user, at };
+        // A membership deleted with its event's object: foreign keys known, or one missing.
+        const object: Record<string, unknown> = { id: `om_${user}_${org}`, user_id: user };
+        if (r.chance(0.7)) object.organization_id = org;
+        return {
+          op: 'delete',
+          table: 'workos_organization_memberships',
+          key: `om_${user}_${org}`,
+          at,
+          object,
+        };
+      }
       case 5:
         return {
           op: 'deleteWhere',

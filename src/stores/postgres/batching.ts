@@ -195,11 +195,26 @@ function accesses(shape: StepShape): Access[] {
         }),
       ];
     case 'append':
-    case 'delete':
       return [{ space: shape.table, key: shape.key, write: true }];
+    case 'delete':
+      return [
+        {
+          space: shape.table,
+          key: shape.key,
+          ...(shape.cascadeValues ? { values: shape.cascadeValues } : {}),
+          write: true,
+        },
+      ];
     case 'tombstone': {
       const [table, key] = split(shape.key);
-      return [{ space: table, key: `tomb:${key}`, write: true }];
+      return [
+        {
+          space: table,
+          key: `tomb:${key}`,
+          ...(shape.cascadeValues ? { values: shape.cascadeValues } : {}),
+          write: true,
+        },
+      ];
     }
     case 'inbox':
     case 'outbox':

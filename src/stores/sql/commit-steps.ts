@@ -21,8 +21,8 @@ export type StepShape =
       cascadeValues: string[];
     }
   | { op: 'append'; table: string; key: string }
-  | { op: 'delete'; table: string; key: string }
-  | { op: 'tombstone'; key: string }
+  | { op: 'delete'; table: string; key: string; cascadeValues?: string[] }
+  | { op: 'tombstone'; key: string; cascadeValues?: string[] }
   /** A cascade's two statements: tombstones for the rows it removes, then the removal. */
   | {
       op: 'cascadeTombstones' | 'cascadeDelete';
@@ -127,18 +127,20 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       };
       return;
     }
-    case 'delete':
+    case 'delete': {
+      const cascadeValues = deletedValues(change.table, change.object);
       yield {
         plan: st.deleteRow(change.table),
         values: [...change.key.split('/'), change.at],
-        shape: { op: 'delete', table: change.table, key: change.key },
+        shape: { op: 'delete', table: change.table, key: change.key, cascadeValues },
       };
       yield {
         plan: st.recordTombstone(),
         values: [change.table, change.key, change.at],
-        shape: { op: 'tombstone', key: `${change.table}/${change.key}` },
+        shape: { op: 'tombstone', key: `${change.table}/${change.key}`, cascadeValues },
       };
       return;
+    }
     case 'deleteWhere':
       yield {
         plan: st.tombstoneWhere(change.table, change.column),
@@ -171,4 +173,22 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       return;
     }
   }
+}
+
+/**
+ * The `column=value` pairs of a deleted row for the cascade columns its table has, from the
+ * object its event shows; undefined (unknown) unless the object gives every one of them.
+ */
+function deletedValues(
+  table: string,
+  object: Record<string, unknown> | undefined,
+): string[] | undefined {
+  if (!object) return undefined;
+  const values: string[] = [];
+  for (const c of CASCADE_COLUMNS) {
+    if (!tableSpec(table).columns.includes(c)) continue;
+    if (!(c in object)) return undefined;
+    if (object[c] != null) values.push(`${c}=${String(object[c])}`);
+  }
+  return values;
 }
