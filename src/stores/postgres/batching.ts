@@ -2,18 +2,13 @@ import { sql, type RawBuilder } from 'kysely';
 import { columnType, tableSpec, type ColumnType } from '../../engine/tables.js';
 import { CASCADE_COLUMNS, type Step, type StepShape } from '../sql/commit-steps.js';
 import { postgresDialect } from '../sql/dialect.js';
+import { PG_TYPES } from '../sql/ddl.js';
 import { param, type Plan } from '../sql/plan.js';
 import { Statements } from '../sql/statements.js';
 
 type SlotType = ColumnType | 'int';
 
-const PG_TYPE: Record<SlotType, string> = {
-  text: 'text',
-  bool: 'boolean',
-  json: 'jsonb',
-  time: 'timestamptz',
-  int: 'integer',
-};
+const PG_TYPE: Record<SlotType, string> = { ...PG_TYPES, int: 'integer' };
 
 /** `FROM unnest(...) AS v(c0, c1, ...)` and the i-th value, cast to its type. */
 interface Rows {

@@ -1,21 +1,5 @@
-import { columnType, TABLES, type ColumnType } from '../../engine/tables.js';
-
-const PG_TYPES: Record<ColumnType, string> = {
-  text: 'text',
-  bool: 'boolean',
-  json: 'jsonb',
-  time: 'timestamptz',
-};
-
-function tableDdl(name: string): string {
-  const t = TABLES[name]!;
-  const cols = t.columns.map((c) => {
-    const notNull =
-      t.key.includes(c) || c === 'updated_at' || c === 'created_at' ? ' NOT NULL' : '';
-    return `  ${c} ${PG_TYPES[columnType(c)]}${notNull}`;
-  });
-  return `CREATE TABLE ${name} (\n${cols.join(',\n')},\n  PRIMARY KEY (${t.key.join(', ')})\n);`;
-}
+import { TABLES } from '../../engine/tables.js';
+import { PG_TYPES, PRODUCT_INDEXES, tableDdl } from '../sql/ddl.js';
 
 /**
  * Numbered migrations for PostgreSQL: the same tables and columns as SQLite (migrations 1-3
@@ -26,22 +10,8 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     version: 1,
     name: 'tables',
     sql: [
-      ...Object.keys(TABLES).map(tableDdl),
-      'CREATE INDEX workos_organization_domains_org ON workos_organization_domains (organization_id);',
-      'CREATE INDEX workos_organization_memberships_org ON workos_organization_memberships (organization_id);',
-      'CREATE INDEX workos_organization_memberships_user ON workos_organization_memberships (user_id);',
-      'CREATE INDEX workos_invitations_org ON workos_invitations (organization_id);',
-      'CREATE INDEX workos_roles_org ON workos_roles (organization_id);',
-      'CREATE INDEX workos_connections_org ON workos_connections (organization_id);',
-      'CREATE INDEX workos_directories_org ON workos_directories (organization_id);',
-      'CREATE INDEX workos_directory_users_dir ON workos_directory_users (directory_id);',
-      'CREATE INDEX workos_directory_users_org ON workos_directory_users (organization_id);',
-      'CREATE INDEX workos_directory_groups_dir ON workos_directory_groups (directory_id);',
-      'CREATE INDEX workos_directory_groups_org ON workos_directory_groups (organization_id);',
-      'CREATE INDEX workos_directory_group_members_user ON workos_directory_group_members (directory_user_id);',
-      'CREATE INDEX workos_directory_group_members_dir ON workos_directory_group_members (directory_id);',
-      'CREATE INDEX workos_directory_group_members_org ON workos_directory_group_members (organization_id);',
-      'CREATE INDEX workos_activity_user ON workos_activity (user_id, occurred_at);',
+      ...Object.keys(TABLES).map((t) => tableDdl(t, (type) => PG_TYPES[type])),
+      ...PRODUCT_INDEXES,
       // created_at is text here: an event too broken to parse is still recorded (as dead).
       `CREATE TABLE authsync_events (
   id text PRIMARY KEY,

@@ -11,6 +11,7 @@ import {
   type RawBuilder,
 } from 'kysely';
 import type { ColumnType } from '../../engine/tables.js';
+import { PG_TYPES } from './ddl.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -40,13 +41,6 @@ const compileOnly = (name: DialectName): Kysely<unknown> =>
         name === 'postgres' ? new PostgresQueryCompiler() : new SqliteQueryCompiler(),
     },
   });
-
-const PG_TYPES: Record<ColumnType, string> = {
-  text: 'text',
-  bool: 'boolean',
-  json: 'jsonb',
-  time: 'timestamptz',
-};
 
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',

@@ -1,22 +1,8 @@
 import { TABLES } from '../../engine/tables.js';
+import { PRODUCT_INDEXES, tableDdl } from '../sql/ddl.js';
 
-/** Column types beyond TEXT (SQLite is loosely typed; these document intent and help PostgreSQL later). */
-const INTEGER_COLUMNS = new Set([
-  'email_verified',
-  'allow_profiles_outside_organization',
-  'directory_managed',
-]);
-
-function tableDdl(name: string): string {
-  const t = TABLES[name]!;
-  const cols = t.columns.map((c) => {
-    const type = INTEGER_COLUMNS.has(c) ? 'INTEGER' : 'TEXT';
-    const notNull =
-      t.key.includes(c) || c === 'updated_at' || c === 'created_at' ? ' NOT NULL' : '';
-    return `  ${c} ${type}${notNull}`;
-  });
-  return `CREATE TABLE ${name} (\n${cols.join(',\n')},\n  PRIMARY KEY (${t.key.join(', ')})\n) WITHOUT ROWID;`;
-}
+/** SQLite is loosely typed: every column is TEXT but booleans (0/1). */
+const sqliteType = (type: string) => (type === 'bool' ? 'INTEGER' : 'TEXT');
 
 /**
  * Numbered migrations, applied in order, each once (recorded in authsync_migrations).
@@ -27,22 +13,8 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     version: 1,
     name: 'tables',
     sql: [
-      ...Object.keys(TABLES).map(tableDdl),
-      'CREATE INDEX workos_organization_domains_org ON workos_organization_domains (organization_id);',
-      'CREATE INDEX workos_organization_memberships_org ON workos_organization_memberships (organization_id);',
-      'CREATE INDEX workos_organization_memberships_user ON workos_organization_memberships (user_id);',
-      'CREATE INDEX workos_invitations_org ON workos_invitations (organization_id);',
-      'CREATE INDEX workos_roles_org ON workos_roles (organization_id);',
-      'CREATE INDEX workos_connections_org ON workos_connections (organization_id);',
-      'CREATE INDEX workos_directories_org ON workos_directories (organization_id);',
-      'CREATE INDEX workos_directory_users_dir ON workos_directory_users (directory_id);',
-      'CREATE INDEX workos_directory_users_org ON workos_directory_users (organization_id);',
-      'CREATE INDEX workos_directory_groups_dir ON workos_directory_groups (directory_id);',
-      'CREATE INDEX workos_directory_groups_org ON workos_directory_groups (organization_id);',
-      'CREATE INDEX workos_directory_group_members_user ON workos_directory_group_members (directory_user_id);',
-      'CREATE INDEX workos_directory_group_members_dir ON workos_directory_group_members (directory_id);',
-      'CREATE INDEX workos_directory_group_members_org ON workos_directory_group_members (organization_id);',
-      'CREATE INDEX workos_activity_user ON workos_activity (user_id, occurred_at);',
+      ...Object.keys(TABLES).map((t) => tableDdl(t, sqliteType, { withoutRowid: true })),
+      ...PRODUCT_INDEXES,
       // Keyed by event id (one B-tree, no rowid): ids are ULIDs, so id order is stream order.
       `CREATE TABLE authsync_events (
   id TEXT PRIMARY KEY,
