@@ -1,11 +1,17 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 
 /** Configuration problems are found once, at the edge, and named by the setting to fix. */
 export class ConfigError extends Error {}
 
 export const DEFAULT_API_URL = 'https://api.workos.com';
 export const DEFAULT_DATABASE_URL = './authsync.db';
+
+/** `authsync serve` defaults, shared by the CLI's help and the code that applies them. */
+export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+export const DEFAULT_WEBHOOK_GRACE_MS = 300_000;
+export const DEFAULT_RECONCILE_EVERY_S = 6 * 3600;
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -62,7 +68,7 @@ export function apiKey(value: string | undefined): string {
 
 export function databaseSchema(value: string | undefined): string {
   const schema = value || 'public';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+  if (!SCHEMA_PATTERN.test(schema))
     throw new ConfigError(
       `The schema ${JSON.stringify(schema)} (--schema / DATABASE_SCHEMA) must be lowercase letters, digits and _, not starting with a digit.`,
     );

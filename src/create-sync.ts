@@ -13,6 +13,8 @@ import {
   databaseSchema,
   databaseTarget,
   DEFAULT_DATABASE_URL,
+  DEFAULT_RECONCILE_EVERY_S,
+  DEFAULT_WEBHOOK_GRACE_MS,
 } from './config.js';
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
@@ -109,7 +111,7 @@ export class Sync {
         ? new PostgresStore(target.url, databaseSchema(options.schema ?? env.DATABASE_SCHEMA))
         : new SqliteStore(target.path);
     this.pollIntervalMs = options.pollIntervalMs ?? 2000;
-    this.graceMs = options.webhookGraceMs ?? 300_000;
+    this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
     const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
     this.snapshot = sources.snapshot;
     const events: EventSource = {
@@ -214,7 +216,9 @@ export class Sync {
     await this.migrate();
     const startedAtMs = Date.now();
     const appliedFromWebhooks = await this.applyOverdueWebhookEvents();
-    const windowFrom = new Date(startedAtMs - (options.windowMs ?? 6 * 3600_000)).toISOString();
+    // By default the window is the time since the last scheduled run.
+    const windowMs = options.windowMs ?? DEFAULT_RECONCILE_EVERY_S * 1000;
+    const windowFrom = new Date(startedAtMs - windowMs).toISOString();
     // Events younger than the grace period may still be on their way from the other side.
     const windowTo = new Date(startedAtMs - this.graceMs).toISOString();
     const gaps = await this.store.sourceGaps(windowFrom, windowTo);

@@ -1,5 +1,11 @@
 import { Command, Option } from 'commander';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RECONCILE_EVERY_S,
+  DEFAULT_WEBHOOK_GRACE_MS,
+} from '../../config.js';
 import type { CreateSyncOptions, Sync } from '../../create-sync.js';
+import { DEFAULT_TOLERANCE_MS } from '../../sources/workos/webhook-verifier.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
 import { progressLine } from './progress.js';
@@ -76,7 +82,7 @@ export function registerSyncCommands(program: Command): void {
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .addOption(
         new Option('--max-body-bytes <n>', 'refuse larger webhook bodies with 413')
-          .default(1_000_000)
+          .default(DEFAULT_MAX_BODY_BYTES)
           .argParser(positiveInt('--max-body-bytes')),
       )
       .addOption(
@@ -84,7 +90,7 @@ export function registerSyncCommands(program: Command): void {
           '--webhook-tolerance-ms <ms>',
           'accept webhook signatures at most this old or this far ahead',
         )
-          .default(180_000)
+          .default(DEFAULT_TOLERANCE_MS)
           .argParser(positiveInt('--webhook-tolerance-ms')),
       )
       .addOption(
@@ -92,7 +98,7 @@ export function registerSyncCommands(program: Command): void {
           '--grace-ms <ms>',
           'apply a webhook-delivered event from the inbox if the Events API has not shown it after this long',
         )
-          .default(300_000)
+          .default(DEFAULT_WEBHOOK_GRACE_MS)
           .argParser(positiveInt('--grace-ms')),
       )
       .addOption(
@@ -100,7 +106,7 @@ export function registerSyncCommands(program: Command): void {
           '--reconcile-every <seconds>',
           'reconcile with the list endpoints this often (0: never)',
         )
-          .default(21_600)
+          .default(DEFAULT_RECONCILE_EVERY_S)
           .argParser(positiveInt('--reconcile-every')),
       )
       .addOption(

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { DEFAULT_MAX_BODY_BYTES } from '../../config.js';
 import type { Sync } from '../../create-sync.js';
 import type { Logger } from '../../engine/ports.js';
 import type { ServeMetrics } from './metrics.js';
@@ -14,8 +15,6 @@ export interface ServeAppOptions {
   stalledAfterMs?: number;
   startedAtMs?: number;
 }
-
-export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 
 /**
  * The service's HTTP surface: the WorkOS webhook endpoint, health, readiness and metrics.

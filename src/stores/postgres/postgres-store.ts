@@ -8,6 +8,7 @@ import { Statements } from '../sql/statements.js';
 import { MIGRATIONS } from './migrations.js';
 import { mergeSteps, MultiRowStatements } from './batching.js';
 import { PgReaderLease } from './reader-lease.js';
+import { SCHEMA_PATTERN } from './schema-name.js';
 import { hostname } from 'node:os';
 import type { ProcessInfo, ReaderLease } from '../../engine/store.js';
 
@@ -55,8 +56,6 @@ export function explainConnectionError(url: string, error: unknown): unknown {
     { cause: error },
   );
 }
-
-export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A `SqlRunner` over one client (a transaction) or the pool (autocommit). */
 class PgRunner implements SqlRunner {
