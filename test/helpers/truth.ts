@@ -246,3 +246,15 @@ export function diffTruths(
   }
   return out;
 }
+
+/** How authsync's tables differ from the emulator's state: the first `limit` lines, empty when equal. */
+export async function differencesFromApi(
+  emu: { url: string; apiKey: string },
+  db: TestDb | string,
+  limit = 20,
+): Promise<string[]> {
+  return diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
+    0,
+    limit,
+  );
+}

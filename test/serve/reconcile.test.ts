@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { STORE_KINDS, tempDb, type TestDb } from '../helpers/test-db.js';
 import { cliEnv, syncFor } from '../helpers/sync-env.js';
-import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+import {
+  diffTruths,
+  differencesFromApi,
+  truthFromApi,
+  truthFromDatabase,
+} from '../helpers/truth.js';
 
 const run = promisify(execFile);
 const CLI = join(resolve(import.meta.dirname, '../..'), 'dist/cli.js');
@@ -103,9 +108,7 @@ for (const kind of STORE_KINDS)
         expect(text.stdout).toMatch(/workos_users\s+missing 3\s+stale 0\s+deleted 2/);
         const json = await run('node', [CLI, 'reconcile', '--json'], { env });
         expect(JSON.parse(json.stdout).totals).toEqual({ missing: 0, stale: 0, deleted: 0 });
-        expect(
-          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
-        ).toEqual([]);
+        expect(await differencesFromApi(emu, db)).toEqual([]);
       } finally {
         await emu.close();
       }

@@ -6,7 +6,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
 import { SECRET, serveFor, waitFor } from '../helpers/serve-env.js';
 import { cliEnv, tempDbPath } from '../helpers/sync-env.js';
-import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+import { differencesFromApi } from '../helpers/truth.js';
 
 const CLI = join(resolve(import.meta.dirname, '../..'), 'dist/cli.js');
 
@@ -97,9 +97,7 @@ describe('authsync serve: health, readiness, metrics, shutdown', () => {
           (e) => (e ? rej(e) : res()),
         ),
       );
-      expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
-      ).toEqual([]);
+      expect(await differencesFromApi(emu, db)).toEqual([]);
     } finally {
       child.kill('SIGKILL');
       await emu.close();

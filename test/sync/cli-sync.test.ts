@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { cliEnv, emulatorChange, tempDbPath } from '../helpers/sync-env.js';
-import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+import { differencesFromApi, truthFromDatabase } from '../helpers/truth.js';
 
 const run = promisify(execFile);
 const CLI = join(resolve(import.meta.dirname, '../..'), 'dist/cli.js');
@@ -19,9 +19,7 @@ describe('authsync sync, status, replay and dead-letters from the command line',
       expect(migrate.stdout).toContain('migrations applied');
       const sync = await run('node', [CLI, 'sync', '--once', '--settle-ms', '0'], { env });
       expect(JSON.parse(sync.stdout).imported).toBeGreaterThan(500);
-      expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
-      ).toEqual([]);
+      expect(await differencesFromApi(emu, db)).toEqual([]);
 
       const org = await emulatorChange(emu, { op: 'organization.create', name: 'CLI Org' });
       const poison = await emulatorChange(emu, {
@@ -50,9 +48,7 @@ describe('authsync sync, status, replay and dead-letters from the command line',
         { env },
       );
       expect(JSON.parse(replay.stdout).reapplied).toBeGreaterThan(0);
-      expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
-      ).toEqual([]);
+      expect(await differencesFromApi(emu, db)).toEqual([]);
       const json = JSON.parse((await run('node', [CLI, 'status', '--json'], { env })).stdout);
       expect(json).toMatchObject({ deadLetters: 0, lastError: null });
       expect(json.lagSeconds).toBeGreaterThanOrEqual(0);
@@ -127,9 +123,7 @@ describe('authsync sync as a long-running process', () => {
       ).toBe(true);
       child.kill('SIGTERM');
       expect(await exited).toEqual({ code: 0, signal: null });
-      expect(
-        diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)),
-      ).toEqual([]);
+      expect(await differencesFromApi(emu, db)).toEqual([]);
     } finally {
       child.kill('SIGKILL');
       await emu.close();

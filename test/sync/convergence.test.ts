@@ -6,7 +6,7 @@ import { snapshotChanges } from '../../src/projections/snapshot.js';
 import { Random } from '../../src/emulator/random.js';
 import { dumpTables, syncFor } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
-import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+import { differencesFromApi } from '../helpers/truth.js';
 
 for (const kind of STORE_KINDS)
   describe(`sync converges to the emulator state (${kind})`, () => {
@@ -28,12 +28,7 @@ for (const kind of STORE_KINDS)
             duplicates: 0,
             deadLettered: 0,
           });
-          expect(
-            diffTruths(
-              await truthFromApi(emu.url, emu.apiKey),
-              await truthFromDatabase(path),
-            ).slice(0, 20),
-          ).toEqual([]);
+          expect(await differencesFromApi(emu, path)).toEqual([]);
           const before = await dumpTables(path);
           const again = await sync.runOnce();
           expect(again.applied).toBe(0);
@@ -55,21 +50,11 @@ for (const kind of STORE_KINDS)
           expect(first.imported).toBeGreaterThan(1000);
           // Events read only from shortly before the import: the overlap, not the history.
           expect(first.fetched).toBeLessThan(200);
-          expect(
-            diffTruths(
-              await truthFromApi(emu.url, emu.apiKey),
-              await truthFromDatabase(path),
-            ).slice(0, 20),
-          ).toEqual([]);
+          expect(await differencesFromApi(emu, path)).toEqual([]);
           emu.emulator.generateNow(1500);
           const second = await sync.runOnce();
           expect(second.applied).toBe(1500);
-          expect(
-            diffTruths(
-              await truthFromApi(emu.url, emu.apiKey),
-              await truthFromDatabase(path),
-            ).slice(0, 20),
-          ).toEqual([]);
+          expect(await differencesFromApi(emu, path)).toEqual([]);
         } finally {
           await sync.close();
           await emu.close();
@@ -86,10 +71,7 @@ for (const kind of STORE_KINDS)
       await path.exec(
         "DELETE FROM workos_users WHERE id = (SELECT id FROM workos_users ORDER BY id LIMIT 1); UPDATE workos_organization_memberships SET status = 'bogus' WHERE id = (SELECT id FROM workos_organization_memberships ORDER BY id LIMIT 1)",
       );
-      const diff = diffTruths(
-        await truthFromApi(emu.url, emu.apiKey),
-        await truthFromDatabase(path),
-      );
+      const diff = await differencesFromApi(emu, path);
       await emu.close();
       expect(diff).toHaveLength(2);
     });
@@ -139,12 +121,7 @@ for (const kind of STORE_KINDS)
         while (position < delivered.length) fetched += (await engine.drain()).fetched;
         await store.close();
         expect(fetched).toBe(delivered.length);
-        expect(
-          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path)).slice(
-            0,
-            20,
-          ),
-        ).toEqual([]);
+        expect(await differencesFromApi(emu, path)).toEqual([]);
         await emu.close();
       });
   });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { childScript, cliEnv } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb, type TestDb } from '../helpers/test-db.js';
-import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+import { differencesFromApi } from '../helpers/truth.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CLI = join(root, 'dist/cli.js');
@@ -72,12 +72,7 @@ for (const kind of STORE_KINDS)
         const final = await runSync(emu, db, ['--settle-ms', '0']);
         expect(final.code, final.stderr).toBe(0);
         expect(await appliedCount(db)).toBe(emu.emulator.world.events.length);
-        expect(
-          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
-            0,
-            10,
-          ),
-        ).toEqual([]);
+        expect(await differencesFromApi(emu, db)).toEqual([]);
       } finally {
         await emu.close();
       }
@@ -98,12 +93,7 @@ for (const kind of STORE_KINDS)
         }
         const final = await runSync(emu, db, ['--settle-ms', '0']);
         expect(final.code, final.stderr).toBe(0);
-        expect(
-          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
-            0,
-            10,
-          ),
-        ).toEqual([]);
+        expect(await differencesFromApi(emu, db)).toEqual([]);
       } finally {
         await emu.close();
       }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { syncFor } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb, type StoreKind } from '../helpers/test-db.js';
-import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
+import { differencesFromApi } from '../helpers/truth.js';
 
 /**
  * The emulator shows each new event 100..700 ms late, independently, so events become
@@ -27,7 +27,7 @@ async function followLiveStream(readerSettleMs: number, kind: StoreKind) {
   await running;
   const total = emu.emulator.world.events.length;
   const status = await sync.store.status();
-  const diff = diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path));
+  const diff = await differencesFromApi(emu, path);
   await sync.close();
   await emu.close();
   return { total, inbox: status.inbox, diff };
@@ -62,9 +62,7 @@ for (const kind of STORE_KINDS)
         const result = await sync.runOnce();
         // All 350 (four pages) now, though none is settled...
         expect(result.applied).toBe(350);
-        expect(
-          diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(path)),
-        ).toEqual([]);
+        expect(await differencesFromApi(emu, path)).toEqual([]);
         // ...and the cursor did not pass them, so the next drain reads them again (as duplicates).
         expect((await sync.store.readCursor()).after).toBe(cursorBefore);
         const again = await sync.runOnce();
