@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
@@ -19,12 +18,13 @@ import {
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
-import { WorkOSAuthError, type WorkOSHttpOptions } from './sources/workos/http.js';
+import type { WorkOSHttpOptions } from './sources/workos/http.js';
 import { RateLimiter } from './sources/workos/rate-limiter.js';
 import { WorkOSStateImporter } from './sources/workos/state-importer.js';
 import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
 import { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
-import type { ReaderLease, SyncStore } from './engine/store.js';
+import type { SyncStore } from './engine/store.js';
+import { Follower } from './follow.js';
 import { PostgresStore } from './stores/postgres/postgres-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
@@ -84,19 +84,13 @@ export class Sync {
   readonly store: SyncStore;
   readonly engine: SyncEngine;
   private readonly log: Logger;
-  private readonly pollIntervalMs: number;
   private readonly graceMs: number;
   private readonly snapshot: SnapshotSource;
   private readonly webhookReceiver: WorkOSWebhookReceiver | null;
   private migrated = false;
-  private wakeUp: (() => void) | null = null;
-  private wakeRequested = false;
   /** One inbox sweep at a time (the schedule and reconciliation both start them). */
   private sweeping: Promise<number> | null = null;
-  private failures = 0;
-  /** Where several processes share the database: whether this one reads the stream. */
-  isReader = false;
-  private lastAttemptAtMs = 0;
+  private readonly follower: Follower;
   private errorRecorded = false;
   private successRecordedAtMs = 0;
   /** When a page of events was last read successfully (ms), for readiness. */
@@ -110,7 +104,6 @@ export class Sync {
       target.kind === 'postgres'
         ? new PostgresStore(target.url, databaseSchema(options.schema ?? env.DATABASE_SCHEMA))
         : new SqliteStore(target.path);
-    this.pollIntervalMs = options.pollIntervalMs ?? 2000;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
     const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
     this.snapshot = sources.snapshot;
@@ -154,6 +147,14 @@ export class Sync {
       },
       onApplied: options.onApplied,
       checkpoint: options.checkpoint,
+    });
+    this.follower = new Follower({
+      store: this.store,
+      log: this.log,
+      pollIntervalMs: options.pollIntervalMs ?? 2000,
+      graceMs: this.graceMs,
+      drain: (signal) => this.runOnce(signal),
+      sweep: () => this.applyOverdueWebhookEvents(),
     });
   }
 
@@ -289,122 +290,22 @@ export class Sync {
   }
 
   /**
-   * Keeps following the stream until `signal` aborts. Polls every `pollIntervalMs`; at once when a
-   * webhook rings; and, while webhook-delivered events wait for the API to show them, again
-   * after 100 ms, 200 ms, 400 ms... (the API can show an event a few seconds after its webhook).
-   * After failures it backs off (up to 60 s); webhooks then make it retry no more often than
-   * every `pollIntervalMs`. Stops on a rejected API key.
+   * Keeps following the stream until `signal` aborts (see `Follower`). Stops on a rejected API
+   * key.
    */
   async run(signal: AbortSignal): Promise<void> {
     await this.migrate();
-    const lease = this.store.readerLease?.();
-    lease?.onDoorbell(() => this.wake());
-    const sweeper = this.sweepOverdue(signal);
-    let heldPollMs = HELD_POLL_FIRST_MS;
-    try {
-      while (!signal.aborted) {
-        if (lease && !(await this.holdReaderRole(lease))) {
-          // Standing by: another process reads. Ask again soon, to take over if it dies.
-          await this.sleep(Math.min(this.pollIntervalMs, STANDBY_POLL_MS), signal);
-          continue;
-        }
-        this.wakeRequested = false;
-        this.lastAttemptAtMs = Date.now();
-        try {
-          await this.runOnce(signal);
-          this.failures = 0;
-        } catch (error) {
-          if (signal.aborted) break;
-          if (error instanceof WorkOSAuthError) throw error;
-          this.failures++;
-          this.log.error('sync step failed; will retry', {
-            error: (error as Error).message,
-            failures: this.failures,
-          });
-        }
-        let wait = this.pollIntervalMs;
-        if (this.failures > 0) wait = Math.min(60_000, 1000 * 2 ** this.failures);
-        // A doorbell polls at once, but no more often than every DOORBELL_GAP_MS under a flood.
-        else if (this.wakeRequested)
-          wait = Math.max(0, this.lastAttemptAtMs + DOORBELL_GAP_MS - Date.now());
-        else if ((await this.store.backlog()).held > 0) {
-          wait = Math.min(heldPollMs, this.pollIntervalMs);
-          heldPollMs *= 2;
-        }
-        if (this.wakeRequested) heldPollMs = HELD_POLL_FIRST_MS;
-        if (wait > 0 && !signal.aborted) await this.sleep(wait, signal);
-        this.wakeUp = null;
-      }
-    } finally {
-      await sweeper;
-      await lease?.release();
-      this.isReader = false;
-    }
+    await this.follower.run(signal);
   }
 
-  /** Whether this process reads the stream now (logged when that changes). */
-  private async holdReaderRole(lease: ReaderLease): Promise<boolean> {
-    let holds = false;
-    try {
-      holds = await lease.hold();
-    } catch (error) {
-      this.log.error('could not ask for the reader role; will retry', {
-        error: (error as Error).message,
-      });
-    }
-    if (holds !== this.isReader)
-      this.log.info(
-        holds
-          ? 'reading the event stream (reader role taken)'
-          : 'standing by: another process reads the event stream',
-      );
-    this.isReader = holds;
-    return holds;
-  }
-
-  /** Sweeps overdue webhook events on a timer of its own, a few times per grace period. */
-  private async sweepOverdue(signal: AbortSignal): Promise<void> {
-    const every = Math.min(15_000, Math.max(50, this.graceMs / 4));
-    while (!signal.aborted) {
-      await delay(every, undefined, { signal }).catch(() => {});
-      if (signal.aborted) return;
-      if (this.store.readerLease && !this.isReader) continue;
-      await this.applyOverdueWebhookEvents().catch((error: Error) =>
-        this.log.error('applying overdue webhook events failed; will retry', {
-          error: error.message,
-        }),
-      );
-    }
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      let timer = setTimeout(done, ms);
-      const dueAt = Date.now() + ms;
-      this.wakeUp = () => {
-        // A webhook brings the next poll forward: to DOORBELL_GAP_MS after the last one, or
-        // while backing off after failures, to one poll interval after the last try.
-        const retryAt =
-          this.lastAttemptAtMs + (this.failures > 0 ? this.pollIntervalMs : DOORBELL_GAP_MS);
-        if (retryAt < dueAt) {
-          clearTimeout(timer);
-          timer = setTimeout(done, Math.max(0, retryAt - Date.now()));
-        }
-      };
-      signal.addEventListener('abort', done, { once: true });
-      if (this.wakeRequested) this.wakeUp();
-    });
+  /** Where several processes share the database: whether this one reads the stream now. */
+  get isReader(): boolean {
+    return this.follower.isReader;
   }
 
   /** Polls now instead of at the next interval (a webhook rang). */
   wake(): void {
-    this.wakeRequested = true;
-    this.wakeUp?.();
+    this.follower.wake();
   }
 
   /** Re-reads events from an ISO time or an event id and re-applies them; effects do not run. */
@@ -433,13 +334,7 @@ export class Sync {
   }
 }
 
-/** After a webhook, the first re-poll for events the API has not shown yet (then doubling). */
-const HELD_POLL_FIRST_MS = 100;
-/** Webhooks ring polls at most this often (each poll re-reads the unsettled head). */
-const DOORBELL_GAP_MS = 50;
 const STATUS_WRITE_EVERY_MS = 5000;
-/** A standby asks for the reader role this often: a dead reader is replaced within ~this. */
-const STANDBY_POLL_MS = 1000;
 
 export interface ReconcileReport extends TablesReport {
   startedAt: string;
