@@ -103,8 +103,9 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
     case 'upsert': {
       const t = tableSpec(change.table);
       const parents = change.parents ?? [];
+      const key = rowKey(t, change.row);
       const values: unknown[] = t.columns.map((c) => change.row[c] ?? null);
-      values.push(t.name, rowKey(t, change.row), change.updatedAt);
+      values.push(t.name, key, change.updatedAt);
       for (const p of parents) values.push(p.table, p.key, change.updatedAt);
       const keepIfNull = change.keepIfNull ?? [];
       yield {
@@ -115,11 +116,8 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
           table: change.table,
           parents: parents.length,
           keepIfNull,
-          key: rowKey(t, change.row),
-          guards: [
-            `${t.name}/${rowKey(t, change.row)}`,
-            ...parents.map((p) => `${p.table}/${p.key}`),
-          ],
+          key,
+          guards: [`${t.name}/${key}`, ...parents.map((p) => `${p.table}/${p.key}`)],
           cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
             (c) => `${c}=${String(change.row[c])}`,
           ),
