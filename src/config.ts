@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 
-/** Configuration problems are found once, at the edge, and named by the setting to fix. */
+/**
+ * Configuration problems are found once, at the edge, and named by the setting to fix. Portable
+ * (the Worker reads it too): what needs Node (file paths) is in `stores/open-store.ts`.
+ */
 export class ConfigError extends Error {}
 
 export const DEFAULT_API_URL = 'https://api.workos.com';
@@ -12,40 +13,6 @@ export const DEFAULT_DATABASE_URL = './authsync.db';
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 export const DEFAULT_WEBHOOK_GRACE_MS = 300_000;
 export const DEFAULT_RECONCILE_EVERY_S = 6 * 3600;
-
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-
-/** `DATABASE_URL`: `postgres://` / `postgresql://` for PostgreSQL, else a SQLite path or `file:` URL. */
-export function databaseTarget(databaseUrl: string): DatabaseTarget {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    try {
-      new URL(databaseUrl);
-    } catch {
-      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
-    }
-    return { kind: 'postgres', url: databaseUrl };
-  }
-  return { kind: 'sqlite', path: sqlitePath(databaseUrl) };
-}
-
-/** A SQLite file from `DATABASE_URL`: a path, or a `file:` URL. */
-export function sqlitePath(databaseUrl: string): string {
-  if (databaseUrl.startsWith('file:')) {
-    try {
-      return fileURLToPath(new URL(databaseUrl, `file://${process.cwd()}/`));
-    } catch {
-      throw new ConfigError(
-        `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a valid file: URL.`,
-      );
-    }
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
-    throw new ConfigError(
-      `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a SQLite path, file: URL or postgres:// URL.`,
-    );
-  }
-  return databaseUrl === ':memory:' ? databaseUrl : resolve(databaseUrl);
-}
 
 export function apiUrl(value: string | undefined): string {
   const url = value || DEFAULT_API_URL;

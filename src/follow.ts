@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from './engine/ports.js';
+import { sleep } from './engine/sleep.js';
 import type { ReaderLease, SyncStore } from './engine/store.js';
 import { WorkOSAuthError } from './sources/workos/http.js';
 
@@ -115,7 +115,7 @@ export class Follower {
   private async sweepOverdue(signal: AbortSignal): Promise<void> {
     const every = Math.min(15_000, Math.max(50, this.options.graceMs / 4));
     while (!signal.aborted) {
-      await delay(every, undefined, { signal }).catch(() => {});
+      await sleep(every, signal).catch(() => {});
       if (signal.aborted) return;
       if (this.options.store.readerLease && !this.isReader) continue;
       await this.options.sweep().catch((error: Error) =>

@@ -1,5 +1,15 @@
 import type { RowChange } from './changes.js';
 
+/**
+ * Another run moved the cursor since this one read it (overlapping scheduled runs on D1): this
+ * run's commit was refused whole, and it should stop; the other run carries on from further on.
+ */
+export class ConcurrentRunError extends Error {
+  constructor() {
+    super('Another run moved the cursor; this run stops and leaves the stream to it.');
+  }
+}
+
 /** An event as the inbox keeps it. */
 export interface InboxEvent {
   id: string;

@@ -31,6 +31,11 @@ export interface SyncEngineOptions {
   pageLimit?: number;
   /** Time slices read at once when catching up a long backlog (default 8; 1 disables). */
   readParallelism?: number;
+  /**
+   * Events per commit while catching up (default 1,000: fewer commits, same atomicity). D1
+   * commits page by page (100), each commit being one batch.
+   */
+  stageEvents?: number;
   /** A backlog spanning more than this is read in parallel slices (default 15 min). */
   catchUpMinSpanMs?: number;
   checkpoint?: (name: Checkpoint) => void;
@@ -74,6 +79,7 @@ export class SyncEngine {
   private readonly clock: () => number;
   private readonly settleMs: number;
   private readonly pageLimit: number;
+  private readonly stageEvents: number;
   private blocked: Set<string> | null = null;
   private inFlight: { done: Promise<void>; ids: Set<string> } | null = null;
   private effectsRunning: Promise<number> | null = null;
@@ -84,6 +90,7 @@ export class SyncEngine {
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? Date.now;
     this.settleMs = options.settleMs ?? 5000;
+    this.stageEvents = options.stageEvents ?? 1000;
     this.pageLimit = options.pageLimit ?? 100;
   }
 
@@ -161,7 +168,7 @@ export class SyncEngine {
       cursor = page.cursor ?? cursor;
       if (!page.allSettled) settling = true;
       // Several pages per transaction while catching up: fewer commits, same atomicity.
-      if (!more || staged.ids.size >= STAGE_EVENTS) {
+      if (!more || staged.ids.size >= this.stageEvents) {
         await this.commitBehind(staged);
         staged = null;
         this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
@@ -225,7 +232,7 @@ export class SyncEngine {
       const page = await this.stagePage(raw, 'api', cursor, staged);
       addCounts(result, page);
       cursor = page.cursor ?? cursor;
-      if (staged.ids.size >= STAGE_EVENTS) {
+      if (staged.ids.size >= this.stageEvents) {
         await this.commitBehind(staged);
         staged = newStaged();
         this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
@@ -528,9 +535,6 @@ function addCounts(result: DrainResult, page: PageOutcome): void {
   result.deadLettered += page.deadLettered;
   result.waiting += page.waiting;
 }
-
-/** Catch-up commits at most about this many events per transaction. */
-const STAGE_EVENTS = 1000;
 
 interface Staged {
   batch: CommitBatch;

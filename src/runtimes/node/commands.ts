@@ -5,6 +5,7 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
 } from '../../config.js';
 import type { CreateSyncOptions, Sync } from '../../create-sync.js';
+import { statusReport } from '../../status-report.js';
 import { DEFAULT_TOLERANCE_MS } from '../../sources/workos/webhook-verifier.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
@@ -258,27 +259,9 @@ export function registerSyncCommands(program: Command): void {
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
     const sync = await open(flags, { offline: true });
     await sync.migrate();
-    const s = await sync.store.status();
-    const processes = (await sync.store.processes?.()) ?? null;
-    const lanes = await sync.store.laneBacklog(10);
+    const report = await statusReport(sync.store);
     await sync.close();
-    const lagSeconds = s.lastEventAt ? (Date.now() - Date.parse(s.lastEventAt)) / 1000 : null;
-    const report = {
-      cursor: s.cursor,
-      lastEventAt: s.lastEventAt,
-      lagSeconds,
-      rows: s.rows,
-      inbox: s.inbox,
-      deadLetters: s.deadLetters,
-      outboxPending: s.outboxPending,
-      lastError: s.state.last_error ?? null,
-      lastSuccessAt: s.state.last_success_at ?? null,
-      importedAt: s.state.imported_at ?? null,
-      /** Where several processes share the database (PostgreSQL): who works on it, who reads. */
-      processes,
-      /** The lanes with the most events waiting behind a dead letter. */
-      laneBacklog: lanes,
-    };
+    const { lagSeconds, processes, laneBacklog } = report;
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return;
@@ -287,26 +270,28 @@ export function registerSyncCommands(program: Command): void {
       process.stdout.write(`${label.padEnd(16)}${value}\n`);
     line(
       'cursor',
-      s.cursor.after ?? (s.cursor.rangeStart ? `from ${s.cursor.rangeStart}` : 'not started'),
+      report.cursor.after ??
+        (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started'),
     );
     line(
       'last event',
-      s.lastEventAt ? `${s.lastEventAt} (lag ${lagSeconds!.toFixed(1)} s)` : 'none yet',
+      report.lastEventAt ? `${report.lastEventAt} (lag ${lagSeconds!.toFixed(1)} s)` : 'none yet',
     );
     line('last success', report.lastSuccessAt ?? 'never');
     line('last error', report.lastError ?? 'none');
-    line('dead letters', String(s.deadLetters));
-    line('waiting events', String(s.inbox.pending ?? 0));
-    line('held webhooks', String(s.inbox.held ?? 0));
-    line('effects due', String(s.outboxPending));
-    for (const l of lanes) line('  lane waiting', `${l.lane || '(no organization)'}: ${l.waiting}`);
+    line('dead letters', String(report.deadLetters));
+    line('waiting events', String(report.inbox.pending ?? 0));
+    line('held webhooks', String(report.inbox.held ?? 0));
+    line('effects due', String(report.outboxPending));
+    for (const l of laneBacklog)
+      line('  lane waiting', `${l.lane || '(no organization)'}: ${l.waiting}`);
     if (processes) {
       line('processes', String(processes.length));
       for (const p of processes)
         process.stdout.write(`  ${p.name}${p.reader ? '  (reader)' : ''}  since ${p.since}\n`);
     }
     process.stdout.write('rows\n');
-    for (const [table, n] of Object.entries(s.rows))
+    for (const [table, n] of Object.entries(report.rows))
       process.stdout.write(`  ${table.padEnd(34)}${n.toLocaleString('en-US').padStart(10)}\n`);
   });
 

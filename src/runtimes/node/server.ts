@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { DEFAULT_MAX_BODY_BYTES } from '../../config.js';
 import type { Sync } from '../../create-sync.js';
 import type { Logger } from '../../engine/ports.js';
+import { mountWebhookRoute } from '../http/webhook-route.js';
 import type { ServeMetrics } from './metrics.js';
 
 export interface ServeAppOptions {
@@ -22,7 +21,6 @@ export interface ServeAppOptions {
  */
 export function createServeApp(options: ServeAppOptions): Hono {
   const { sync, metrics, logger } = options;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const stalledAfterMs = options.stalledAfterMs ?? 120_000;
   const startedAtMs = options.startedAtMs ?? Date.now();
   const app = new Hono();
@@ -38,36 +36,12 @@ export function createServeApp(options: ServeAppOptions): Hono {
     );
   });
 
-  const reject = (reason: string) => metrics.webhookRejections.inc({ reason });
-
-  app.post(
-    '/webhooks/workos',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) => {
-        reject('too_large');
-        return c.json({ error: `The body is larger than ${maxBodyBytes} bytes.` }, 413);
-      },
-    }),
-    async (c) => {
-      if (!sync.acceptsWebhooks) {
-        // 503, not 4xx: WorkOS retries, so nothing is lost while the secret is being set up.
-        reject('not_configured');
-        return c.json({ error: 'Webhooks are not configured: set WORKOS_WEBHOOK_SECRET.' }, 503);
-      }
-      const raw = new Uint8Array(await c.req.arrayBuffer());
-      const outcome = await sync.receiveWebhook(raw, c.req.header('workos-signature'));
-      if (outcome.status !== 200) {
-        reject(outcome.reason);
-        return c.json({ error: outcome.message }, outcome.status);
-      }
-      metrics.webhookDeliveries.inc({ result: outcome.duplicate ? 'duplicate' : 'stored' });
-      return c.json({ received: true, duplicate: outcome.duplicate });
-    },
-  );
-  app.all('/webhooks/workos', (c) => {
-    reject('method_not_allowed');
-    return c.json({ error: 'Use POST.' }, 405, { Allow: 'POST' });
+  mountWebhookRoute(app, {
+    sync: () => sync,
+    maxBodyBytes: options.maxBodyBytes,
+    onRejected: (reason) => metrics.webhookRejections.inc({ reason }),
+    onStored: (outcome) =>
+      metrics.webhookDeliveries.inc({ result: outcome.duplicate ? 'duplicate' : 'stored' }),
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -1,4 +1,5 @@
 import type { Logger } from '../../engine/ports.js';
+import { sleep as defaultSleep } from '../../engine/sleep.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** The API key was refused: nothing will work until the configuration changes. */
@@ -30,19 +31,6 @@ export interface WorkOSHttpOptions {
   /** Shared request budget (see RateLimiter). */
   limiter?: RateLimiter;
 }
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 
 /** `Retry-After` in seconds or as an HTTP date, in ms from now; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | null, nowMs: number): number | undefined {

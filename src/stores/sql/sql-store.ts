@@ -50,6 +50,8 @@ export class SqlStore implements SyncStore {
   constructor(
     protected readonly db: SqlExecutor,
     protected readonly st: Statements,
+    /** Most values in one `IN (...)` list (D1 binds at most 100 per statement). */
+    private readonly maxInList = 500,
   ) {}
 
   migrate(): Promise<void> {
@@ -71,8 +73,8 @@ export class SqlStore implements SyncStore {
   async knownEvents(ids: string[]): Promise<Set<string>> {
     const known = new Set<string>();
     // One query per page: `IN (?, ?, ...)` with the page's ids (at most 100 from the API).
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
+    for (let i = 0; i < ids.length; i += this.maxInList) {
+      const chunk = ids.slice(i, i + this.maxInList);
       for (const r of await this.db.all<{ id: string }>(this.st.selectKnown(chunk.length), chunk))
         known.add(r.id);
     }
@@ -107,7 +109,7 @@ export class SqlStore implements SyncStore {
   storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.webhookQueue.push({ event, receivedAt, resolve, reject });
-      if (this.webhookQueue.length === 1) setImmediate(() => void this.flushWebhookQueue());
+      if (this.webhookQueue.length === 1) nextTurn(() => void this.flushWebhookQueue());
     });
   }
 
@@ -307,6 +309,10 @@ export class SqlStore implements SyncStore {
     return this.db.close();
   }
 }
+
+/** After the I/O callbacks already queued (deliveries arriving together); workerd has no setImmediate. */
+const nextTurn: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
 
 interface InboxRow {
   id: string;

@@ -269,6 +269,19 @@ export class Statements {
     );
   }
 
+  /**
+   * Fails (NOT NULL constraint) when the cursor is no longer where a run last saw it, and so
+   * fails the D1 batch it opens: D1 has no interactive transaction to read and compare in.
+   * Values: expected after_id, expected range_start.
+   */
+  assertCursor(): Plan {
+    return this.plan(
+      'assertCursor',
+      () =>
+        sql`INSERT INTO authsync_state (${sql.ref('key')}, value) SELECT 'cursor_moved', NULL FROM authsync_cursor WHERE name = 'workos_events' AND (after_id IS NOT ${param(0)} OR range_start IS NOT ${param(1)})`,
+    );
+  }
+
   /** Values: after, range_start, last_event_at, updated_at. */
   upsertCursor(): Plan {
     return this.plan('upsertCursor', () => {
@@ -329,6 +342,18 @@ export class Statements {
       'outboxDue',
       () =>
         sql`SELECT event_id, type, data, attempts FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(0)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(1)}`,
+    );
+  }
+
+  /**
+   * Due items claimed for `lease` (their next attempt moved on), so that runs overlapping on D1
+   * do not run the same effect at once. Values: claimed until, now, limit.
+   */
+  claimOutboxDue(): Plan {
+    return this.plan(
+      'outboxClaim',
+      () =>
+        sql`UPDATE authsync_outbox SET next_attempt_at = ${param(0)} WHERE event_id IN (SELECT event_id FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(1)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(2)}) RETURNING ${sql.ref(this.dialect.insertionOrder)} AS seq, event_id, type, data, attempts`,
     );
   }
 

@@ -1,0 +1,199 @@
+import { Hono, type Context } from 'hono';
+import { ConfigError } from '../../config.js';
+import type { EffectHandler } from '../../engine/outbox.js';
+import type { Logger } from '../../engine/ports.js';
+import { sleep } from '../../engine/sleep.js';
+import { ConcurrentRunError } from '../../engine/store.js';
+import type { DrainResult } from '../../engine/sync.js';
+import { statusReport } from '../../status-report.js';
+import { D1Store } from '../../stores/d1/d1-store.js';
+import type { D1Database } from '../../stores/d1/d1-types.js';
+import { Sync } from '../../sync.js';
+import { mountWebhookRoute } from '../http/webhook-route.js';
+
+/** Bindings and vars the Worker reads (secrets: WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET). */
+export interface AuthsyncWorkerEnv {
+  DB: D1Database;
+  WORKOS_API_KEY?: string;
+  WORKOS_API_URL?: string;
+  /** Comma-separated while rotating. */
+  WORKOS_WEBHOOK_SECRET?: string;
+  /** Milliseconds one run may spend draining (default 25,000). */
+  AUTHSYNC_RUN_BUDGET_MS?: string;
+  /** See CreateSyncOptions.settleMs. */
+  AUTHSYNC_SETTLE_MS?: string;
+  /** See CreateSyncOptions.webhookGraceMs. */
+  AUTHSYNC_WEBHOOK_GRACE_MS?: string;
+}
+
+/** The parts of Workers' ExecutionContext and ScheduledController used here. */
+export interface WorkerContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+export interface ScheduledEvent {
+  cron: string;
+  scheduledTime: number;
+}
+
+export interface WorkerOptions {
+  /** Effect handlers by event type (`*` for all): run after the rows commit, at least once per event. */
+  on?: Record<string, EffectHandler | EffectHandler[]>;
+  logger?: Logger;
+  /** Default: AUTHSYNC_RUN_BUDGET_MS, else 25,000 ms. */
+  budgetMs?: number;
+}
+
+/** What one run did, as logged and as `POST /run` answers. */
+export interface RunReport extends Partial<DrainResult> {
+  durationMs: number;
+  /** Stopped at its time budget; the next run continues from the committed cursor. */
+  stoppedAtBudget: boolean;
+  /** Another run was ahead (overlapping runs): this one stopped. */
+  yielded: boolean;
+  appliedFromWebhooks: number;
+  error?: string;
+}
+
+/** JSON lines on the Worker's log (never a secret: only messages and counts). */
+const consoleLogger: Logger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+const numberVar = (value: string | undefined, name: string): number | undefined => {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConfigError(`${name} must be a number of milliseconds.`);
+  return n;
+};
+
+/**
+ * authsync as a Cloudflare Worker writing to D1: the same engine as on Node.
+ * - `scheduled` (cron) drains the stream for up to the run budget, committing page by page; the
+ *   next run picks up from the committed cursor. It also applies webhook events the API has not
+ *   shown within the grace period.
+ * - `fetch`: `POST /webhooks/workos` (verified with Web Crypto, stored, then the stream is pulled
+ *   at once through `waitUntil`), `GET /healthz`, `GET /status` (JSON).
+ */
+export function createWorker(options: WorkerOptions = {}) {
+  const log = options.logger ?? consoleLogger;
+
+  const open = (env: AuthsyncWorkerEnv): Sync => {
+    if (!env.DB)
+      throw new ConfigError('The Worker has no D1 binding named DB (see wrangler.toml).');
+    const sync = new Sync(
+      {
+        env: env as unknown as Record<string, string | undefined>,
+        logger: log,
+        settleMs: numberVar(env.AUTHSYNC_SETTLE_MS, 'AUTHSYNC_SETTLE_MS'),
+        webhookGraceMs: numberVar(env.AUTHSYNC_WEBHOOK_GRACE_MS, 'AUTHSYNC_WEBHOOK_GRACE_MS'),
+        // Workers allow six connections open at once.
+        readParallelism: 6,
+        // One page per D1 batch: "committed page by page".
+        stageEvents: 100,
+      },
+      { store: new D1Store(env.DB) },
+    );
+    for (const [type, handlers] of Object.entries(options.on ?? {}))
+      for (const handler of [handlers].flat()) sync.on(type, handler);
+    return sync;
+  };
+
+  const run = async (env: AuthsyncWorkerEnv, budgetMs?: number): Promise<RunReport> => {
+    const started = Date.now();
+    const budget =
+      budgetMs ??
+      options.budgetMs ??
+      numberVar(env.AUTHSYNC_RUN_BUDGET_MS, 'AUTHSYNC_RUN_BUDGET_MS') ??
+      25_000;
+    const signal = AbortSignal.timeout(budget);
+    const sync = open(env);
+    const report: RunReport = {
+      durationMs: 0,
+      stoppedAtBudget: false,
+      yielded: false,
+      appliedFromWebhooks: 0,
+    };
+    try {
+      Object.assign(report, await sync.runOnce(signal));
+      report.appliedFromWebhooks = await sync.applyOverdueWebhookEvents();
+    } catch (error) {
+      if (signal.aborted) report.stoppedAtBudget = true;
+      else if (error instanceof ConcurrentRunError) report.yielded = true;
+      else {
+        report.error = (error as Error).message;
+        log.error('run failed; the next run retries from the committed cursor', {
+          error: report.error,
+        });
+      }
+    } finally {
+      await sync.close();
+    }
+    report.durationMs = Date.now() - started;
+    log.info('run done', { ...report });
+    return report;
+  };
+
+  /**
+   * After a webhook: pull now, and again shortly while the event is still held (the Events API
+   * shows events a little after their webhook), for at most ~8 s.
+   */
+  const pullAfterWebhook = async (env: AuthsyncWorkerEnv, eventId: string): Promise<void> => {
+    for (const wait of [0, 500, 1000, 2000, 4000]) {
+      if (wait > 0) await sleep(wait);
+      const report = await run(env, 10_000);
+      if (report.error || report.yielded) return;
+      const sync = open(env);
+      const stored = await sync.store.inboxEvent(eventId).finally(() => sync.close());
+      if (stored?.status !== 'held') return;
+    }
+  };
+
+  type WorkerCtx = Context<{ Bindings: AuthsyncWorkerEnv }>;
+  const app = new Hono<{ Bindings: AuthsyncWorkerEnv }>();
+  mountWebhookRoute<WorkerCtx>(app as unknown as Hono, {
+    sync: (c) => open(c.env),
+    onStored: (outcome, c) => {
+      if (!outcome.duplicate) c.executionCtx.waitUntil(pullAfterWebhook(c.env, outcome.eventId));
+    },
+  });
+  app.get('/healthz', async (c) => {
+    const sync = open(c.env);
+    try {
+      await sync.migrate();
+      await sync.store.backlog();
+      return c.json({ status: 'ok' });
+    } catch (error) {
+      return c.json({ status: 'unavailable', problem: (error as Error).message }, 503);
+    } finally {
+      await sync.close();
+    }
+  });
+  app.get('/status', async (c) => {
+    const sync = open(c.env);
+    try {
+      await sync.migrate();
+      return c.json(await statusReport(sync.store));
+    } finally {
+      await sync.close();
+    }
+  });
+  app.notFound((c) => c.json({ error: 'Not found.' }, 404));
+  app.onError((error, c) => {
+    log.error('request failed', { path: c.req.path, error: error.message });
+    const status = error instanceof ConfigError ? 503 : 500;
+    return c.json({ error: status === 503 ? error.message : 'Internal error.' }, status);
+  });
+
+  return {
+    fetch: (request: Request, env: AuthsyncWorkerEnv, ctx: WorkerContext) =>
+      app.fetch(request, env, ctx as never),
+    scheduled: (_event: ScheduledEvent, env: AuthsyncWorkerEnv, ctx: WorkerContext) => {
+      ctx.waitUntil(run(env));
+    },
+    /** One run now, for tests and manual triggers from your own code. */
+    run,
+  };
+}

@@ -1,0 +1,38 @@
+import type { StoreStatus, SyncStore } from './engine/store.js';
+
+/** What `authsync status --json` prints and the Worker's `GET /status` answers. */
+export interface StatusReport {
+  cursor: StoreStatus['cursor'];
+  lastEventAt: string | null;
+  /** Now minus the newest applied event's time. */
+  lagSeconds: number | null;
+  rows: Record<string, number>;
+  inbox: Record<string, number>;
+  deadLetters: number;
+  outboxPending: number;
+  lastError: string | null;
+  lastSuccessAt: string | null;
+  importedAt: string | null;
+  /** Where several processes share the database (PostgreSQL): who works on it, who reads. */
+  processes: { name: string; reader: boolean; since: string }[] | null;
+  /** The lanes with the most events waiting behind a dead letter. */
+  laneBacklog: { lane: string; waiting: number }[];
+}
+
+export async function statusReport(store: SyncStore, nowMs = Date.now()): Promise<StatusReport> {
+  const s = await store.status();
+  return {
+    cursor: s.cursor,
+    lastEventAt: s.lastEventAt,
+    lagSeconds: s.lastEventAt ? (nowMs - Date.parse(s.lastEventAt)) / 1000 : null,
+    rows: s.rows,
+    inbox: s.inbox,
+    deadLetters: s.deadLetters,
+    outboxPending: s.outboxPending,
+    lastError: s.state.last_error ?? null,
+    lastSuccessAt: s.state.last_success_at ?? null,
+    importedAt: s.state.imported_at ?? null,
+    processes: (await store.processes?.()) ?? null,
+    laneBacklog: await store.laneBacklog(10),
+  };
+}

@@ -1,0 +1,48 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, databaseSchema } from '../config.js';
+import type { SyncStore } from '../engine/store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** `DATABASE_URL`: `postgres://` / `postgresql://` for PostgreSQL, else a SQLite path or `file:` URL. */
+export function databaseTarget(databaseUrl: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    try {
+      new URL(databaseUrl);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL.');
+    }
+    return { kind: 'postgres', url: databaseUrl };
+  }
+  return { kind: 'sqlite', path: sqlitePath(databaseUrl) };
+}
+
+/** A SQLite file from `DATABASE_URL`: a path, or a `file:` URL. */
+export function sqlitePath(databaseUrl: string): string {
+  if (databaseUrl.startsWith('file:')) {
+    try {
+      return fileURLToPath(new URL(databaseUrl, `file://${process.cwd()}/`));
+    } catch {
+      throw new ConfigError(
+        `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a valid file: URL.`,
+      );
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
+    throw new ConfigError(
+      `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a SQLite path, file: URL or postgres:// URL.`,
+    );
+  }
+  return databaseUrl === ':memory:' ? databaseUrl : resolve(databaseUrl);
+}
+
+/** Opens the store `DATABASE_URL` names (Node: SQLite or PostgreSQL). */
+export function openStore(databaseUrl: string, schema: string | undefined): SyncStore {
+  const target = databaseTarget(databaseUrl);
+  return target.kind === 'postgres'
+    ? new PostgresStore(target.url, databaseSchema(schema))
+    : new SqliteStore(target.path);
+}

@@ -1,0 +1,379 @@
+import type { EffectHandler } from './engine/outbox.js';
+import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
+import { silentLogger } from './engine/ports.js';
+import { ConcurrentRunError, type Cursor } from './engine/store.js';
+import { reconcileTables, type TablesReport } from './engine/reconcile.js';
+import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
+import {
+  apiKey,
+  apiUrl,
+  ConfigError,
+  DEFAULT_RECONCILE_EVERY_S,
+  DEFAULT_WEBHOOK_GRACE_MS,
+} from './config.js';
+import { project } from './projections/index.js';
+import { snapshotChanges } from './projections/snapshot.js';
+import { WorkOSEventsReader } from './sources/workos/events-reader.js';
+import type { WorkOSHttpOptions } from './sources/workos/http.js';
+import { RateLimiter } from './sources/workos/rate-limiter.js';
+import { WorkOSStateImporter } from './sources/workos/state-importer.js';
+import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
+import { WorkOSWebhookVerifier, type Hmac } from './sources/workos/webhook-verifier.js';
+import type { SyncStore } from './engine/store.js';
+import { Follower } from './follow.js';
+
+/** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC where it has one. */
+export interface SyncRuntime {
+  store: SyncStore;
+  /** HMAC-SHA256 for webhook signatures (default: Web Crypto). */
+  hmac?: Hmac;
+}
+
+export interface CreateSyncOptions {
+  /** Default: `WORKOS_API_KEY`. */
+  apiKey?: string;
+  /** Default: `WORKOS_API_URL`, else https://api.workos.com. */
+  apiUrl?: string;
+  /** A SQLite path or `file:` URL, or a `postgres://` URL. Default: `DATABASE_URL`, else ./authsync.db. */
+  databaseUrl?: string;
+  /** PostgreSQL only: the schema of the tables. Default: `DATABASE_SCHEMA`, else `public`. */
+  schema?: string;
+  /** See SyncEngineOptions.settleMs (default 5,000 ms). */
+  settleMs?: number;
+  /** Import current state from the list endpoints on a fresh database (default true). */
+  importOnFirstRun?: boolean;
+  /** Follow mode: how often to poll when idle (default 2,000 ms). */
+  pollIntervalMs?: number;
+  /** Attempts per API request before a step fails (default 10). */
+  maxAttempts?: number;
+  /** Parallel time slices when catching up a long backlog (default 8; 1 reads with one cursor). */
+  readParallelism?: number;
+  /** Events per commit while catching up (default 1,000; see SyncEngineOptions.stageEvents). */
+  stageEvents?: number;
+  /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
+  rateLimit?: { requests: number; windowMs: number };
+  /**
+   * Secrets webhook deliveries may be signed with (more than one while rotating). Default:
+   * `WORKOS_WEBHOOK_SECRET`, comma-separated. Without one, webhooks are refused.
+   */
+  webhookSecrets?: string[];
+  /** Accept webhook signatures at most this old or this far ahead (default 180,000 ms). */
+  webhookToleranceMs?: number;
+  /**
+   * A webhook-delivered event the Events API has not shown after this long is applied from the
+   * inbox anyway (default 300,000 ms).
+   */
+  webhookGraceMs?: number;
+  logger?: Logger;
+  onProgress?: (p: Progress) => void;
+  /** Told of every applied event once committed (metrics, latency measurements). */
+  onApplied?: (events: readonly AppliedEvent[]) => void;
+  /** Test hook: called at each step boundary (crash injection). */
+  checkpoint?: (name: Checkpoint) => void;
+  env?: Record<string, string | undefined>;
+  /**
+   * For work on the database alone (migrate, status, dead letters): no API key is needed, and
+   * reading from WorkOS fails with a clear error.
+   */
+  offline?: boolean;
+}
+
+/**
+ * authsync as a library: `createSync({...}).on('user.created', handler)`, then `runOnce()`
+ * (drain to the head) or `run(signal)` (keep following). Handlers run after the rows commit,
+ * at least once per event id; never during replay or the first import.
+ */
+export class Sync {
+  readonly store: SyncStore;
+  readonly engine: SyncEngine;
+  private readonly log: Logger;
+  private readonly graceMs: number;
+  private readonly snapshot: SnapshotSource;
+  private readonly webhookReceiver: WorkOSWebhookReceiver | null;
+  private migrated = false;
+  /** One inbox sweep at a time (the schedule and reconciliation both start them). */
+  private sweeping: Promise<number> | null = null;
+  private readonly follower: Follower;
+  private errorRecorded = false;
+  private successRecordedAtMs = 0;
+  /** When a page of events was last read successfully (ms), for readiness. */
+  lastReadOkAtMs: number | null = null;
+
+  /** Runs on any runtime: the store comes opened (`createSync` opens one from `DATABASE_URL` on Node). */
+  constructor(options: CreateSyncOptions, runtime: SyncRuntime) {
+    const env = options.env ?? {};
+    this.log = options.logger ?? silentLogger;
+    this.store = runtime.store;
+    this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
+    const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
+    this.snapshot = sources.snapshot;
+    const events: EventSource = {
+      readPage: async (cursor, limit, signal) => {
+        const page = await sources.events.readPage(cursor, limit, signal);
+        this.lastReadOkAtMs = Date.now();
+        return page;
+      },
+    };
+    const secrets =
+      options.webhookSecrets ??
+      (env.WORKOS_WEBHOOK_SECRET ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    this.webhookReceiver =
+      secrets.length > 0
+        ? new WorkOSWebhookReceiver({
+            store: this.store,
+            verifier: new WorkOSWebhookVerifier({
+              secrets,
+              toleranceMs: options.webhookToleranceMs,
+              hmac: runtime.hmac,
+            }),
+          })
+        : null;
+    this.engine = new SyncEngine({
+      store: this.store,
+      events,
+      snapshot: sources.snapshot,
+      projector: { project, snapshotChanges },
+      logger: this.log,
+      settleMs: options.settleMs,
+      importOnFirstRun: options.importOnFirstRun,
+      readParallelism: options.readParallelism,
+      stageEvents: options.stageEvents,
+      onProgress: (p) => {
+        // A long first import reads list endpoints, not events: it is progress all the same.
+        if (p.phase === 'import') this.lastReadOkAtMs = Date.now();
+        options.onProgress?.(p);
+      },
+      onApplied: options.onApplied,
+      checkpoint: options.checkpoint,
+    });
+    this.follower = new Follower({
+      store: this.store,
+      log: this.log,
+      pollIntervalMs: options.pollIntervalMs ?? 2000,
+      graceMs: this.graceMs,
+      drain: (signal) => this.runOnce(signal),
+      sweep: () => this.applyOverdueWebhookEvents(),
+    });
+  }
+
+  /** Whether webhook secrets are configured (without them every delivery is refused). */
+  get acceptsWebhooks(): boolean {
+    return this.webhookReceiver !== null;
+  }
+
+  /**
+   * A webhook delivery, raw: verified, stored durably in the inbox, then answered. A new event
+   * makes the reader poll at once; the reader, not the webhook, decides order and moves the cursor.
+   */
+  async receiveWebhook(
+    raw: Uint8Array,
+    signatureHeader: string | null | undefined,
+  ): Promise<WebhookOutcome> {
+    if (!this.webhookReceiver) throw new ConfigError('WORKOS_WEBHOOK_SECRET is not set.');
+    await this.migrate();
+    const outcome = await this.webhookReceiver.receive(raw, signatureHeader);
+    if (outcome.status === 200 && !outcome.duplicate) {
+      this.wake();
+      // The reader may be another process: ring there too.
+      const lease = this.store.readerLease?.();
+      if (lease && !this.isReader) lease.ring().catch(() => {});
+    }
+    return outcome;
+  }
+
+  /**
+   * Applies webhook-delivered events that the Events API has not shown within the grace period.
+   * It runs beside the API reader, not after it: during an outage the reader may be waiting out
+   * retries for minutes. Should the API show an event at the very moment it is swept, both apply
+   * it: the rows are the same (guarded upserts are idempotent) and its effects are keyed by
+   * event id, so they still run once.
+   */
+  async applyOverdueWebhookEvents(): Promise<number> {
+    await this.migrate();
+    if (this.sweeping) await this.sweeping.catch(() => 0);
+    const before = new Date(Date.now() - this.graceMs).toISOString();
+    this.sweeping = this.engine.applyHeld(before);
+    try {
+      return await this.sweeping;
+    } finally {
+      this.sweeping = null;
+    }
+  }
+
+  /**
+   * Reconciliation: (1) webhook-delivered events the API has not shown within the grace period
+   * are applied, and events seen by only one of the two in the window are counted; (2) the tables
+   * are compared with the list endpoints and repaired (see `reconcileTables`).
+   */
+  async reconcile(
+    options: {
+      windowMs?: number;
+      signal?: AbortSignal;
+      onProgress?: (objects: number) => void;
+    } = {},
+  ): Promise<ReconcileReport> {
+    await this.migrate();
+    const startedAtMs = Date.now();
+    const appliedFromWebhooks = await this.applyOverdueWebhookEvents();
+    // By default the window is the time since the last scheduled run.
+    const windowMs = options.windowMs ?? DEFAULT_RECONCILE_EVERY_S * 1000;
+    const windowFrom = new Date(startedAtMs - windowMs).toISOString();
+    // Events younger than the grace period may still be on their way from the other side.
+    const windowTo = new Date(startedAtMs - this.graceMs).toISOString();
+    const gaps = await this.store.sourceGaps(windowFrom, windowTo);
+    const tables = await reconcileTables({
+      store: this.store,
+      snapshot: this.snapshot,
+      projector: { project, snapshotChanges },
+      startedAtMs,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const report: ReconcileReport = {
+      startedAt: new Date(startedAtMs).toISOString(),
+      durationMs: Date.now() - startedAtMs,
+      events: {
+        window: { from: windowFrom, to: windowTo },
+        appliedFromWebhooks,
+        webhookOnly: gaps.webhookOnly,
+        // Meaningful only where webhooks are in use: events no webhook delivered.
+        apiOnly: gaps.viaWebhook > 0 ? gaps.apiOnly : 0,
+      },
+      ...tables,
+    };
+    await this.store.setState('last_reconcile', JSON.stringify(report));
+    this.log.info('reconciliation done', {
+      objects: tables.objects,
+      ...tables.totals,
+      appliedFromWebhooks,
+    });
+    return report;
+  }
+
+  on(type: string, handler: EffectHandler): this {
+    this.engine.on(type, handler);
+    return this;
+  }
+
+  async migrate(): Promise<void> {
+    if (this.migrated) return;
+    await this.store.migrate();
+    this.migrated = true;
+  }
+
+  /** Drains the stream to its head (importing first on a fresh database). */
+  async runOnce(signal?: AbortSignal): Promise<DrainResult> {
+    await this.migrate();
+    try {
+      const result = await this.engine.drain(signal);
+      // For `status`; followers poll often, so written at most every few seconds.
+      const now = Date.now();
+      if (this.errorRecorded || now - this.successRecordedAtMs >= STATUS_WRITE_EVERY_MS) {
+        await this.store.setState('last_error', null);
+        await this.store.setState('last_success_at', new Date(now).toISOString());
+        this.errorRecorded = false;
+        this.successRecordedAtMs = now;
+      }
+      return result;
+    } catch (error) {
+      // Overlapping runs (D1): the other run is ahead, nothing went wrong.
+      if (!signal?.aborted && !(error instanceof ConcurrentRunError)) {
+        await this.store.setState(
+          'last_error',
+          `${new Date().toISOString()} ${(error as Error).message}`,
+        );
+        this.errorRecorded = true;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Keeps following the stream until `signal` aborts (see `Follower`). Stops on a rejected API
+   * key.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.migrate();
+    await this.follower.run(signal);
+  }
+
+  /** Where several processes share the database: whether this one reads the stream now. */
+  get isReader(): boolean {
+    return this.follower.isReader;
+  }
+
+  /** Polls now instead of at the next interval (a webhook rang). */
+  wake(): void {
+    this.follower.wake();
+  }
+
+  /** Re-reads events from an ISO time or an event id and re-applies them; effects do not run. */
+  async replay(since: string, signal?: AbortSignal): Promise<{ reapplied: number }> {
+    await this.migrate();
+    let cursor: Cursor;
+    if (since.startsWith('event_')) {
+      const stored = await this.store.inboxEvent(since);
+      // From the event itself when we know its time; otherwise from just after it.
+      cursor = stored?.createdAt
+        ? { after: null, rangeStart: stored.createdAt }
+        : { after: since, rangeStart: null };
+    } else {
+      const ms = Date.parse(since);
+      if (Number.isNaN(ms))
+        throw new Error(
+          `--since must be an ISO-8601 time or an event id (got ${JSON.stringify(since)}).`,
+        );
+      cursor = { after: null, rangeStart: new Date(ms).toISOString() };
+    }
+    return this.engine.replay(cursor, signal);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+const STATUS_WRITE_EVERY_MS = 5000;
+
+export interface ReconcileReport extends TablesReport {
+  startedAt: string;
+  durationMs: number;
+  events: {
+    window: { from: string; to: string };
+    /** Delivered by webhook, not shown by the API within the grace period: applied now. */
+    appliedFromWebhooks: number;
+    /** In the window: applied from a webhook because the API never showed them. */
+    webhookOnly: number;
+    /** In the window: shown by the API, never delivered by a webhook. */
+    apiOnly: number;
+  };
+}
+
+/** The WorkOS Events API and list endpoints, configured (and validated) from options and environment. */
+function workosSources(
+  options: CreateSyncOptions,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): { events: EventSource; snapshot: SnapshotSource } {
+  const http: WorkOSHttpOptions = {
+    apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
+    apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
+    logger,
+    maxAttempts: options.maxAttempts,
+    limiter: new RateLimiter(
+      options.rateLimit?.requests ?? 5900,
+      options.rateLimit?.windowMs ?? 60_000,
+    ),
+  };
+  return { events: new WorkOSEventsReader(http), snapshot: new WorkOSStateImporter(http) };
+}
+
+function offlineSources(): { events: EventSource; snapshot: SnapshotSource } {
+  const refuse = (): never => {
+    throw new ConfigError('This command works offline and does not read from WorkOS.');
+  };
+  return { events: { readPage: async () => refuse() }, snapshot: { snapshot: refuse } };
+}

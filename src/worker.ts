@@ -1,0 +1,19 @@
+/**
+ * `authsync/worker`: authsync as a Cloudflare Worker writing to D1. Re-export the default for the
+ * plain Worker, or `createWorker({ on: { 'user.created': handler } })` for effects. Nothing here
+ * reaches a Node-only module (CI bundles this entry without Node compatibility to prove it).
+ */
+import { createWorker } from './runtimes/worker/worker.js';
+
+export {
+  createWorker,
+  type AuthsyncWorkerEnv,
+  type RunReport,
+  type WorkerOptions,
+} from './runtimes/worker/worker.js';
+export { D1Store } from './stores/d1/d1-store.js';
+export type { D1Database } from './stores/d1/d1-types.js';
+export { TABLES } from './engine/tables.js';
+export type { WorkOSEvent } from './engine/event.js';
+
+export default createWorker();
