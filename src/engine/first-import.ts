@@ -5,7 +5,9 @@ import type { Progress } from './sync.js';
 /**
  * First import: the current state from the list endpoints, page by page, then the cursor set to
  * a point safely before the import began (so nothing between the two is missed; the guards make
- * the overlap harmless). The cursor is written last: a crash during the import restarts it.
+ * the overlap harmless). The cursor is written last. An import cut short (a crash, or a Worker's
+ * time limit) resumes from the last position the snapshot gave, and still follows events from
+ * before the first attempt began.
  */
 export async function importState(
   deps: {
@@ -21,16 +23,27 @@ export async function importState(
   signal?: AbortSignal,
 ): Promise<number> {
   const { store, log } = deps;
-  const startedAt = deps.clock();
+  const resumeFrom = (await store.getState('import_position')) ?? undefined;
+  const firstStartedAt = await store.getState('import_started_at');
+  const startedAt = firstStartedAt ? Date.parse(firstStartedAt) : deps.clock();
+  if (!firstStartedAt) await store.setState('import_started_at', new Date(startedAt).toISOString());
   const followFrom = new Date(startedAt - deps.overlapMs).toISOString();
   let count = 0;
-  log.info('first import: reading current state from the list endpoints');
-  for await (const items of deps.snapshot.snapshot(signal)) {
-    const changes = items.flatMap((item) => deps.projector.snapshotChanges(item));
-    await store.commit({ received: [], changes });
-    count += items.length;
-    deps.checkpoint('import-page-committed');
-    deps.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
+  log.info(
+    resumeFrom
+      ? 'first import: resuming where the last attempt stopped'
+      : 'first import: reading current state from the list endpoints',
+  );
+  for await (const page of deps.snapshot.snapshot(signal, resumeFrom)) {
+    if (page.items.length > 0) {
+      const changes = page.items.flatMap((item) => deps.projector.snapshotChanges(item));
+      await store.commit({ received: [], changes });
+      count += page.items.length;
+      deps.checkpoint('import-page-committed');
+      deps.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
+    }
+    // After the page's rows: a crash in between repeats the page (guarded upserts: harmless).
+    if (page.resumeFrom) await store.setState('import_position', page.resumeFrom);
   }
   await store.commit({
     received: [],
@@ -38,6 +51,8 @@ export async function importState(
     cursor: { after: null, rangeStart: followFrom },
   });
   await store.setState('imported_at', new Date(startedAt).toISOString());
+  await store.setState('import_position', null);
+  await store.setState('import_started_at', null);
   log.info('first import done', { objects: count, followFrom });
   return count;
 }

@@ -15,9 +15,19 @@ export interface SnapshotItem {
   organizationId?: string;
 }
 
-/** The provider's current state, page by page, for the first import. */
+/** A page of the provider's current state. */
+export interface SnapshotPage {
+  items: SnapshotItem[];
+  /**
+   * Set once everything before this point has been yielded: a snapshot started again from here
+   * (opaque, kept between runs) continues after it. An import cut short resumes there.
+   */
+  resumeFrom?: string;
+}
+
+/** The provider's current state, page by page, for the first import and reconciliation. */
 export interface SnapshotSource {
-  snapshot(signal?: AbortSignal): AsyncIterable<SnapshotItem[]>;
+  snapshot(signal?: AbortSignal, resumeFrom?: string): AsyncIterable<SnapshotPage>;
 }
 
 /** Turns events and snapshot objects into row changes (the projections). */

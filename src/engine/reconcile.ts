@@ -36,7 +36,7 @@ export async function reconcileTables(options: {
   const tables: Record<string, TableRepairs> = {};
   const repairsOf = (table: string) => (tables[table] ??= { missing: 0, stale: 0, deleted: 0 });
   let objects = 0;
-  for await (const items of snapshot.snapshot(options.signal)) {
+  for await (const { items } of snapshot.snapshot(options.signal)) {
     const changes = items.flatMap((item) => projector.snapshotChanges(item));
     const page = await store.reconcilePage(changes);
     for (const [table, r] of Object.entries(page)) {

@@ -82,11 +82,10 @@ export async function startWorker(
     compatibilityDate: '2025-09-01',
     d1Databases: { DB: 'authsync-test' },
     // The Worker's JSON log lines, kept for the test instead of printed.
-    handleRuntimeStdio(stdout, stderr) {
+    handleRuntimeStdio(stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) {
       for (const stream of [stdout, stderr])
-        stream.on('data', (chunk: Buffer) => {
-          for (const line of chunk.toString('utf8').split('\n'))
-            if (line.startsWith('{')) logs.push(line);
+        stream.on('data', (chunk: Buffer | string) => {
+          for (const line of String(chunk).split('\n')) if (line.startsWith('{')) logs.push(line);
         });
     },
     d1Persist: options.persistDir ?? false,
@@ -99,7 +98,9 @@ export async function startWorker(
   await mf.ready;
   const d1 = (await mf.getD1Database('DB')) as unknown as D1Database;
   if (options.migrate ?? true) await applyMigrations(d1);
-  const worker = await mf.getWorker();
+  const worker = (await mf.getWorker()) as unknown as {
+    scheduled(options: { cron: string }): Promise<{ outcome: string }>;
+  };
   return {
     mf,
     d1,

@@ -24,12 +24,15 @@ export interface AuthsyncWorkerEnv {
   AUTHSYNC_SETTLE_MS?: string;
   /** See CreateSyncOptions.webhookGraceMs. */
   AUTHSYNC_WEBHOOK_GRACE_MS?: string;
+  /** How long a run owns the effects it is about to run (default 60,000): a run that dies leaves them to runs after this. */
+  AUTHSYNC_EFFECT_LEASE_MS?: string;
 }
 
-/** The parts of Workers' ExecutionContext and ScheduledController used here. */
+/** The part of Workers' ExecutionContext used here. */
 export interface WorkerContext {
   waitUntil(promise: Promise<unknown>): void;
 }
+/** The part of Workers' ScheduledController used here. */
 export interface ScheduledEvent {
   cron: string;
   scheduledTime: number;
@@ -94,7 +97,11 @@ export function createWorker(options: WorkerOptions = {}) {
         // One page per D1 batch: "committed page by page".
         stageEvents: 100,
       },
-      { store: new D1Store(env.DB) },
+      {
+        store: new D1Store(env.DB, {
+          effectLeaseMs: numberVar(env.AUTHSYNC_EFFECT_LEASE_MS, 'AUTHSYNC_EFFECT_LEASE_MS'),
+        }),
+      },
     );
     for (const [type, handlers] of Object.entries(options.on ?? {}))
       for (const handler of [handlers].flat()) sync.on(type, handler);
@@ -190,8 +197,9 @@ export function createWorker(options: WorkerOptions = {}) {
   return {
     fetch: (request: Request, env: AuthsyncWorkerEnv, ctx: WorkerContext) =>
       app.fetch(request, env, ctx as never),
-    scheduled: (_event: ScheduledEvent, env: AuthsyncWorkerEnv, ctx: WorkerContext) => {
-      ctx.waitUntil(run(env));
+    // The run is the handler's promise: the cron event lasts until it is done.
+    scheduled: async (_event: ScheduledEvent, env: AuthsyncWorkerEnv): Promise<void> => {
+      await run(env);
     },
     /** One run now, for tests and manual triggers from your own code. */
     run,

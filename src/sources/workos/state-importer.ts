@@ -1,4 +1,4 @@
-import type { SnapshotItem, SnapshotSource } from '../../engine/ports.js';
+import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
 import { getJson, type WorkOSHttpOptions } from './http.js';
 
 type Obj = Record<string, unknown>;
@@ -16,12 +16,14 @@ interface ListPage {
 export class WorkOSStateImporter implements SnapshotSource {
   constructor(private readonly http: WorkOSHttpOptions) {}
 
+  /** A list's pages from `after`, each with the `after` of the next page (null after the last). */
   private async *pages(
     path: string,
     query: Record<string, string> = {},
     signal?: AbortSignal,
-  ): AsyncIterable<Obj[]> {
-    let after: string | undefined;
+    from: string | null = null,
+  ): AsyncIterable<{ data: Obj[]; next: string | null }> {
+    let after = from ?? undefined;
     for (;;) {
       const body = (await getJson(
         this.http,
@@ -30,56 +32,122 @@ export class WorkOSStateImporter implements SnapshotSource {
         signal,
       )) as ListPage;
       if (!Array.isArray(body?.data)) throw new Error(`GET ${path} answered without a data array`);
-      yield body.data;
-      after = body.list_metadata?.after ?? undefined;
-      if (!after || body.data.length === 0) return;
+      const next = body.data.length === 0 ? null : (body.list_metadata?.after ?? null);
+      yield { data: body.data, next };
+      if (!next) return;
+      after = next;
     }
   }
 
-  async *snapshot(signal?: AbortSignal): AsyncIterable<SnapshotItem[]> {
-    const roles = (await getJson(this.http, '/authorization/roles', {}, signal)) as ListPage;
-    yield roles.data
-      .filter((r) => r.type !== 'OrganizationRole')
-      .map((object) => ({ kind: 'role', object }));
-    for await (const page of this.pages('/user_management/users', {}, signal))
-      yield page.map((object) => ({ kind: 'user', object }));
-    for await (const page of this.pages('/organizations', {}, signal)) {
-      yield page.map((object) => ({ kind: 'organization', object }));
-      for (const org of page) {
-        const id = String(org.id);
-        for await (const members of this.pages(
-          '/user_management/organization_memberships',
-          { organization_id: id },
-          signal,
-        )) {
-          yield members.map((object) => ({ kind: 'organization_membership', object }));
-        }
-        const orgRoles = (await getJson(
-          this.http,
-          `/authorization/organizations/${encodeURIComponent(id)}/roles`,
-          {},
-          signal,
-        )) as ListPage;
-        yield orgRoles.data
-          .filter((r) => r.type === 'OrganizationRole')
-          .map((object) => ({ kind: 'role', object, organizationId: id }));
+  /**
+   * Top-level list `index`, in import order, from `after`. Each object comes with everything
+   * nested under it (an organization's memberships and roles, a directory's users and groups);
+   * `next` marks a place to resume from: the list again after that id (null: the list is done).
+   */
+  private async *list(
+    index: number,
+    signal: AbortSignal | undefined,
+    after: string | null,
+  ): AsyncIterable<{ items: SnapshotItem[]; next?: string | null }> {
+    switch (index) {
+      case 0: {
+        const roles = (await getJson(this.http, '/authorization/roles', {}, signal)) as ListPage;
+        yield {
+          items: roles.data
+            .filter((r) => r.type !== 'OrganizationRole')
+            .map((object) => ({ kind: 'role', object })),
+        };
+        return;
       }
-    }
-    for await (const page of this.pages('/user_management/invitations', {}, signal))
-      yield page.map((object) => ({ kind: 'invitation', object }));
-    for await (const page of this.pages('/connections', {}, signal))
-      yield page.map((object) => ({ kind: 'connection', object }));
-    for await (const page of this.pages('/directories', {}, signal)) {
-      yield page.map((object) => ({ kind: 'directory', object }));
-      for (const directory of page) {
-        const id = String(directory.id);
-        for await (const users of this.pages('/directory_users', { directory: id }, signal)) {
-          yield users.map((object) => ({ kind: 'directory_user', object }));
+      case 1:
+        return yield* this.flat('/user_management/users', 'user', signal, after);
+      case 2:
+        for await (const page of this.pages('/organizations', {}, signal, after)) {
+          yield { items: page.data.map((object) => ({ kind: 'organization', object })) };
+          for (const org of page.data) {
+            yield* this.organizationChildren(String(org.id), signal);
+            // Done with this organization: resume with the ones listed after it.
+            yield { items: [], next: String(org.id) };
+          }
+          if (!page.next) yield { items: [], next: null };
         }
-        for await (const groups of this.pages('/directory_groups', { directory: id }, signal)) {
-          yield groups.map((object) => ({ kind: 'directory_group', object }));
+        return;
+      case 3:
+        return yield* this.flat('/user_management/invitations', 'invitation', signal, after);
+      case 4:
+        return yield* this.flat('/connections', 'connection', signal, after);
+      case 5:
+        for await (const page of this.pages('/directories', {}, signal, after)) {
+          yield { items: page.data.map((object) => ({ kind: 'directory', object })) };
+          for (const directory of page.data) {
+            const id = String(directory.id);
+            for await (const users of this.pages('/directory_users', { directory: id }, signal))
+              yield { items: users.data.map((object) => ({ kind: 'directory_user', object })) };
+            for await (const groups of this.pages('/directory_groups', { directory: id }, signal))
+              yield { items: groups.data.map((object) => ({ kind: 'directory_group', object })) };
+            yield { items: [], next: id };
+          }
+          if (!page.next) yield { items: [], next: null };
         }
-      }
     }
   }
+
+  private async *organizationChildren(
+    id: string,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<{ items: SnapshotItem[] }> {
+    for await (const members of this.pages(
+      '/user_management/organization_memberships',
+      { organization_id: id },
+      signal,
+    ))
+      yield { items: members.data.map((object) => ({ kind: 'organization_membership', object })) };
+    const orgRoles = (await getJson(
+      this.http,
+      `/authorization/organizations/${encodeURIComponent(id)}/roles`,
+      {},
+      signal,
+    )) as ListPage;
+    yield {
+      items: orgRoles.data
+        .filter((r) => r.type === 'OrganizationRole')
+        .map((object) => ({ kind: 'role', object, organizationId: id })),
+    };
+  }
+
+  private async *flat(
+    path: string,
+    kind: string,
+    signal: AbortSignal | undefined,
+    after: string | null,
+  ): AsyncIterable<{ items: SnapshotItem[]; next?: string | null }> {
+    for await (const page of this.pages(path, {}, signal, after))
+      yield { items: page.data.map((object) => ({ kind, object })), next: page.next };
+  }
+
+  async *snapshot(signal?: AbortSignal, resumeFrom?: string): AsyncIterable<SnapshotPage> {
+    const from = resumeFrom ? parsePosition(resumeFrom) : { list: 0, after: null };
+    for (let list = from.list; list < LISTS; list++) {
+      for await (const page of this.list(list, signal, list === from.list ? from.after : null)) {
+        const resume =
+          page.next === undefined
+            ? undefined
+            : page.next === null
+              ? { list: list + 1, after: null }
+              : { list, after: page.next };
+        yield { items: page.items, resumeFrom: resume && JSON.stringify(resume) };
+      }
+      yield { items: [], resumeFrom: JSON.stringify({ list: list + 1, after: null }) };
+    }
+  }
+}
+
+/** Top-level lists (see `list`). */
+const LISTS = 6;
+
+function parsePosition(value: string): { list: number; after: string | null } {
+  const p = JSON.parse(value) as { list?: unknown; after?: unknown };
+  if (typeof p.list !== 'number' || (p.after !== null && typeof p.after !== 'string'))
+    throw new Error(`Not a snapshot position: ${value}`);
+  return { list: p.list, after: p.after };
 }

@@ -98,8 +98,12 @@ export class D1Store extends SqlStore {
   /** The cursor as this run last read or wrote it. */
   private expected: Cursor | null = null;
 
-  constructor(d1: D1Database) {
+  private readonly effectLeaseMs: number;
+
+  /** `effectLeaseMs`: how long a run owns the effects it claimed (default 60 s). */
+  constructor(d1: D1Database, options: { effectLeaseMs?: number } = {}) {
     super(new D1Executor(d1), new Statements(sqliteDialect), D1_MAX_PARAMS);
+    this.effectLeaseMs = options.effectLeaseMs ?? 60_000;
   }
 
   override async readCursor(): Promise<Cursor> {
@@ -128,7 +132,8 @@ export class D1Store extends SqlStore {
 
   /**
    * Claims the due effects for a while before running them: a run overlapping this one does not
-   * run them too. A run that dies holding a claim leaves them to a run after the lease.
+   * run them too. A run that dies holding a claim leaves them to a run after the lease (longer
+   * than a run lasts).
    */
   override async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
     const rows = await this.db.all<{
@@ -137,7 +142,7 @@ export class D1Store extends SqlStore {
       type: string;
       data: string;
       attempts: number;
-    }>(this.st.claimOutboxDue(), [nowMs + OUTBOX_CLAIM_MS, nowMs, limit]);
+    }>(this.st.claimOutboxDue(), [nowMs + this.effectLeaseMs, nowMs, limit]);
     return rows
       .sort((a, b) => a.seq - b.seq)
       .map((r) => ({
@@ -148,9 +153,6 @@ export class D1Store extends SqlStore {
       }));
   }
 }
-
-/** How long a run owns the effects it claimed (past a Worker's time limits). */
-const OUTBOX_CLAIM_MS = 60_000;
 
 /** How D1 reports the failed cursor check (see Statements.assertCursor). */
 const CURSOR_MOVED = /NOT NULL constraint failed: authsync_state\.value/;
