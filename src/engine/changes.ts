@@ -23,6 +23,8 @@ export interface Delete {
   key: string;
   /** When the deletion happened (the event's `created_at`); later-dated upserts may recreate. */
   at: string;
+  /** The deleting event: orders the deletion against writes in the same millisecond. */
+  eventId?: string;
   /**
    * The object as the event shows it, when it does: its foreign keys tell a store which
    * cascades (`DeleteWhere`) could touch the same row.
@@ -37,6 +39,8 @@ export interface DeleteWhere {
   column: string;
   value: string;
   at: string;
+  /** As for Delete. */
+  eventId?: string;
 }
 
 /** Appends a row once (keyed by its primary key): activity records. */

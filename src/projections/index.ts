@@ -34,6 +34,7 @@ const del = (table: string, key: string, event: WorkOSEvent): RowChange => ({
   table,
   key,
   at: event.created_at,
+  eventId: event.id,
   object: event.data,
 });
 const cascade = (table: string, column: string, value: string, event: WorkOSEvent): RowChange => ({
@@ -42,6 +43,7 @@ const cascade = (table: string, column: string, value: string, event: WorkOSEven
   column,
   value,
   at: event.created_at,
+  eventId: event.id,
 });
 const org = (id: string | null) => (id ? [{ table: 'workos_organizations', key: id }] : []);
 

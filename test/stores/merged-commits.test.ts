@@ -71,7 +71,8 @@ function randomBatches(seed: number, batches: number, perBatch: number): CommitB
         };
       }
       case 4: {
-        if (r.chance(0.4)) return { op: 'delete', table: 'workos_users', key: user, at };
+        if (r.chance(0.4))
+          return { op: 'delete', table: 'workos_users', key: user, at, eventId: eventId() };
         // A membership deleted with its event's object: foreign keys known, or one missing.
         const object: Record<string, unknown> = { id: `om_${user}_${org}`, user_id: user };
         if (r.chance(0.7)) object.organization_id = org;
@@ -80,6 +81,8 @@ function randomBatches(seed: number, batches: number, perBatch: number): CommitB
           table: 'workos_organization_memberships',
           key: `om_${user}_${org}`,
           at,
+          // Most deletions come from events; a few (reconciliation) carry no event id.
+          ...(r.chance(0.9) ? { eventId: eventId() } : {}),
           object,
         };
       }
@@ -90,6 +93,7 @@ function randomBatches(seed: number, batches: number, perBatch: number): CommitB
           column: r.chance(0.5) ? 'user_id' : 'organization_id',
           value: r.chance(0.5) ? user : org,
           at,
+          eventId: eventId(),
         };
       default:
         return {
@@ -120,7 +124,9 @@ async function commitAll(store: SyncStore, batches: CommitBatch[]): Promise<void
 
 const allRows = async (db: TestDb) =>
   `${await dumpTables(db)}\n${JSON.stringify(
-    await db.query('SELECT table_name, key, deleted_at FROM authsync_tombstones ORDER BY 1, 2'),
+    await db.query(
+      'SELECT table_name, key, deleted_at, event_id FROM authsync_tombstones ORDER BY 1, 2',
+    ),
   )}`;
 
 describe('PostgreSQL: a commit merged into multi-row statements equals its steps one by one', () => {

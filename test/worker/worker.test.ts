@@ -35,17 +35,6 @@ async function effectRecorder(): Promise<{
   };
 }
 
-/**
- * An emulator clock that never gives the same millisecond twice. Bursts of thousands of events
- * otherwise share milliseconds, and a membership removed and re-added within one millisecond
- * is a known engine limitation (tombstones are ordered by time only; see the session notes),
- * which these tests of the Worker's runs are not about.
- */
-const distinctMs = (): (() => number) => {
-  let last = 0;
-  return () => (last = Math.max(Date.now(), last + 1));
-};
-
 /** The ids of the emulator's newest `n` events. */
 const lastEventIds = (emu: RunningEmulator, n: number): string[] => {
   const log = emu.emulator.world.events;
@@ -103,7 +92,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
   }
 
   it('stops at its time budget between pages; later runs pick up from the committed cursor', async () => {
-    const emu = await startEmulator({ seed: 3, events: 500, clock: distinctMs() });
+    const emu = await startEmulator({ seed: 3, events: 500 });
     const { path } = await bundleWorker();
     const worker = await startWorker(emu, {
       script: path,
@@ -131,7 +120,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
   });
 
   it('a run killed between pages (workerd stopped) resumes in a new Worker from D1; effects run for every event', async () => {
-    const emu = await startEmulator({ seed: 4, events: 500, clock: distinctMs() });
+    const emu = await startEmulator({ seed: 4, events: 500 });
     const recorder = await effectRecorder();
     const { path } = await bundleWorker(recorder.url);
     const persistDir = mkdtempSync(join(tmpdir(), 'authsync-d1-'));
@@ -176,7 +165,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
   });
 
   it('two scheduled runs started together: one yields, tables converge, each effect runs once', async () => {
-    const emu = await startEmulator({ seed: 5, events: 500, clock: distinctMs() });
+    const emu = await startEmulator({ seed: 5, events: 500 });
     const recorder = await effectRecorder();
     const { path } = await bundleWorker(recorder.url);
     const worker = await startWorker(emu, {
@@ -265,7 +254,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       expect(health.status).toBe(503);
       expect(JSON.stringify(await health.json())).toMatch(/wrangler d1 migrations apply/);
       await worker.scheduled();
-      expect(worker.runs()[0]!.error).toMatch(/lacks authsync migrations 1, 2, 3/);
+      expect(worker.runs()[0]!.error).toMatch(/lacks authsync migrations 1, 2, 3, 4/);
     } finally {
       await worker.close();
       await emu.close();

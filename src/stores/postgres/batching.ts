@@ -66,8 +66,10 @@ export class MultiRowStatements extends Statements {
     const types: SlotType[] = t.columns.map(columnType);
     for (let i = 0; i <= parents; i++) types.push('text', 'text', 'time');
     return this.rows(`upsert|${table}|${parents}|${keepIfNull.join(',')}`, types, ({ from, v }) => {
+      const e = t.columns.indexOf('last_event_id');
+      const eventId = e < 0 ? sql`NULL` : v(e);
       const guards = Array.from({ length: parents + 1 }, (_, i) =>
-        this.guard(v(n + 3 * i), v(n + 3 * i + 1), v(n + 3 * i + 2)),
+        this.guard(v(n + 3 * i), v(n + 3 * i + 1), v(n + 3 * i + 2), eventId),
       );
       return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
         t.columns.map((c, i) => sql`${v(i)} AS ${sql.ref(c)}`),
@@ -89,19 +91,19 @@ export class MultiRowStatements extends Statements {
 
   private deleteRows(table: string): Plan {
     const t = tableSpec(table);
-    const types: SlotType[] = [...t.key.map(() => 'text' as const), 'time'];
+    const types: SlotType[] = [...t.key.map(() => 'text' as const), 'time', 'text'];
     return this.rows(`delete|${table}`, types, ({ from, v }) => {
       const where = t.key.map((k, i) => sql`${sql.ref(`${t.name}.${k}`)} = ${v(i)}`);
-      return sql`DELETE FROM ${sql.table(t.name)} USING (SELECT * ${from}) AS v WHERE ${sql.join(where, sql` AND `)} AND ${sql.ref(`${t.name}.updated_at`)} <= ${v(t.key.length)}`;
+      return sql`DELETE FROM ${sql.table(t.name)} USING (SELECT * ${from}) AS v WHERE ${sql.join(where, sql` AND `)} AND ${this.notAfter(sql.ref(`${t.name}.updated_at`), sql.ref(`${t.name}.last_event_id`), v(t.key.length), v(t.key.length + 1))}`;
     });
   }
 
   private tombstoneRows(): Plan {
     return this.rows(
       'tombstone',
-      ['text', 'text', 'time'],
+      ['text', 'text', 'time', 'text'],
       ({ from, v }) =>
-        sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) SELECT ${v(0)}, ${v(1)}, ${v(2)} ${from} ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = GREATEST(authsync_tombstones.deleted_at, excluded.deleted_at)`,
+        sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at, event_id) SELECT ${v(0)}, ${v(1)}, ${v(2)}, ${v(3)} ${from} ${this.tombstoneConflict()}`,
     );
   }
 
@@ -132,9 +134,9 @@ export class MultiRowStatements extends Statements {
     const t = tableSpec(table);
     return this.rows(
       `cascadeTombstones|${table}|${column}`,
-      ['time', 'text', 'time'],
+      ['time', 'text', 'text'],
       ({ from, v }) =>
-        sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) SELECT ${sql.lit(t.name)}, ${this.keyExpression(table, 't')}, ${v(0)} ${from} JOIN ${sql.table(t.name)} AS t ON ${sql.ref(`t.${column}`)} = ${v(1)} WHERE t.updated_at <= ${v(2)} ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = GREATEST(authsync_tombstones.deleted_at, excluded.deleted_at)`,
+        sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at, event_id) SELECT ${sql.lit(t.name)}, ${this.keyExpression(table, 't')}, ${v(0)}, ${v(2)} ${from} JOIN ${sql.table(t.name)} AS t ON ${sql.ref(`t.${column}`)} = ${v(1)} WHERE ${this.notAfter(sql.ref('t.updated_at'), sql.ref('t.last_event_id'), v(0), v(2))} ${this.tombstoneConflict()}`,
     );
   }
 
@@ -142,9 +144,9 @@ export class MultiRowStatements extends Statements {
     const t = tableSpec(table);
     return this.rows(
       `cascadeDelete|${table}|${column}`,
-      ['text', 'time'],
+      ['text', 'time', 'text'],
       ({ from, v }) =>
-        sql`DELETE FROM ${sql.table(t.name)} USING (SELECT * ${from}) AS v WHERE ${sql.ref(`${t.name}.${column}`)} = ${v(0)} AND ${sql.ref(`${t.name}.updated_at`)} <= ${v(1)}`,
+        sql`DELETE FROM ${sql.table(t.name)} USING (SELECT * ${from}) AS v WHERE ${sql.ref(`${t.name}.${column}`)} = ${v(0)} AND ${this.notAfter(sql.ref(`${t.name}.updated_at`), sql.ref(`${t.name}.last_event_id`), v(1), v(2))}`,
     );
   }
 

@@ -71,4 +71,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 );`,
     ].join('\n'),
   },
+  {
+    version: 2,
+    name: 'tombstone event ids',
+    // The deleting event orders a deletion against a write in the same millisecond.
+    sql: 'ALTER TABLE authsync_tombstones ADD COLUMN event_id text;',
+  },
 ];

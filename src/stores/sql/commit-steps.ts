@@ -129,12 +129,12 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       const cascadeValues = deletedValues(change.table, change.object);
       yield {
         plan: st.deleteRow(change.table),
-        values: [...change.key.split('/'), change.at],
+        values: [...change.key.split('/'), change.at, change.eventId ?? null],
         shape: { op: 'delete', table: change.table, key: change.key, cascadeValues },
       };
       yield {
         plan: st.recordTombstone(),
-        values: [change.table, change.key, change.at],
+        values: [change.table, change.key, change.at, change.eventId ?? null],
         shape: { op: 'tombstone', key: `${change.table}/${change.key}`, cascadeValues },
       };
       return;
@@ -142,7 +142,7 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
     case 'deleteWhere':
       yield {
         plan: st.tombstoneWhere(change.table, change.column),
-        values: [change.at, change.value, change.at],
+        values: [change.at, change.value, change.eventId ?? null],
         shape: {
           op: 'cascadeTombstones',
           table: change.table,
@@ -152,7 +152,7 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       };
       yield {
         plan: st.deleteWhere(change.table, change.column),
-        values: [change.value, change.at],
+        values: [change.value, change.at, change.eventId ?? null],
         shape: {
           op: 'cascadeDelete',
           table: change.table,

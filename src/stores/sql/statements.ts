@@ -24,21 +24,44 @@ export class Statements {
     return plan;
   }
 
-  private tombstoneGuard(first: number): RawBuilder<unknown> {
+  private tombstoneGuard(first: number, eventId: RawBuilder<unknown>): RawBuilder<unknown> {
     return this.guard(
       sql`${param(first)}`,
       sql`${param(first + 1)}`,
       this.dialect.typed(param(first + 2), 'time'),
+      eventId,
     );
   }
 
-  /** No tombstone of (table, key) at or after `at`. */
+  /**
+   * Whether a write at (`time`, `eventId`) comes at or before one at (`otherTime`, `otherId`):
+   * by time, and within one millisecond by event id (ids ascend in stream order; a write with no
+   * event id, from the first import or reconciliation, comes first).
+   */
+  notAfter(
+    time: RawBuilder<unknown>,
+    eventId: RawBuilder<unknown>,
+    otherTime: RawBuilder<unknown>,
+    otherId: RawBuilder<unknown>,
+  ): RawBuilder<unknown> {
+    return sql`(${time} < ${otherTime} OR (${time} = ${otherTime} AND COALESCE(${eventId}, '') <= COALESCE(${otherId}, '')))`;
+  }
+
+  /** No tombstone of (table, key) at or after the write at (`at`, `eventId`). */
   guard(
     table: RawBuilder<unknown>,
     key: RawBuilder<unknown>,
     at: RawBuilder<unknown>,
+    eventId: RawBuilder<unknown>,
   ): RawBuilder<unknown> {
-    return sql`NOT EXISTS (SELECT 1 FROM authsync_tombstones WHERE table_name = ${table} AND ${sql.ref('key')} = ${key} AND deleted_at >= ${at})`;
+    return sql`NOT EXISTS (SELECT 1 FROM authsync_tombstones WHERE table_name = ${table} AND ${sql.ref('key')} = ${key} AND ${this.notAfter(at, eventId, sql.ref('deleted_at'), sql.ref('event_id'))})`;
+  }
+
+  /** On a tombstone conflict: keep the later deletion (time, then event id). */
+  protected tombstoneConflict(): RawBuilder<unknown> {
+    const mine = (c: string) => sql.ref(`authsync_tombstones.${c}`);
+    const theirs = (c: string) => sql.ref(`excluded.${c}`);
+    return sql`ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = ${theirs('deleted_at')}, event_id = ${theirs('event_id')} WHERE NOT ${this.notAfter(theirs('deleted_at'), theirs('event_id'), mine('deleted_at'), mine('event_id'))}`;
   }
 
   /**
@@ -79,8 +102,10 @@ export class Statements {
     return this.plan(`upsert|${table}|${parentCount}|${keepIfNull.join(',')}`, () => {
       const t = tableSpec(table);
       const n = t.columns.length;
+      const e = t.columns.indexOf('last_event_id');
+      const eventId = e < 0 ? sql`NULL` : sql`${param(e)}`;
       const guards = Array.from({ length: parentCount + 1 }, (_, i) =>
-        this.tombstoneGuard(n + 3 * i),
+        this.tombstoneGuard(n + 3 * i, eventId),
       );
       return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
         t.columns.map(
@@ -90,45 +115,46 @@ export class Statements {
     });
   }
 
-  /** Delete one row by key, unless it was (re)written after the deletion. Values: key columns, at. */
+  /**
+   * Delete one row by key, unless it was (re)written after the deletion.
+   * Values: key columns, at, event id.
+   */
   deleteRow(table: string): Plan {
     return this.plan(`delete|${table}`, () => {
       const t = tableSpec(table);
       const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
-      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND updated_at <= ${this.dialect.typed(param(t.key.length), 'time')}`;
+      const at = this.dialect.typed(param(t.key.length), 'time');
+      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, sql`${param(t.key.length + 1)}`)}`;
     });
   }
 
-  /** Record a deletion; keeps the latest. Values: table, key, deleted_at. */
+  /** Record a deletion; keeps the latest. Values: table, key, deleted_at, event id. */
   recordTombstone(): Plan {
-    return this.plan('tombstone', () => {
-      const latest = this.dialect.greatest(
-        sql.ref('authsync_tombstones.deleted_at'),
-        sql.ref('excluded.deleted_at'),
-      );
-      return sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) VALUES (${param(0)}, ${param(1)}, ${this.dialect.typed(param(2), 'time')}) ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = ${latest}`;
-    });
+    return this.plan(
+      'tombstone',
+      () =>
+        sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at, event_id) VALUES (${param(0)}, ${param(1)}, ${this.dialect.typed(param(2), 'time')}, ${param(3)}) ${this.tombstoneConflict()}`,
+    );
   }
 
-  /** Tombstones for every row a cascade removes. Values: at, value, at. */
+  /** Tombstones for every row a cascade removes. Values: at, value, event id. */
   tombstoneWhere(table: string, column: string): Plan {
     return this.plan(`tombstoneWhere|${table}|${column}`, () => {
       const t = tableSpec(table);
       if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
-      const latest = this.dialect.greatest(
-        sql.ref('authsync_tombstones.deleted_at'),
-        sql.ref('excluded.deleted_at'),
-      );
-      return sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at) SELECT ${sql.lit(t.name)}, ${this.keyExpression(table)}, ${this.dialect.typed(param(0), 'time')} FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(1)} AND updated_at <= ${this.dialect.typed(param(2), 'time')} ON CONFLICT (table_name, ${sql.ref('key')}) DO UPDATE SET deleted_at = ${latest}`;
+      const at = this.dialect.typed(param(0), 'time');
+      const eventId = this.dialect.typed(param(2), 'text');
+      return sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at, event_id) SELECT ${sql.lit(t.name)}, ${this.keyExpression(table)}, ${at}, ${eventId} FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(1)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, eventId)} ${this.tombstoneConflict()}`;
     });
   }
 
-  /** The cascade itself. Values: value, at. */
+  /** The cascade itself. Values: value, at, event id. */
   deleteWhere(table: string, column: string): Plan {
     return this.plan(`deleteWhere|${table}|${column}`, () => {
       const t = tableSpec(table);
       if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
-      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(0)} AND updated_at <= ${this.dialect.typed(param(1), 'time')}`;
+      const at = this.dialect.typed(param(1), 'time');
+      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(0)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, this.dialect.typed(param(2), 'text'))}`;
     });
   }
 

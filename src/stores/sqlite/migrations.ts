@@ -81,4 +81,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'reconcile keys',
     sql: 'CREATE TABLE authsync_reconcile_seen (table_name TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (table_name, key)) WITHOUT ROWID;',
   },
+  {
+    version: 4,
+    name: 'tombstone event ids',
+    // The deleting event orders a deletion against a write in the same millisecond.
+    sql: 'ALTER TABLE authsync_tombstones ADD COLUMN event_id TEXT;',
+  },
 ];
