@@ -14,7 +14,7 @@ const root = resolve(import.meta.dirname, '..');
  * way the README says (`npx authsync emulator ...`, `import 'authsync/emulator'`).
  */
 describe('the published package', () => {
-  it('installs, runs `npx authsync emulator`, and exports authsync/emulator and authsync/serve', async () => {
+  it('installs, runs `npx authsync emulator`, exports authsync/emulator, authsync/serve and authsync/worker, and ships the D1 migrations', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authsync-pack-'));
     const { stdout } = await run(
       'npm',
@@ -56,13 +56,19 @@ describe('the published package', () => {
        import { VERSION } from 'authsync';
        import { startService, ServeMetrics } from 'authsync/serve';
        if (typeof startService !== 'function' || typeof ServeMetrics !== 'function') throw new Error('authsync/serve');
+       import worker, { createWorker } from 'authsync/worker';
+       if (typeof createWorker !== 'function' || typeof worker.scheduled !== 'function') throw new Error('authsync/worker');
        const emu = await startEmulator({ events: 10 });
        const r = await fetch(emu.url + '/events?limit=100', { headers: { authorization: 'Bearer ' + emu.apiKey } });
        const body = await r.json();
        await emu.close();
        console.log(JSON.stringify({ version: VERSION, events: body.data.length }));`,
     );
+    // What examples/worker/wrangler.toml points wrangler at.
+    expect(
+      readFileSync(join(dir, 'node_modules/authsync/d1/migrations/0001_tables.sql'), 'utf8'),
+    ).toMatch(/CREATE TABLE workos_users/);
     const used = await run('node', ['use.mjs'], { cwd: dir });
     expect(JSON.parse(used.stdout)).toEqual({ version: pkg.version, events: 10 });
-  }, 180_000);
+  }, 300_000);
 });
