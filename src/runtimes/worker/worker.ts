@@ -83,13 +83,14 @@ const numberVar = (value: string | undefined, name: string): number | undefined 
 export function createWorker(options: WorkerOptions = {}) {
   const log = options.logger ?? consoleLogger;
 
-  const open = (env: AuthsyncWorkerEnv): Sync => {
+  const open = (env: AuthsyncWorkerEnv, onApplied?: (n: number) => void): Sync => {
     if (!env.DB)
       throw new ConfigError('The Worker has no D1 binding named DB (see wrangler.toml).');
     const sync = new Sync(
       {
         env: env as unknown as Record<string, string | undefined>,
         logger: log,
+        onApplied: onApplied && ((events) => onApplied(events.length)),
         settleMs: numberVar(env.AUTHSYNC_SETTLE_MS, 'AUTHSYNC_SETTLE_MS'),
         webhookGraceMs: numberVar(env.AUTHSYNC_WEBHOOK_GRACE_MS, 'AUTHSYNC_WEBHOOK_GRACE_MS'),
         // Workers allow six connections open at once.
@@ -116,13 +117,16 @@ export function createWorker(options: WorkerOptions = {}) {
       numberVar(env.AUTHSYNC_RUN_BUDGET_MS, 'AUTHSYNC_RUN_BUDGET_MS') ??
       25_000;
     const signal = AbortSignal.timeout(budget);
-    const sync = open(env);
     const report: RunReport = {
+      applied: 0,
       durationMs: 0,
       stoppedAtBudget: false,
       yielded: false,
       appliedFromWebhooks: 0,
     };
+    // Counted as commits land, so a run stopped by its budget still reports what it applied.
+    let committed = 0;
+    const sync = open(env, (n) => (committed += n));
     try {
       Object.assign(report, await sync.runOnce(signal));
       report.appliedFromWebhooks = await sync.applyOverdueWebhookEvents();
@@ -138,6 +142,7 @@ export function createWorker(options: WorkerOptions = {}) {
     } finally {
       await sync.close();
     }
+    report.applied = committed - report.appliedFromWebhooks;
     report.durationMs = Date.now() - started;
     log.info('run done', { ...report });
     return report;
