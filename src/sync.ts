@@ -48,6 +48,18 @@ export interface CreateSyncOptions {
   maxAttempts?: number;
   /** Parallel time slices when catching up a long backlog (default 8; 1 reads with one cursor). */
   readParallelism?: number;
+  /**
+   * PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per
+   * organization, in order) instead of doing both in the reader. Used by `run` (following).
+   */
+  distribute?: boolean;
+  /** Distributed work: lanes this process works on at once (default 4). */
+  workConcurrency?: number;
+  /**
+   * Distributed work: a job (or effect) a dead process held is taken up by another after this
+   * many seconds (default 60; longer than any job takes).
+   */
+  workExpireSeconds?: number;
   /** Events per commit while catching up (default 1,000; see SyncEngineOptions.stageEvents). */
   stageEvents?: number;
   /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
@@ -91,6 +103,8 @@ export class Sync {
   private readonly snapshot: SnapshotSource;
   private readonly webhookReceiver: WorkOSWebhookReceiver | null;
   private migrated = false;
+  private readonly distribute: boolean;
+  private readonly workConcurrency: number;
   /** One inbox sweep at a time (the schedule and reconciliation both start them). */
   private sweeping: Promise<number> | null = null;
   private readonly follower: Follower;
@@ -104,6 +118,8 @@ export class Sync {
     const env = options.env ?? {};
     this.log = options.logger ?? silentLogger;
     this.store = runtime.store;
+    this.distribute = options.distribute ?? false;
+    this.workConcurrency = options.workConcurrency ?? 4;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
     const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
     this.snapshot = sources.snapshot;
@@ -297,7 +313,24 @@ export class Sync {
    */
   async run(signal: AbortSignal): Promise<void> {
     await this.migrate();
-    await this.follower.run(signal);
+    if (!this.distribute) return this.follower.run(signal);
+    const queue = this.store.workQueue?.();
+    if (!queue) throw new ConfigError('Distributed work (--distribute) needs PostgreSQL.');
+    this.engine.dispatching = true;
+    try {
+      await Promise.all([
+        this.follower.run(signal),
+        queue.work(
+          (ids, jobId) => this.engine.applyQueued(ids, jobId),
+          this.workConcurrency,
+          signal,
+          (error) =>
+            this.log.error('applying a job failed; it is retried', { error: error.message }),
+        ),
+      ]);
+    } finally {
+      this.engine.dispatching = false;
+    }
   }
 
   /** Where several processes share the database: whether this one reads the stream now. */

@@ -23,8 +23,9 @@ export interface InboxEvent {
 /**
  * `held`: delivered by a webhook, not yet shown by the Events API (the API reader applies it in
  * order when it does; after a grace period the engine applies it from the inbox anyway).
+ * `queued`: read, and sent as a job for whichever process works its lane (distributed work).
  */
-export type InboxStatus = 'applied' | 'pending' | 'dead' | 'skipped' | 'held';
+export type InboxStatus = 'applied' | 'pending' | 'dead' | 'skipped' | 'held' | 'queued';
 
 /**
  * Where the Events API reader stands. `after` is the id of the last event it trusts as final;
@@ -55,6 +56,27 @@ export interface CommitBatch {
   cursor?: Cursor;
   /** The newest `created_at` applied in this batch, for lag. */
   lastEventAt?: string;
+  /** Distributed work: jobs to send, one per lane, committed with the events they name. */
+  enqueue?: { lane: string; eventIds: string[] }[];
+  /** Distributed work: the jobs this commit finishes (their events applied in it). */
+  completes?: string[];
+}
+
+/**
+ * Where the work after reading is spread over processes (PostgreSQL + pg-boss): the jobs the
+ * reader's commits send, worked on by every process, a lane's jobs one at a time in order.
+ */
+export interface WorkQueue {
+  /** Applies jobs until `signal` aborts; `apply` commits the job's completion with its events. */
+  work(
+    apply: (eventIds: string[], jobId: string) => Promise<void>,
+    concurrency: number,
+    signal: AbortSignal,
+    onError: (error: Error) => void,
+  ): Promise<void>;
+  /** Jobs waiting or running. */
+  backlog(): Promise<number>;
+  stop(): Promise<void>;
 }
 
 export interface DeadLetter {
@@ -141,6 +163,8 @@ export interface SyncStore {
   /** Inbox events of a lane waiting to be applied, in stream order. */
   pendingEvents(lane: string): Promise<InboxEvent[]>;
   inboxEvent(id: string): Promise<(InboxEvent & { status: InboxStatus }) | undefined>;
+  /** Those of `ids` still queued for a worker, in stream order. */
+  queuedEvents(ids: string[]): Promise<InboxEvent[]>;
   commit(batch: CommitBatch): Promise<void>;
   /**
    * Stores a verified webhook delivery durably (held until the API shows it). Returns false for
@@ -176,6 +200,8 @@ export interface SyncStore {
   status(): Promise<StoreStatus>;
   /** Present where several processes may share the database. */
   readerLease?(): ReaderLease;
+  /** Present where the work after reading can be spread over processes. */
+  workQueue?(): WorkQueue;
   /** The processes working on the database now (where several may). */
   processes?(): Promise<ProcessInfo[]>;
   /** Events waiting in the inbox per lane (behind a dead letter, or held). */

@@ -45,6 +45,9 @@ export interface SyncEngineOptions {
 }
 
 export interface AppliedEvent {
+  id: string;
+  /** The organization lane (empty: events without an organization). */
+  lane: string;
   type: string;
   /** Who it was applied from: `api`, or `webhook` when the API had not shown it within the grace period. */
   source: string;
@@ -64,6 +67,8 @@ export interface DrainResult {
   duplicates: number;
   deadLettered: number;
   waiting: number;
+  /** Distributed work: events sent to the work queue for whichever process works their lane. */
+  queued?: number;
 }
 
 /**
@@ -81,6 +86,11 @@ export class SyncEngine {
   private readonly pageLimit: number;
   private readonly stageEvents: number;
   private blocked: Set<string> | null = null;
+  /**
+   * Distributed work: the reader stores events as `queued` and sends a job per lane instead of
+   * applying them; `applyQueued` applies a job's events wherever it is fetched.
+   */
+  dispatching = false;
   private inFlight: { done: Promise<void>; ids: Set<string> } | null = null;
   private effectsRunning: Promise<number> | null = null;
   private effectsAgain = false;
@@ -302,6 +312,29 @@ export class SyncEngine {
   }
 
   /**
+   * Distributed work: applies the events of one job (one lane, in stream order) that are still
+   * queued, and completes the job in the same transaction; then runs their effects. A job
+   * fetched again after its process died finds its events applied and only completes.
+   */
+  async applyQueued(eventIds: string[], jobId: string): Promise<void> {
+    // Dead letters may have been made by other processes since.
+    this.blocked = null;
+    const events = await this.store.queuedEvents(eventIds);
+    const staged = newStaged();
+    staged.batch.completes = [jobId];
+    const raw = events.map((e) => {
+      try {
+        return JSON.parse(e.json) as unknown;
+      } catch {
+        return { id: e.id, event: e.type };
+      }
+    });
+    if (raw.length > 0) await this.stagePage(raw, 'api', null, staged, true);
+    await this.commitStaged(staged);
+    await this.runEffects();
+  }
+
+  /**
    * Adds one page to a batch not yet committed: new events for the inbox, their row changes,
    * dead letters for poison, effects to queue, and the cursor after the page's settled prefix.
    */
@@ -310,6 +343,8 @@ export class SyncEngine {
     source: string,
     cursor: Cursor | null,
     staged: Staged,
+    /** Events already in the inbox as `queued` (a job's): apply them, do not dedupe or queue. */
+    fromQueue = false,
   ): Promise<PageOutcome> {
     const events: WorkOSEvent[] = [];
     const batch = staged.batch;
@@ -339,7 +374,9 @@ export class SyncEngine {
         batch.deadLetters!.push({ eventId: id, lane: '', error: (error as Error).message });
       }
     }
-    const known = await this.store.knownEvents(events.map((e) => e.id));
+    const known = fromQueue
+      ? new Set<string>()
+      : await this.store.knownEvents(events.map((e) => e.id));
     for (const e of events)
       if (staged.ids.has(e.id) || this.inFlight?.ids.has(e.id)) known.add(e.id);
     const blocked = await this.blockedLanes();
@@ -347,6 +384,7 @@ export class SyncEngine {
     let duplicates = 0;
     let deadLettered = batch.deadLetters!.length - firstDeadLetter;
     let waiting = 0;
+    let queued = 0;
     let lastEventAt: string | undefined;
     const parkedIds = new Set(batch.received.slice(firstReceived).map((r) => r.event.id));
     for (const event of events) {
@@ -363,6 +401,15 @@ export class SyncEngine {
       if (blocked.has(inbox.lane)) {
         batch.received.push({ event: inbox, status: 'pending', source });
         waiting++;
+        continue;
+      }
+      if (this.dispatching && source === 'api' && !fromQueue) {
+        batch.received.push({ event: inbox, status: 'queued', source });
+        batch.enqueue ??= [];
+        const group = batch.enqueue.find((g) => g.lane === inbox.lane);
+        if (group) group.eventIds.push(event.id);
+        else batch.enqueue.push({ lane: inbox.lane, eventIds: [event.id] });
+        queued++;
         continue;
       }
       const outcome = projectSafely(this.options.projector, event);
@@ -383,7 +430,13 @@ export class SyncEngine {
       batch.changes.push(...outcome.changes);
       this.queueEffects(batch, inbox);
       if (this.options.onApplied)
-        staged.applied.push({ type: inbox.type, source, createdAt: event.created_at });
+        staged.applied.push({
+          id: inbox.id,
+          lane: inbox.lane,
+          type: inbox.type,
+          source,
+          createdAt: event.created_at,
+        });
       applied++;
       if (!lastEventAt || event.created_at > lastEventAt) lastEventAt = event.created_at;
     }
@@ -394,7 +447,7 @@ export class SyncEngine {
     if (next) batch.cursor = next;
     if (lastEventAt && (!batch.lastEventAt || lastEventAt > batch.lastEventAt))
       batch.lastEventAt = lastEventAt;
-    return { applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
+    return { queued, applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
   }
 
   /**
@@ -534,6 +587,7 @@ function addCounts(result: DrainResult, page: PageOutcome): void {
   result.duplicates += page.duplicates;
   result.deadLettered += page.deadLettered;
   result.waiting += page.waiting;
+  if (page.queued > 0) result.queued = (result.queued ?? 0) + page.queued;
 }
 
 interface Staged {
@@ -551,6 +605,7 @@ const newStaged = (): Staged => ({
 });
 
 interface PageOutcome {
+  queued: number;
   applied: number;
   duplicates: number;
   deadLettered: number;

@@ -40,9 +40,15 @@ export function sqlitePath(databaseUrl: string): string {
 }
 
 /** Opens the store `DATABASE_URL` names (Node: SQLite or PostgreSQL). */
-export function openStore(databaseUrl: string, schema: string | undefined): SyncStore {
+export function openStore(
+  databaseUrl: string,
+  schema: string | undefined,
+  options: { workExpireSeconds?: number } = {},
+): SyncStore {
   const target = databaseTarget(databaseUrl);
   return target.kind === 'postgres'
-    ? new PostgresStore(target.url, databaseSchema(schema))
+    ? new PostgresStore(target.url, databaseSchema(schema), {
+        jobExpireSeconds: options.workExpireSeconds,
+      })
     : new SqliteStore(target.path);
 }

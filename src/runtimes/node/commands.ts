@@ -42,7 +42,7 @@ const connectionOptions = (command: Command) =>
  * `authsync emulator` does not need the SQLite driver.
  */
 async function open(
-  flags: ConnectionFlags & { settleMs?: number; import?: boolean },
+  flags: ConnectionFlags & { settleMs?: number; import?: boolean; distribute?: boolean },
   extra: Partial<CreateSyncOptions> = {},
 ): Promise<Sync> {
   const { createSync } = await import('../../create-sync.js');
@@ -54,6 +54,7 @@ async function open(
     apiKey: flags.apiKey ?? env.WORKOS_API_KEY,
     settleMs: flags.settleMs,
     importOnFirstRun: flags.import,
+    distribute: flags.distribute ?? env.AUTHSYNC_DISTRIBUTE === '1',
     logger: stderrLogger(),
     checkpoint: crashHookFromEnv(),
     ...extra,
@@ -114,10 +115,15 @@ export function registerSyncCommands(program: Command): void {
         new Option('--settle-ms <ms>', 'treat events younger than this as not yet final').argParser(
           Number,
         ),
+      )
+      .option(
+        '--distribute',
+        'PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per organization, in order); also AUTHSYNC_DISTRIBUTE=1',
       ),
   ).action(
     async (
       flags: ConnectionFlags & {
+        distribute?: boolean;
         port: number;
         host: string;
         maxBodyBytes: number;
@@ -227,9 +233,20 @@ export function registerSyncCommands(program: Command): void {
       .option(
         '--no-import',
         'on a fresh database, read the event stream from its start instead of importing current state',
+      )
+      .option(
+        '--distribute',
+        'PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per organization, in order); also AUTHSYNC_DISTRIBUTE=1',
       ),
   ).action(
-    async (flags: ConnectionFlags & { once?: boolean; settleMs?: number; import?: boolean }) => {
+    async (
+      flags: ConnectionFlags & {
+        once?: boolean;
+        settleMs?: number;
+        import?: boolean;
+        distribute?: boolean;
+      },
+    ) => {
       const progress = progressLine();
       const sync = await open(flags, { onProgress: progress.update });
       const controller = new AbortController();

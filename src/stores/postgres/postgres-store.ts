@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import type { Step } from '../sql/commit-steps.js';
+import { commitSteps, type Step } from '../sql/commit-steps.js';
 import { postgresDialect } from '../sql/dialect.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
@@ -8,9 +8,10 @@ import { Statements } from '../sql/statements.js';
 import { MIGRATIONS } from './migrations.js';
 import { mergeSteps, MultiRowStatements } from './batching.js';
 import { PgReaderLease } from './reader-lease.js';
+import { PgWorkQueue, type QueueTransaction } from './work-queue.js';
 import { SCHEMA_PATTERN } from './schema-name.js';
 import { hostname } from 'node:os';
-import type { ProcessInfo, ReaderLease } from '../../engine/store.js';
+import type { CommitBatch, OutboxItem, ProcessInfo, ReaderLease } from '../../engine/store.js';
 
 const multiRow = new MultiRowStatements();
 
@@ -89,6 +90,11 @@ class PgRunner implements SqlRunner {
 
   async all<T>(plan: Plan, values?: readonly unknown[]): Promise<T[]> {
     return (await this.query(plan, values)).rows as T[];
+  }
+
+  /** For pg-boss: its statements in this transaction. */
+  async executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+    return this.client.query(text, values);
   }
 
   async runSteps(steps: Iterable<Step>): Promise<void> {
@@ -195,7 +201,7 @@ export class PostgresStore extends SqlStore {
     readonly url: string,
     readonly schema = 'public',
     /** Merge a commit's statements into multi-row ones (tests compare with one by one). */
-    options: { mergeStatements?: boolean } = {},
+    options: { mergeStatements?: boolean; jobExpireSeconds?: number } = {},
   ) {
     if (!SCHEMA_PATTERN.test(schema))
       throw new Error(
@@ -226,6 +232,52 @@ export class PostgresStore extends SqlStore {
       new Statements(postgresDialect),
     );
     this.pool = pool;
+    this.jobExpireSeconds = options.jobExpireSeconds;
+  }
+
+  private readonly jobExpireSeconds: number | undefined;
+  private queue: PgWorkQueue | null = null;
+
+  /** The pg-boss queue that spreads applying and effects over processes (created on first use). */
+  workQueue(): PgWorkQueue {
+    this.queue ??= new PgWorkQueue(this.url, this.schema, { expireSeconds: this.jobExpireSeconds });
+    return this.queue;
+  }
+
+  /** A commit that sends or completes jobs does so in its own transaction. */
+  override async commit(batch: CommitBatch): Promise<void> {
+    if (!batch.enqueue?.length && !batch.completes?.length) return super.commit(batch);
+    const queue = this.workQueue();
+    const now = new Date().toISOString();
+    await this.db.transaction(async (tx) => {
+      await tx.runSteps(commitSteps(this.st, batch, now));
+      const q = tx as unknown as QueueTransaction;
+      if (batch.enqueue?.length) await queue.enqueue(batch.enqueue, q);
+      if (batch.completes?.length) await queue.complete(batch.completes, q);
+    });
+  }
+
+  /**
+   * Where work is distributed, effects are claimed before they run (for as long as a job may
+   * take), so that two processes do not run the same one at once.
+   */
+  override async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
+    if (!this.queue) return super.outboxDue(limit, nowMs);
+    const rows = await this.db.all<{
+      seq: number;
+      event_id: string;
+      type: string;
+      data: string;
+      attempts: number;
+    }>(this.st.claimOutboxDue(), [nowMs + (this.jobExpireSeconds ?? 60) * 1000, nowMs, limit]);
+    return rows
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((r) => ({
+        eventId: r.event_id,
+        type: r.type,
+        json: r.data,
+        attempts: Number(r.attempts),
+      }));
   }
 
   private lease: PgReaderLease | null = null;
@@ -265,6 +317,7 @@ export class PostgresStore extends SqlStore {
 
   override async close(): Promise<void> {
     await this.lease?.release();
+    await this.queue?.stop();
     await super.close();
   }
 }

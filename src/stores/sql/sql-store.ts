@@ -90,6 +90,16 @@ export class SqlStore implements SyncStore {
     return (await this.db.all<InboxRow>(this.st.selectPendingInLane(), [lane])).map(fromInboxRow);
   }
 
+  async queuedEvents(ids: string[]): Promise<InboxEvent[]> {
+    const out: InboxEvent[] = [];
+    for (let i = 0; i < ids.length; i += this.maxInList) {
+      const chunk = ids.slice(i, i + this.maxInList);
+      for (const r of await this.db.all<InboxRow>(this.st.selectQueued(chunk.length), chunk))
+        out.push(fromInboxRow(r));
+    }
+    return out;
+  }
+
   async inboxEvent(id: string): Promise<(InboxEvent & { status: InboxStatus }) | undefined> {
     const row = await this.db.get<InboxRow & { status: InboxStatus }>(this.st.selectInboxEvent(), [
       id,

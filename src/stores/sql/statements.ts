@@ -190,7 +190,7 @@ export class Statements {
    * even one a webhook sweep applied while the reader had the same event in hand.
    */
   inboxConflict(seen: RawBuilder<unknown>): RawBuilder<unknown> {
-    const held = sql`authsync_events.status = 'held'`;
+    const held = sql`authsync_events.status IN ('held', 'queued')`;
     return sql`ON CONFLICT (id) DO UPDATE SET status = CASE WHEN ${held} THEN excluded.status ELSE authsync_events.status END, data = CASE WHEN ${held} THEN excluded.data ELSE authsync_events.data END, api_seen = ${seen}`;
   }
 
@@ -264,6 +264,15 @@ export class Statements {
   }
 
   /** The ids among `count` given that are in the inbox, except held ones. Values: the ids. */
+  /** Values: `count` event ids. */
+  selectQueued(count: number): Plan {
+    return this.plan(
+      `queued|${count}`,
+      () =>
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE id IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))}) AND status = 'queued' ORDER BY id`,
+    );
+  }
+
   selectKnown(count: number): Plan {
     return this.plan(
       `known|${count}`,
@@ -373,13 +382,15 @@ export class Statements {
 
   /**
    * Due items claimed for `lease` (their next attempt moved on), so that runs overlapping on D1
-   * do not run the same effect at once. Values: claimed until, now, limit.
+   * do not run the same effect at once. The due condition is repeated outside the subquery:
+   * PostgreSQL re-checks it on a row another claim just updated (the subquery it does not), so
+   * two claims at once cannot both take a row. Values: claimed until, now, limit.
    */
   claimOutboxDue(): Plan {
     return this.plan(
       'outboxClaim',
       () =>
-        sql`UPDATE authsync_outbox SET next_attempt_at = ${param(0)} WHERE event_id IN (SELECT event_id FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(1)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(2)}) RETURNING ${sql.ref(this.dialect.insertionOrder)} AS seq, event_id, type, data, attempts`,
+        sql`UPDATE authsync_outbox SET next_attempt_at = ${param(0)} WHERE event_id IN (SELECT event_id FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(1)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(2)}) AND done = 0 AND next_attempt_at <= ${param(1)} RETURNING ${sql.ref(this.dialect.insertionOrder)} AS seq, event_id, type, data, attempts`,
     );
   }
 

@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module';
+import type { PgBoss as PgBossType } from 'pg-boss';
+import { sleep } from '../../engine/sleep.js';
+
+/** The queue of apply jobs: one job per lane per committed batch, a lane's jobs in order. */
+export const APPLY_QUEUE = 'authsync-apply';
+
+/** What pg-boss needs to run its statements inside one of our transactions. */
+export interface QueueTransaction {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * The work after reading (applying events and running their effects), spread over every process
+ * on the database through pg-boss. Jobs are keyed by lane (organization) on a `key_strict_fifo`
+ * queue: a lane's jobs run one at a time, in the order they were sent, on whichever process
+ * fetches them, while other lanes run in parallel. The reader sends them in the transaction that
+ * stores the events and moves the cursor, so a job exists exactly when its events are stored.
+ * pg-boss keeps its tables in a schema of its own (`<schema>_pgboss`).
+ */
+export class PgWorkQueue {
+  private readonly boss: PgBossType;
+  private started: Promise<void> | null = null;
+
+  private readonly expireSeconds: number;
+
+  /** `expireSeconds`: a job a dead process held is retried after this (default 60). */
+  constructor(url: string, schema: string, options: { expireSeconds?: number } = {}) {
+    this.expireSeconds = options.expireSeconds ?? 60;
+    // Loaded only where work is distributed: syncing alone never loads pg-boss.
+    const { PgBoss } = createRequire(import.meta.url)('pg-boss') as typeof import('pg-boss');
+    this.boss = new PgBoss({
+      connectionString: url,
+      schema: `${schema}_pgboss`,
+      max: 4,
+      application_name: 'authsync-queue',
+      // Expired jobs (their process died) are found within seconds of expiring.
+      superviseIntervalSeconds: 2,
+      monitorIntervalSeconds: 2,
+    });
+    // Errors of its background maintenance: the next attempt retries, jobs are not lost.
+    this.boss.on('error', () => {});
+  }
+
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await this.boss.start();
+      if (!(await this.boss.getQueue(APPLY_QUEUE)))
+        await this.boss
+          .createQueue(APPLY_QUEUE, {
+            policy: 'key_strict_fifo',
+            // A job fails only when the database does: retry it (its lane waits meanwhile).
+            retryLimit: 1_000_000,
+            retryDelay: 1,
+            retryBackoff: true,
+            retryDelayMax: 60,
+            expireInSeconds: this.expireSeconds,
+          })
+          // Another process created it first.
+          .catch(async (error: Error) => {
+            if (!(await this.boss.getQueue(APPLY_QUEUE))) throw error;
+          });
+    })();
+    return this.started;
+  }
+
+  /** Sends one job per lane, inside the caller's transaction. */
+  async enqueue(
+    groups: { lane: string; eventIds: string[] }[],
+    tx: QueueTransaction,
+  ): Promise<void> {
+    await this.start();
+    await this.boss.insert(
+      APPLY_QUEUE,
+      groups.map((g) => ({ data: { ids: g.eventIds }, singletonKey: `lane:${g.lane}` })),
+      { db: tx },
+    );
+  }
+
+  /**
+   * Works on apply jobs until `signal` aborts: `concurrency` slots, each fetching one job (the
+   * queue gives a lane to one slot at a time), applying it and completing it in the same
+   * transaction (`apply` passes the job id to the commit), fetching again at once while there is
+   * work and every 100 ms when there is none.
+   */
+  async work(
+    apply: (eventIds: string[], jobId: string) => Promise<void>,
+    concurrency: number,
+    signal: AbortSignal,
+    onError: (error: Error) => void,
+  ): Promise<void> {
+    await this.start();
+    const slot = async () => {
+      while (!signal.aborted) {
+        let jobs: { id: string; data: { ids: string[] } }[] = [];
+        try {
+          jobs = await this.boss.fetch<{ ids: string[] }>(APPLY_QUEUE, { batchSize: 1 });
+        } catch (error) {
+          onError(error as Error);
+        }
+        const job = jobs[0];
+        if (!job) {
+          await sleep(100, signal).catch(() => {});
+          continue;
+        }
+        try {
+          await apply(job.data.ids, job.id);
+        } catch (error) {
+          onError(error as Error);
+          // Retried with backoff; the lane's later jobs wait for it.
+          await this.boss
+            .fail(APPLY_QUEUE, job.id, { error: (error as Error).message })
+            .catch(() => {});
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, slot));
+  }
+
+  /** Marks a job done inside the caller's transaction (the one that applied its events). */
+  async complete(jobIds: string[], tx: QueueTransaction): Promise<void> {
+    await this.boss.complete(APPLY_QUEUE, jobIds, null, { db: tx });
+  }
+
+  /** Jobs waiting or running, for status. */
+  async backlog(): Promise<number> {
+    await this.start();
+    const queue = await this.boss.getQueue(APPLY_QUEUE);
+    return (queue?.queuedCount ?? 0) + (queue?.activeCount ?? 0);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    await this.started.catch(() => {});
+    await this.boss.stop({ graceful: true, timeout: 10_000 });
+  }
+}
