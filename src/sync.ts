@@ -53,7 +53,7 @@ export interface CreateSyncOptions {
    * organization, in order) instead of doing both in the reader. Used by `run` (following).
    */
   distribute?: boolean;
-  /** Distributed work: lanes this process works on at once (default 4). */
+  /** Distributed work: jobs (lanes) this process fetches and applies at once (default 16). */
   workConcurrency?: number;
   /**
    * Distributed work: a job (or effect) a dead process held is taken up by another after this
@@ -119,7 +119,7 @@ export class Sync {
     this.log = options.logger ?? silentLogger;
     this.store = runtime.store;
     this.distribute = options.distribute ?? false;
-    this.workConcurrency = options.workConcurrency ?? 4;
+    this.workConcurrency = options.workConcurrency ?? 16;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
     const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
     this.snapshot = sources.snapshot;
@@ -321,7 +321,7 @@ export class Sync {
       await Promise.all([
         this.follower.run(signal),
         queue.work(
-          (ids, jobId) => this.engine.applyQueued(ids, jobId),
+          (jobs) => this.engine.applyQueued(jobs),
           this.workConcurrency,
           signal,
           (error) =>

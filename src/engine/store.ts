@@ -67,10 +67,10 @@ export interface CommitBatch {
  * reader's commits send, worked on by every process, a lane's jobs one at a time in order.
  */
 export interface WorkQueue {
-  /** Applies jobs until `signal` aborts; `apply` commits the job's completion with its events. */
+  /** Applies jobs until `signal` aborts; `apply` commits the jobs' completion with their events. */
   work(
-    apply: (eventIds: string[], jobId: string) => Promise<void>,
-    concurrency: number,
+    apply: (jobs: { jobId: string; eventIds: string[] }[]) => Promise<void>,
+    batchSize: number,
     signal: AbortSignal,
     onError: (error: Error) => void,
   ): Promise<void>;

@@ -312,16 +312,17 @@ export class SyncEngine {
   }
 
   /**
-   * Distributed work: applies the events of one job (one lane, in stream order) that are still
-   * queued, and completes the job in the same transaction; then runs their effects. A job
+   * Distributed work: applies the events of some jobs (one lane each, in stream order) that are
+   * still queued, and completes the jobs in the same transaction; then runs their effects. A job
    * fetched again after its process died finds its events applied and only completes.
    */
-  async applyQueued(eventIds: string[], jobId: string): Promise<void> {
+  async applyQueued(jobs: { jobId: string; eventIds: string[] }[]): Promise<void> {
     // Dead letters may have been made by other processes since.
     this.blocked = null;
-    const events = await this.store.queuedEvents(eventIds);
     const staged = newStaged();
-    staged.batch.completes = [jobId];
+    staged.batch.completes = jobs.map((j) => j.jobId);
+    // One job per lane: each job's events in stream order, the jobs independent of each other.
+    const events = await this.store.queuedEvents(jobs.flatMap((j) => j.eventIds));
     const raw = events.map((e) => {
       try {
         return JSON.parse(e.json) as unknown;

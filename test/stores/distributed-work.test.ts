@@ -29,7 +29,7 @@ describe('distributed work: applying and effects spread over processes (pg-boss)
        import { createSync } from '__DIST__/index.js';
        import { laneOf } from '__DIST__/engine/event.js';
        const sync = createSync({ ...${JSON.stringify(db.options)}, settleMs: 1000, pollIntervalMs: 200,
-         distribute: true, workConcurrency: 3, workExpireSeconds: 3,
+         distribute: true, workConcurrency: 8, workExpireSeconds: 3,
          onApplied: (events) => appendFileSync('__LOG__.applied', events.map((e) => process.pid + ' ' + e.id + ' ' + e.lane + '\\n').join('')),
          logger: { info() {}, warn() {}, error() {} } });
        sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'));

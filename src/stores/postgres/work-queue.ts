@@ -78,43 +78,42 @@ export class PgWorkQueue {
   }
 
   /**
-   * Works on apply jobs until `signal` aborts: `concurrency` slots, each fetching one job (the
-   * queue gives a lane to one slot at a time), applying it and completing it in the same
-   * transaction (`apply` passes the job id to the commit), fetching again at once while there is
-   * work and every 100 ms when there is none.
+   * Works on apply jobs until `signal` aborts: fetches up to `batchSize` at once (the queue gives
+   * at most one job per lane, so they are independent), applies them together and completes them
+   * in that transaction (`apply` passes the job ids to its commit). Fetches again at once while
+   * batches come back full, else after 50 ms.
    */
   async work(
-    apply: (eventIds: string[], jobId: string) => Promise<void>,
-    concurrency: number,
+    apply: (jobs: { jobId: string; eventIds: string[] }[]) => Promise<void>,
+    batchSize: number,
     signal: AbortSignal,
     onError: (error: Error) => void,
   ): Promise<void> {
     await this.start();
-    const slot = async () => {
-      while (!signal.aborted) {
-        let jobs: { id: string; data: { ids: string[] } }[] = [];
+    while (!signal.aborted) {
+      let jobs: { id: string; data: { ids: string[] } }[] = [];
+      try {
+        jobs = await this.boss.fetch<{ ids: string[] }>(APPLY_QUEUE, { batchSize });
+      } catch (error) {
+        onError(error as Error);
+      }
+      if (jobs.length > 0) {
         try {
-          jobs = await this.boss.fetch<{ ids: string[] }>(APPLY_QUEUE, { batchSize: 1 });
+          await apply(jobs.map((j) => ({ jobId: j.id, eventIds: j.data.ids })));
         } catch (error) {
           onError(error as Error);
-        }
-        const job = jobs[0];
-        if (!job) {
-          await sleep(100, signal).catch(() => {});
-          continue;
-        }
-        try {
-          await apply(job.data.ids, job.id);
-        } catch (error) {
-          onError(error as Error);
-          // Retried with backoff; the lane's later jobs wait for it.
+          // Retried with backoff; each lane's later jobs wait for its own.
           await this.boss
-            .fail(APPLY_QUEUE, job.id, { error: (error as Error).message })
+            .fail(
+              APPLY_QUEUE,
+              jobs.map((j) => j.id),
+              { error: (error as Error).message },
+            )
             .catch(() => {});
         }
       }
-    };
-    await Promise.all(Array.from({ length: concurrency }, slot));
+      if (jobs.length < batchSize) await sleep(50, signal).catch(() => {});
+    }
   }
 
   /** Marks a job done inside the caller's transaction (the one that applied its events). */
