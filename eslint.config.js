@@ -29,6 +29,7 @@ export default tseslint.config(
         fetch: 'readonly',
         URL: 'readonly',
         setTimeout: 'readonly',
+        AbortController: 'readonly',
       },
     },
   },
