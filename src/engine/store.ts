@@ -56,8 +56,8 @@ export interface CommitBatch {
   cursor?: Cursor;
   /** The newest `created_at` applied in this batch, for lag. */
   lastEventAt?: string;
-  /** Distributed work: jobs to send, one per lane, committed with the events they name. */
-  enqueue?: { lane: string; eventIds: string[] }[];
+  /** Distributed work: jobs to send, one per key (a group of lanes), committed with their events. */
+  enqueue?: { key: string; eventIds: string[] }[];
   /** Distributed work: the jobs this commit finishes (their events applied in it). */
   completes?: string[];
 }

@@ -407,9 +407,10 @@ export class SyncEngine {
       if (this.dispatching && source === 'api' && !fromQueue) {
         batch.received.push({ event: inbox, status: 'queued', source });
         batch.enqueue ??= [];
-        const group = batch.enqueue.find((g) => g.lane === inbox.lane);
+        const key = workKey(inbox.lane);
+        const group = batch.enqueue.find((g) => g.key === key);
         if (group) group.eventIds.push(event.id);
-        else batch.enqueue.push({ lane: inbox.lane, eventIds: [event.id] });
+        else batch.enqueue.push({ key, eventIds: [event.id] });
         queued++;
         continue;
       }
@@ -581,6 +582,21 @@ export class SyncEngine {
     await this.runEffects();
     return result;
   }
+}
+
+/**
+ * Distributed work: lanes are hashed onto this many job keys. A key's jobs run in order, one at
+ * a time, so a lane's events stay in stream order; keys run in parallel. One key per lane would
+ * make a job per organization per batch: a few events each, and the queue's cost per job (not
+ * the applying) would set the pace.
+ */
+export const WORK_KEYS = 64;
+
+/** The job key of a lane (FNV-1a, so every process agrees). */
+export function workKey(lane: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < lane.length; i++) h = Math.imul(h ^ lane.charCodeAt(i), 0x01000193);
+  return `lanes:${(h >>> 0) % WORK_KEYS}`;
 }
 
 function addCounts(result: DrainResult, page: PageOutcome): void {

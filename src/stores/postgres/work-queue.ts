@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { PgBoss as PgBossType } from 'pg-boss';
 import { sleep } from '../../engine/sleep.js';
 
-/** The queue of apply jobs: one job per lane per committed batch, a lane's jobs in order. */
+/** The queue of apply jobs: one per key (a group of lanes) per committed batch, a key's jobs in order. */
 export const APPLY_QUEUE = 'authsync-apply';
 
 /** What pg-boss needs to run its statements inside one of our transactions. */
@@ -12,9 +12,9 @@ export interface QueueTransaction {
 
 /**
  * The work after reading (applying events and running their effects), spread over every process
- * on the database through pg-boss. Jobs are keyed by lane (organization) on a `key_strict_fifo`
- * queue: a lane's jobs run one at a time, in the order they were sent, on whichever process
- * fetches them, while other lanes run in parallel. The reader sends them in the transaction that
+ * on the database through pg-boss. Jobs are keyed by a hash of the lane (organization; see
+ * `workKey`: 64 keys) on a `key_strict_fifo` queue: a key's jobs run one at a time, in the order
+ * they were sent, on whichever process fetches them, while other keys run in parallel. The reader sends them in the transaction that
  * stores the events and moves the cursor, so a job exists exactly when its events are stored.
  * pg-boss keeps its tables in a schema of its own (`<schema>_pgboss`).
  */
@@ -64,22 +64,22 @@ export class PgWorkQueue {
     return this.started;
   }
 
-  /** Sends one job per lane, inside the caller's transaction. */
+  /** Sends one job per key (a group of lanes), inside the caller's transaction. */
   async enqueue(
-    groups: { lane: string; eventIds: string[] }[],
+    groups: { key: string; eventIds: string[] }[],
     tx: QueueTransaction,
   ): Promise<void> {
     await this.start();
     await this.boss.insert(
       APPLY_QUEUE,
-      groups.map((g) => ({ data: { ids: g.eventIds }, singletonKey: `lane:${g.lane}` })),
+      groups.map((g) => ({ data: { ids: g.eventIds }, singletonKey: g.key })),
       { db: tx },
     );
   }
 
   /**
    * Works on apply jobs until `signal` aborts: fetches up to `batchSize` at once (the queue gives
-   * at most one job per lane, so they are independent), applies them together and completes them
+   * at most one job per key, and a lane has one key, so they are independent), applies them together and completes them
    * in that transaction (`apply` passes the job ids to its commit). Fetches again at once while
    * batches come back full, else after 50 ms.
    */
