@@ -378,8 +378,11 @@ export class SyncEngine {
     const known = fromQueue
       ? new Set<string>()
       : await this.store.knownEvents(events.map((e) => e.id));
-    for (const e of events)
-      if (staged.ids.has(e.id) || this.inFlight?.ids.has(e.id)) known.add(e.id);
+    // (Not for a job's events: the reader's batch in flight in this process names them too, as
+    // queued, and they must be applied here, not taken for duplicates.)
+    if (!fromQueue)
+      for (const e of events)
+        if (staged.ids.has(e.id) || this.inFlight?.ids.has(e.id)) known.add(e.id);
     const blocked = await this.blockedLanes();
     let applied = 0;
     let duplicates = 0;
