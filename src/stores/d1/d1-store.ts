@@ -135,22 +135,8 @@ export class D1Store extends SqlStore {
    * run them too. A run that dies holding a claim leaves them to a run after the lease (longer
    * than a run lasts).
    */
-  override async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
-    const rows = await this.db.all<{
-      seq: number;
-      event_id: string;
-      type: string;
-      data: string;
-      attempts: number;
-    }>(this.st.claimOutboxDue(), [nowMs + this.effectLeaseMs, nowMs, limit]);
-    return rows
-      .sort((a, b) => a.seq - b.seq)
-      .map((r) => ({
-        eventId: r.event_id,
-        type: r.type,
-        json: r.data,
-        attempts: Number(r.attempts),
-      }));
+  override outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
+    return this.claimOutboxDue(limit, nowMs, this.effectLeaseMs);
   }
 }
 

@@ -261,23 +261,9 @@ export class PostgresStore extends SqlStore {
    * Where work is distributed, effects are claimed before they run (for as long as a job may
    * take), so that two processes do not run the same one at once.
    */
-  override async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
+  override outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
     if (!this.queue) return super.outboxDue(limit, nowMs);
-    const rows = await this.db.all<{
-      seq: number;
-      event_id: string;
-      type: string;
-      data: string;
-      attempts: number;
-    }>(this.st.claimOutboxDue(), [nowMs + (this.jobExpireSeconds ?? 60) * 1000, nowMs, limit]);
-    return rows
-      .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map((r) => ({
-        eventId: r.event_id,
-        type: r.type,
-        json: r.data,
-        attempts: Number(r.attempts),
-      }));
+    return this.claimOutboxDue(limit, nowMs, (this.jobExpireSeconds ?? 60) * 1000);
   }
 
   private lease: PgReaderLease | null = null;

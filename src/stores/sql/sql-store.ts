@@ -265,6 +265,33 @@ export class SqlStore implements SyncStore {
     }));
   }
 
+  /**
+   * Due effects, claimed until `nowMs + leaseMs` in the same statement, for stores shared by runs
+   * or processes that could otherwise run the same effect at once.
+   */
+  protected async claimOutboxDue(
+    limit: number,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<OutboxItem[]> {
+    const rows = await this.db.all<{
+      seq: number;
+      event_id: string;
+      type: string;
+      data: string;
+      attempts: number;
+    }>(this.st.claimOutboxDue(), [nowMs + leaseMs, nowMs, limit]);
+    // RETURNING gives no order: oldest first, as outboxDue.
+    return rows
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((r) => ({
+        eventId: r.event_id,
+        type: r.type,
+        json: r.data,
+        attempts: Number(r.attempts),
+      }));
+  }
+
   async outboxDone(eventId: string): Promise<void> {
     await this.db.run(this.st.markOutboxDone(), [eventId]);
   }
