@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { createSync } from '../dist/index.js';
 import { startEmulator } from '../dist/emulator/index.js';
+import { migrationStatements } from '../dist/stores/d1/migrations.js';
 
 const { values } = parseArgs({
   options: {
@@ -78,13 +79,7 @@ const mf = new Miniflare({
 const d1 = await mf.getD1Database('DB');
 // What `wrangler d1 migrations apply` runs: each file, in order.
 for (const file of readdirSync(join(root, 'd1/migrations')).sort()) {
-  const statements = readFileSync(join(root, 'd1/migrations', file), 'utf8')
-    .split('\n')
-    .filter((line) => !line.startsWith('--'))
-    .join('\n')
-    .split(/;\s*\n/)
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const statements = migrationStatements(readFileSync(join(root, 'd1/migrations', file), 'utf8'));
   await d1.batch(statements.map((s) => d1.prepare(s)));
 }
 const worker = await mf.getWorker();

@@ -74,8 +74,6 @@ export interface WorkQueue {
     signal: AbortSignal,
     onError: (error: Error) => void,
   ): Promise<void>;
-  /** Jobs waiting or running. */
-  backlog(): Promise<number>;
   stop(): Promise<void>;
 }
 

@@ -593,7 +593,7 @@ export class SyncEngine {
  * make a job per organization per batch: a few events each, and the queue's cost per job (not
  * the applying) would set the pace.
  */
-export const WORK_KEYS = 64;
+const WORK_KEYS = 64;
 
 /** The job key of a lane (FNV-1a, so every process agrees). */
 export function workKey(lane: string): string {

@@ -6,6 +6,7 @@ import { Miniflare } from 'miniflare';
 import { TABLES } from '../../src/engine/tables.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { D1Store } from '../../src/stores/d1/d1-store.js';
+import { migrationStatements } from '../../src/stores/d1/migrations.js';
 import type { D1Database } from '../../src/stores/d1/d1-types.js';
 import type { TestDb } from './test-db.js';
 
@@ -123,13 +124,7 @@ export async function applyMigrations(d1: D1Database): Promise<string[]> {
   const dir = join(root, 'd1/migrations');
   const applied: string[] = [];
   for (const file of readdirSync(dir).sort()) {
-    const statements = readFileSync(join(dir, file), 'utf8')
-      .split('\n')
-      .filter((line) => !line.startsWith('--'))
-      .join('\n')
-      .split(/;\s*\n/)
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const statements = migrationStatements(readFileSync(join(dir, file), 'utf8'));
     await d1.batch(statements.map((s) => d1.prepare(s)));
     applied.push(file);
   }

@@ -5,6 +5,20 @@ const MIGRATIONS_TABLE =
   'CREATE TABLE IF NOT EXISTS authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);';
 
 /**
+ * The statements of a migration file, in order, as `wrangler d1 migrations apply` runs them
+ * (comment lines dropped; a statement ends with `;` at the end of a line).
+ */
+export function migrationStatements(file: string): string[] {
+  return file
+    .split('\n')
+    .filter((line) => !line.startsWith('--'))
+    .join('\n')
+    .split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
  * The SQLite migrations as files for `wrangler d1 migrations apply` (the `d1/migrations` folder
  * is generated from this by `npm run d1:migrations`, and a test keeps the two equal). Each file
  * records its version in authsync_migrations, where the Worker checks it, as on SQLite.

@@ -121,13 +121,6 @@ export class PgWorkQueue {
     await this.boss.complete(APPLY_QUEUE, jobIds, null, { db: tx });
   }
 
-  /** Jobs waiting or running, for status. */
-  async backlog(): Promise<number> {
-    await this.start();
-    const queue = await this.boss.getQueue(APPLY_QUEUE);
-    return (queue?.queuedCount ?? 0) + (queue?.activeCount ?? 0);
-  }
-
   async stop(): Promise<void> {
     if (!this.started) return;
     await this.started.catch(() => {});
