@@ -152,12 +152,12 @@ export class SyncEngine {
     const started = this.clock();
     cursor = await this.catchUp(cursor, result, signal);
     let next = this.options.events.readPage(cursor, this.pageLimit, signal);
-    let staged: Staged | null = null;
     // Where the next page is read from. It runs ahead of `cursor` past unsettled events: those
     // are applied now and read again next time (from `cursor`), so a burst larger than a page
     // inside the settle window is still applied at once.
     let readFrom = cursor;
     let settling = false;
+    const pages = new PageBuffer();
     for (;;) {
       const raw = await next;
       this.checkpoint('page-fetched');
@@ -171,16 +171,16 @@ export class SyncEngine {
         next = this.options.events.readPage(readFrom, this.pageLimit, signal);
         next.catch(() => {});
       }
-      staged ??= newStaged();
-      // Once an unsettled event is met, the cursor stays before it for the rest of the drain.
-      const page = await this.stagePage(raw, 'api', settling ? null : cursor, staged);
-      addCounts(result, page);
-      cursor = page.cursor ?? cursor;
-      if (!page.allSettled) settling = true;
+      pages.add(raw);
       // Several pages per transaction while catching up: fewer commits, same atomicity.
-      if (!more || staged.ids.size >= this.stageEvents) {
+      if (!more || pages.count >= this.stageEvents) {
+        const staged = newStaged();
+        // Once an unsettled event is met, the cursor stays before it for the rest of the drain.
+        const page = await this.stagePage(pages.take(), 'api', settling ? null : cursor, staged);
+        addCounts(result, page);
+        cursor = page.cursor ?? cursor;
+        if (!page.allSettled) settling = true;
         await this.commitBehind(staged);
-        staged = null;
         this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
       }
       if (!more) break;
@@ -228,7 +228,15 @@ export class SyncEngine {
       parallelism,
     });
     const started = this.clock();
-    let staged = newStaged();
+    const pages = new PageBuffer();
+    const stage = async () => {
+      const staged = newStaged();
+      const page = await this.stagePage(pages.take(), 'api', cursor, staged);
+      addCounts(result, page);
+      cursor = page.cursor ?? cursor;
+      await this.commitBehind(staged);
+      this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
+    };
     for await (const raw of readSlicesInOrder(this.options.events, {
       fromMs,
       toMs,
@@ -239,16 +247,10 @@ export class SyncEngine {
     })) {
       this.checkpoint('page-fetched');
       result.fetched += raw.length;
-      const page = await this.stagePage(raw, 'api', cursor, staged);
-      addCounts(result, page);
-      cursor = page.cursor ?? cursor;
-      if (staged.ids.size >= this.stageEvents) {
-        await this.commitBehind(staged);
-        staged = newStaged();
-        this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
-      }
+      pages.add(raw);
+      if (pages.count >= this.stageEvents) await stage();
     }
-    if (staged.batch.received.length > 0 || staged.batch.cursor) await this.commitBehind(staged);
+    if (pages.count > 0) await stage();
     await this.finishCommit();
     return cursor;
   }
@@ -608,6 +610,27 @@ function addCounts(result: DrainResult, page: PageOutcome): void {
   result.deadLettered += page.deadLettered;
   result.waiting += page.waiting;
   if (page.queued > 0) result.queued = (result.queued ?? 0) + page.queued;
+}
+
+/**
+ * Pages read but not yet staged. A batch's pages are staged together: one inbox lookup per
+ * batch instead of one per page (a round trip each on PostgreSQL).
+ */
+class PageBuffer {
+  private pages: unknown[][] = [];
+  count = 0;
+
+  add(page: unknown[]): void {
+    this.pages.push(page);
+    this.count += page.length;
+  }
+
+  take(): unknown[] {
+    const all = this.pages.length === 1 ? this.pages[0]! : this.pages.flat();
+    this.pages = [];
+    this.count = 0;
+    return all;
+  }
 }
 
 interface Staged {

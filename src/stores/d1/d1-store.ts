@@ -102,7 +102,7 @@ export class D1Store extends SqlStore {
 
   /** `effectLeaseMs`: how long a run owns the effects it claimed (default 60 s). */
   constructor(d1: D1Database, options: { effectLeaseMs?: number } = {}) {
-    super(new D1Executor(d1), new Statements(sqliteDialect), D1_MAX_PARAMS);
+    super(new D1Executor(d1), new Statements(sqliteDialect), { maxInList: D1_MAX_PARAMS });
     this.effectLeaseMs = options.effectLeaseMs ?? 60_000;
   }
 

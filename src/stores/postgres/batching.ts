@@ -161,58 +161,48 @@ export class MultiRowStatements extends Statements {
 }
 
 /**
- * What a step reads and writes: one row (`row`) or one row's tombstone (`tomb`) of a table, an
- * inbox or outbox entry — or, for a cascade, the rows and tombstones of a table whose `filter`
- * column has a value. `values` lists a row's own `column=value` pairs for those columns; absent,
- * they are unknown (a delete by key), and the access is ordered against every cascade on it.
+ * What a step reads and writes: one row, or one row's tombstone (`tomb`), of a table (an inbox
+ * or outbox entry counts as a row of `inbox` / `outbox`) — or, for a cascade, the rows and
+ * tombstones of a table whose `filter` column has a value. `values` lists a row's own
+ * `column=value` pairs for those columns; absent, they are unknown (a delete by key), and the
+ * access is ordered against every cascade on it.
  */
 interface Access {
   space: string;
   key?: string;
+  tomb?: boolean;
   filter?: { column: string; value: string };
   values?: string[];
   write: boolean;
 }
 
 function accesses(shape: StepShape): Access[] {
-  const split = (g: string) => [g.slice(0, g.indexOf('/')), g.slice(g.indexOf('/') + 1)] as const;
   switch (shape.op) {
     case 'upsert':
       return [
         { space: shape.table, key: shape.key, values: shape.cascadeValues, write: true },
-        ...shape.guards.map((g, i) => {
-          const [table, key] = split(g);
-          // The row's own tombstone has the row's values; a parent's are not known here.
-          return {
-            space: table,
-            key: `tomb:${key}`,
-            ...(i === 0 ? { values: shape.cascadeValues } : {}),
-            write: false,
-          };
-        }),
+        // The row's own tombstone has the row's values; a parent's are not known here.
+        ...shape.guards.map((g, i) => ({
+          space: g.table,
+          key: g.key,
+          tomb: true,
+          ...(i === 0 ? { values: shape.cascadeValues } : {}),
+          write: false,
+        })),
       ];
     case 'append':
       return [{ space: shape.table, key: shape.key, write: true }];
     case 'delete':
+    case 'tombstone':
       return [
         {
           space: shape.table,
           key: shape.key,
+          tomb: shape.op === 'tombstone',
           ...(shape.cascadeValues ? { values: shape.cascadeValues } : {}),
           write: true,
         },
       ];
-    case 'tombstone': {
-      const [table, key] = split(shape.key);
-      return [
-        {
-          space: table,
-          key: `tomb:${key}`,
-          ...(shape.cascadeValues ? { values: shape.cascadeValues } : {}),
-          write: true,
-        },
-      ];
-    }
     case 'inbox':
     case 'outbox':
       return [{ space: shape.op, key: shape.key, values: [], write: true }];
@@ -224,72 +214,87 @@ function accesses(shape: StepShape): Access[] {
   }
 }
 
+/**
+ * The last round of each kind of access to one table. Maps are keyed by the strings the steps
+ * carry (never by strings built here): a commit places thousands of steps, and hashing a new
+ * string per lookup was most of the time spent merging.
+ */
+class SpaceRounds {
+  readonly rowWritten = new Map<string, number>();
+  readonly rowRead = new Map<string, number>();
+  readonly tombWritten = new Map<string, number>();
+  readonly tombRead = new Map<string, number>();
+  /** Rows or tombstones with a `column=value`, and cascades on one. */
+  readonly anyWithValue = new Map<string, number>();
+  readonly cascadeOnValue = new Map<string, number>();
+  /** Cascades by column: a cascade on another column may select the same rows. */
+  readonly cascadeOnColumn = new Map<string, number>();
+  /** Any row or tombstone; one whose values are unknown; any cascade; a cascade on an odd column. */
+  any = -1;
+  anyUnknown = -1;
+  cascadeAny = -1;
+  cascadeOdd = -1;
+}
+
+const lastOf = (map: Map<string, number>, key: string) => map.get(key) ?? -1;
+
+function noteIn(map: Map<string, number>, key: string, round: number): void {
+  if (round > lastOf(map, key)) map.set(key, round);
+}
+
 /** The last round of each kind of access, to place a step after everything it depends on. */
 class Schedule {
-  private readonly rounds = new Map<string, number>();
+  private readonly spaces = new Map<string, SpaceRounds>();
 
-  private last(name: string): number {
-    return this.rounds.get(name) ?? -1;
-  }
-
-  private note(name: string, round: number): void {
-    if (round > this.last(name)) this.rounds.set(name, round);
+  private space(name: string): SpaceRounds {
+    let s = this.spaces.get(name);
+    if (!s) this.spaces.set(name, (s = new SpaceRounds()));
+    return s;
   }
 
   /** The first round in which a step with these accesses may run; records them. */
   place(list: Access[]): number {
     let round = 0;
-    const after = (name: string) => (round = Math.max(round, this.last(name) + 1));
+    const after = (last: number) => {
+      if (last >= round) round = last + 1;
+    };
     for (const a of list) {
-      const s = a.space;
+      const s = this.space(a.space);
       if (a.filter) {
         const f = `${a.filter.column}=${a.filter.value}`;
         // Rows that have the value, or whose values are unknown; cascades on other columns or
         // on the same value (different values of one column select different rows).
-        after(`${s}|any:${f}`);
-        after(`${s}|any:?`);
-        after(`${s}|cascade:${f}`);
-        for (const other of this.cascadeColumns(s))
-          if (other !== a.filter.column) after(`${s}|cascadeColumn:${other}`);
-        if (!CASCADE_COLUMNS.includes(a.filter.column)) after(`${s}|any`);
+        after(lastOf(s.anyWithValue, f));
+        after(s.anyUnknown);
+        after(lastOf(s.cascadeOnValue, f));
+        for (const [column, last] of s.cascadeOnColumn) if (column !== a.filter.column) after(last);
+        if (!CASCADE_COLUMNS.includes(a.filter.column)) after(s.any);
       } else {
-        const thing = `${s}|${a.key}`;
-        after(`${thing}|w`);
-        if (a.write) after(`${thing}|r`);
-        if (a.values === undefined) after(`${s}|cascadeAny`);
-        else for (const v of a.values) after(`${s}|cascade:${v}`);
-        after(`${s}|cascadeOdd`);
+        const key = a.key!;
+        after(lastOf(a.tomb ? s.tombWritten : s.rowWritten, key));
+        if (a.write) after(lastOf(a.tomb ? s.tombRead : s.rowRead, key));
+        if (a.values === undefined) after(s.cascadeAny);
+        else for (const v of a.values) after(lastOf(s.cascadeOnValue, v));
+        after(s.cascadeOdd);
       }
     }
     for (const a of list) {
-      const s = a.space;
+      const s = this.space(a.space);
       if (a.filter) {
-        const f = `${a.filter.column}=${a.filter.value}`;
-        this.note(`${s}|cascade:${f}`, round);
-        this.note(`${s}|cascadeAny`, round);
-        this.note(`${s}|cascadeColumn:${a.filter.column}`, round);
-        this.columns(s).add(a.filter.column);
-        if (!CASCADE_COLUMNS.includes(a.filter.column)) this.note(`${s}|cascadeOdd`, round);
+        noteIn(s.cascadeOnValue, `${a.filter.column}=${a.filter.value}`, round);
+        s.cascadeAny = Math.max(s.cascadeAny, round);
+        noteIn(s.cascadeOnColumn, a.filter.column, round);
+        if (!CASCADE_COLUMNS.includes(a.filter.column))
+          s.cascadeOdd = Math.max(s.cascadeOdd, round);
       } else {
-        this.note(`${s}|${a.key}|${a.write ? 'w' : 'r'}`, round);
-        this.note(`${s}|any`, round);
-        if (a.values === undefined) this.note(`${s}|any:?`, round);
-        else for (const v of a.values) this.note(`${s}|any:${v}`, round);
+        const written = a.tomb ? s.tombWritten : s.rowWritten;
+        noteIn(a.write ? written : a.tomb ? s.tombRead : s.rowRead, a.key!, round);
+        s.any = Math.max(s.any, round);
+        if (a.values === undefined) s.anyUnknown = Math.max(s.anyUnknown, round);
+        else for (const v of a.values) noteIn(s.anyWithValue, v, round);
       }
     }
     return round;
-  }
-
-  private readonly cascadeColumnsBySpace = new Map<string, Set<string>>();
-
-  private columns(space: string): Set<string> {
-    let set = this.cascadeColumnsBySpace.get(space);
-    if (!set) this.cascadeColumnsBySpace.set(space, (set = new Set()));
-    return set;
-  }
-
-  private cascadeColumns(space: string): Iterable<string> {
-    return this.cascadeColumnsBySpace.get(space) ?? [];
   }
 }
 

@@ -97,9 +97,14 @@ class PgRunner implements SqlRunner {
     return this.client.query(text, values);
   }
 
+  /**
+   * All of a commit's statements are sent at once (the pool's connections pipeline), so the
+   * server runs one while the next is on its way. They still run in order; once one fails, the
+   * transaction is aborted and the rest fail with it.
+   */
   async runSteps(steps: Iterable<Step>): Promise<void> {
     const merged = this.mergeStatements ? mergeSteps(steps, multiRow) : steps;
-    for (const step of merged) await this.query(step.plan, step.values);
+    await Promise.all(Array.from(merged, (step) => this.query(step.plan, step.values)));
   }
 }
 
@@ -215,6 +220,8 @@ export class PostgresStore extends SqlStore {
       // whole as they grow (catch-up slowed down quadratically).
       options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
       application_name: 'authsync',
+      // Send queries without waiting for the previous result (see runSteps).
+      pipeline: true,
     });
     // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
     pool.on('error', () => {});
@@ -230,6 +237,7 @@ export class PostgresStore extends SqlStore {
     super(
       new PostgresExecutor(pool, schema, statementName, url, options.mergeStatements ?? true),
       new Statements(postgresDialect),
+      { asArray: true },
     );
     this.pool = pool;
     this.jobExpireSeconds = options.jobExpireSeconds;

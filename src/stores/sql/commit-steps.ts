@@ -15,14 +15,14 @@ export type StepShape =
       parents: number;
       keepIfNull: readonly string[];
       key: string;
-      /** The tombstones its guard reads: `table/key` of the row and of each parent. */
-      guards: string[];
+      /** The tombstones its guard reads: the row's and each parent's. */
+      guards: { table: string; key: string }[];
       /** `column=value` of the row for the columns cascades select rows by. */
       cascadeValues: string[];
     }
   | { op: 'append'; table: string; key: string }
   | { op: 'delete'; table: string; key: string; cascadeValues?: string[] }
-  | { op: 'tombstone'; key: string; cascadeValues?: string[] }
+  | { op: 'tombstone'; table: string; key: string; cascadeValues?: string[] }
   /** A cascade's two statements: tombstones for the rows it removes, then the removal. */
   | {
       op: 'cascadeTombstones' | 'cascadeDelete';
@@ -117,7 +117,7 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
           parents: parents.length,
           keepIfNull,
           key,
-          guards: [`${t.name}/${key}`, ...parents.map((p) => `${p.table}/${p.key}`)],
+          guards: [{ table: t.name, key }, ...parents],
           cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
             (c) => `${c}=${String(change.row[c])}`,
           ),
@@ -135,7 +135,7 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
       yield {
         plan: st.recordTombstone(),
         values: [change.table, change.key, change.at, change.eventId ?? null],
-        shape: { op: 'tombstone', key: `${change.table}/${change.key}`, cascadeValues },
+        shape: { op: 'tombstone', table: change.table, key: change.key, cascadeValues },
       };
       return;
     }

@@ -50,9 +50,26 @@ export class SqlStore implements SyncStore {
   constructor(
     protected readonly db: SqlExecutor,
     protected readonly st: Statements,
-    /** Most values in one `IN (...)` list (D1 binds at most 100 per statement). */
-    private readonly maxInList = 500,
+    private readonly ids: {
+      /** Most values in one `IN (...)` list (D1 binds at most 100 per statement). */
+      maxInList?: number;
+      /** Send a list of ids as one array value (PostgreSQL): one statement shape, one round trip. */
+      asArray?: boolean;
+    } = {},
   ) {}
+
+  /** A query over a list of event ids: one array value, or `IN` lists of at most `maxInList`. */
+  private async allByIds<T>(ids: string[], plan: (count: number | 'array') => Plan): Promise<T[]> {
+    if (ids.length === 0) return [];
+    if (this.ids.asArray) return this.db.all<T>(plan('array'), [ids]);
+    const max = this.ids.maxInList ?? 500;
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += max) {
+      const chunk = ids.slice(i, i + max);
+      out.push(...(await this.db.all<T>(plan(chunk.length), chunk)));
+    }
+    return out;
+  }
 
   migrate(): Promise<void> {
     return this.db.migrate();
@@ -71,14 +88,8 @@ export class SqlStore implements SyncStore {
   }
 
   async knownEvents(ids: string[]): Promise<Set<string>> {
-    const known = new Set<string>();
-    // One query per page: `IN (?, ?, ...)` with the page's ids (at most 100 from the API).
-    for (let i = 0; i < ids.length; i += this.maxInList) {
-      const chunk = ids.slice(i, i + this.maxInList);
-      for (const r of await this.db.all<{ id: string }>(this.st.selectKnown(chunk.length), chunk))
-        known.add(r.id);
-    }
-    return known;
+    const rows = await this.allByIds<{ id: string }>(ids, (n) => this.st.selectKnown(n));
+    return new Set(rows.map((r) => r.id));
   }
 
   async blockedLanes(): Promise<Set<string>> {
@@ -91,13 +102,9 @@ export class SqlStore implements SyncStore {
   }
 
   async queuedEvents(ids: string[]): Promise<InboxEvent[]> {
-    const out: InboxEvent[] = [];
-    for (let i = 0; i < ids.length; i += this.maxInList) {
-      const chunk = ids.slice(i, i + this.maxInList);
-      for (const r of await this.db.all<InboxRow>(this.st.selectQueued(chunk.length), chunk))
-        out.push(fromInboxRow(r));
-    }
-    return out;
+    const rows = await this.allByIds<InboxRow>(ids, (n) => this.st.selectQueued(n));
+    // Stream order across chunks too.
+    return rows.map(fromInboxRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async inboxEvent(id: string): Promise<(InboxEvent & { status: InboxStatus }) | undefined> {

@@ -265,19 +265,29 @@ export class Statements {
 
   /** The ids among `count` given that are in the inbox, except held ones. Values: the ids. */
   /** Values: `count` event ids. */
-  selectQueued(count: number): Plan {
+  /**
+   * `id IN (...)` over `count` values, or with `array` (PostgreSQL) `id = ANY` of one array
+   * value: one statement shape whatever the number of ids.
+   */
+  private idIn(count: number | 'array'): RawBuilder<unknown> {
+    if (count === 'array') return sql`id = ANY(CAST(${param(0)} AS text[]))`;
+    return sql`id IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))})`;
+  }
+
+  /** Values: the ids (see `idIn`). */
+  selectQueued(count: number | 'array'): Plan {
     return this.plan(
       `queued|${count}`,
       () =>
-        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE id IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))}) AND status = 'queued' ORDER BY id`,
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE ${this.idIn(count)} AND status = 'queued' ORDER BY id`,
     );
   }
 
-  selectKnown(count: number): Plan {
+  /** Values: the ids (see `idIn`). */
+  selectKnown(count: number | 'array'): Plan {
     return this.plan(
       `known|${count}`,
-      () =>
-        sql`SELECT id FROM authsync_events WHERE id IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))}) AND status <> 'held'`,
+      () => sql`SELECT id FROM authsync_events WHERE ${this.idIn(count)} AND status <> 'held'`,
     );
   }
 
