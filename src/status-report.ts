@@ -1,4 +1,4 @@
-import type { StoreStatus, SyncStore } from './engine/store.js';
+import type { LaneBacklog, StoreStatus, SyncStore } from './engine/store.js';
 
 /** What `authsync status --json` prints and the Worker's `GET /status` answers. */
 export interface StatusReport {
@@ -15,8 +15,8 @@ export interface StatusReport {
   importedAt: string | null;
   /** Where several processes share the database (PostgreSQL): who works on it, who reads. */
   processes: { name: string; reader: boolean; since: string }[] | null;
-  /** The lanes with the most events waiting behind a dead letter. */
-  laneBacklog: { lane: string; waiting: number }[];
+  /** The lanes with the most events not yet applied (behind a dead letter, or queued for a process). */
+  laneBacklog: LaneBacklog[];
 }
 
 export async function statusReport(store: SyncStore, nowMs = Date.now()): Promise<StatusReport> {

@@ -202,7 +202,16 @@ export interface SyncStore {
   workQueue?(): WorkQueue;
   /** The processes working on the database now (where several may). */
   processes?(): Promise<ProcessInfo[]>;
-  /** Events waiting in the inbox per lane (behind a dead letter, or held). */
-  laneBacklog(limit: number): Promise<{ lane: string; waiting: number }[]>;
+  /** The lanes with the most events not yet applied, most first. */
+  laneBacklog(limit: number): Promise<LaneBacklog[]>;
   close(): Promise<void>;
+}
+
+/** A lane's events not yet applied. */
+export interface LaneBacklog {
+  lane: string;
+  /** Behind a dead letter (pending), and the dead letters themselves. */
+  waiting: number;
+  /** Distributed work: stored and sent to the work queue, not yet applied by a process. */
+  queued: number;
 }

@@ -298,10 +298,19 @@ export function registerSyncCommands(program: Command): void {
     line('last error', report.lastError ?? 'none');
     line('dead letters', String(report.deadLetters));
     line('waiting events', String(report.inbox.pending ?? 0));
+    if (report.inbox.queued) line('queued events', String(report.inbox.queued));
     line('held webhooks', String(report.inbox.held ?? 0));
     line('effects due', String(report.outboxPending));
     for (const l of laneBacklog)
-      line('  lane waiting', `${l.lane || '(no organization)'}: ${l.waiting}`);
+      line(
+        '  lane backlog',
+        `${l.lane || '(no organization)'}: ${[
+          l.waiting ? `${l.waiting} waiting` : '',
+          l.queued ? `${l.queued} queued` : '',
+        ]
+          .filter(Boolean)
+          .join(', ')}`,
+      );
     if (processes) {
       line('processes', String(processes.length));
       for (const p of processes)

@@ -2,8 +2,8 @@ import { TABLES } from '../../engine/tables.js';
 import { PG_TYPES, PRODUCT_INDEXES, tableDdl } from '../sql/ddl.js';
 
 /**
- * Numbered migrations for PostgreSQL: the same tables and columns as SQLite (migrations 1-3
- * there), with PostgreSQL's types. Never edit a shipped migration: add the next number.
+ * Numbered migrations for PostgreSQL: the same tables, columns and indexes as SQLite's
+ * migrations make (numbered differently), with PostgreSQL's types. Never edit a shipped migration: add the next number.
  */
 export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   {
@@ -76,5 +76,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'tombstone event ids',
     // The deleting event orders a deletion against a write in the same millisecond.
     sql: 'ALTER TABLE authsync_tombstones ADD COLUMN event_id text;',
+  },
+  {
+    version: 3,
+    name: 'queued events by lane',
+    // Distributed work: `status` counts each lane's events still queued for a process.
+    sql: "CREATE INDEX authsync_events_queued ON authsync_events (lane) WHERE status = 'queued';",
   },
 ];

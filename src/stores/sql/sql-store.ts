@@ -6,6 +6,7 @@ import type {
   DeadLetter,
   InboxEvent,
   InboxStatus,
+  LaneBacklog,
   OutboxItem,
   StoreStatus,
   SyncStore,
@@ -342,11 +343,16 @@ export class SqlStore implements SyncStore {
     };
   }
 
-  async laneBacklog(limit: number): Promise<{ lane: string; waiting: number }[]> {
-    const rows = await this.db.all<{ lane: string; waiting: number }>(this.st.selectLaneBacklog(), [
-      limit,
-    ]);
-    return rows.map((r) => ({ lane: r.lane, waiting: Number(r.waiting) }));
+  async laneBacklog(limit: number): Promise<LaneBacklog[]> {
+    const rows = await this.db.all<{ lane: string; waiting: number; queued: number }>(
+      this.st.selectLaneBacklog(),
+      [limit],
+    );
+    return rows.map((r) => ({
+      lane: r.lane,
+      waiting: Number(r.waiting),
+      queued: Number(r.queued),
+    }));
   }
 
   close(): Promise<void> {

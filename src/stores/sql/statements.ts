@@ -463,7 +463,8 @@ export class Statements {
     return this.plan(
       'laneBacklog',
       () =>
-        sql`SELECT lane, COUNT(*) AS waiting FROM authsync_events WHERE status IN ('pending', 'dead') GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`,
+        // Each branch repeats its partial index's condition word for word (SQLite uses it then).
+        sql`SELECT lane, SUM(waiting) AS waiting, SUM(queued) AS queued FROM (SELECT lane, 1 AS waiting, 0 AS queued FROM authsync_events WHERE status IN ('pending', 'dead') UNION ALL SELECT lane, 0 AS waiting, 1 AS queued FROM authsync_events WHERE status = 'queued') AS backlog GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`,
     );
   }
 

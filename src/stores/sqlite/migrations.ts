@@ -87,4 +87,10 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // The deleting event orders a deletion against a write in the same millisecond.
     sql: 'ALTER TABLE authsync_tombstones ADD COLUMN event_id TEXT;',
   },
+  {
+    version: 5,
+    name: 'queued events by lane',
+    // The same schema as PostgreSQL's, where distributed work queues events (see `status`).
+    sql: "CREATE INDEX authsync_events_queued ON authsync_events (lane) WHERE status = 'queued';",
+  },
 ];
