@@ -73,7 +73,7 @@ class PgRunner implements SqlRunner {
       return await this.client.query({
         name: this.names(plan.sql),
         text: plan.sql,
-        values: bind(plan, values),
+        values: bind(plan, values) as unknown[],
       });
     } catch (error) {
       throw explainConnectionError(this.url, error);
@@ -237,7 +237,7 @@ export class PostgresStore extends SqlStore {
     super(
       new PostgresExecutor(pool, schema, statementName, url, options.mergeStatements ?? true),
       new Statements(postgresDialect),
-      { asArray: true },
+      { asArray: true, mergesSteps: options.mergeStatements ?? true },
     );
     this.pool = pool;
     this.jobExpireSeconds = options.jobExpireSeconds;
@@ -258,7 +258,7 @@ export class PostgresStore extends SqlStore {
     const queue = this.workQueue();
     const now = new Date().toISOString();
     await this.db.transaction(async (tx) => {
-      await tx.runSteps(commitSteps(this.st, batch, now));
+      await tx.runSteps(commitSteps(this.st, batch, now, true));
       const q = tx as unknown as QueueTransaction;
       if (batch.enqueue?.length) await queue.enqueue(batch.enqueue, q);
       if (batch.completes?.length) await queue.complete(batch.completes, q);

@@ -47,6 +47,7 @@ export const CASCADE_COLUMNS = [
 export interface Step {
   plan: Plan;
   values: unknown[];
+  /** Only where asked for (`withShapes`): stores that run steps one by one never read it. */
   shape?: StepShape;
 }
 
@@ -54,7 +55,13 @@ export interface Step {
  * The statements of one commit, in the order they must run: inbox, row changes, dead letters,
  * effects, cursor. Every SQL store runs exactly these inside one transaction.
  */
-export function* commitSteps(st: Statements, batch: CommitBatch, now: string): Generator<Step> {
+export function* commitSteps(
+  st: Statements,
+  batch: CommitBatch,
+  now: string,
+  /** Describe each step (`StepShape`) for a store that merges them. */
+  withShapes = false,
+): Generator<Step> {
   for (const { event, status, source } of batch.received) {
     yield {
       plan: st.insertInboxEvent(),
@@ -70,13 +77,13 @@ export function* commitSteps(st: Statements, batch: CommitBatch, now: string): G
         status === 'applied' ? '' : event.json,
         source === 'webhook' ? 0 : 1,
       ],
-      shape: { op: 'inbox', key: event.id },
+      ...(withShapes ? { shape: { op: 'inbox', key: event.id } } : {}),
     };
   }
   for (const id of batch.seenByApi ?? []) yield { plan: st.markSeenByApi(), values: [id] };
   for (const { eventId, status } of batch.statusChanges ?? [])
     yield { plan: st.setInboxStatus(), values: [status, eventId] };
-  for (const change of batch.changes) yield* changeSteps(st, change);
+  for (const change of batch.changes) yield* changeSteps(st, change, withShapes);
   for (const d of batch.deadLetters ?? [])
     yield { plan: st.insertDeadLetter(), values: [d.eventId, d.lane, d.error, now] };
   for (const id of batch.resolvedDeadLetters ?? [])
@@ -85,7 +92,7 @@ export function* commitSteps(st: Statements, batch: CommitBatch, now: string): G
     yield {
       plan: st.insertOutbox(),
       values: [o.eventId, o.type, o.json],
-      shape: { op: 'outbox', key: o.eventId },
+      ...(withShapes ? { shape: { op: 'outbox', key: o.eventId } } : {}),
     };
   if (batch.cursor) {
     yield {
@@ -98,20 +105,26 @@ export function* commitSteps(st: Statements, batch: CommitBatch, now: string): G
 }
 
 /** The statements of one row change. For an upsert, the first step is the write itself. */
-export function* changeSteps(st: Statements, change: RowChange): Generator<Step> {
+export function* changeSteps(
+  st: Statements,
+  change: RowChange,
+  withShapes = false,
+): Generator<Step> {
+  // `shaped` adds the shape only where it is read: building it was a third of a commit's garbage.
+  const shaped = (step: Step, shape: () => StepShape): Step =>
+    withShapes ? { ...step, shape: shape() } : step;
   switch (change.op) {
     case 'upsert': {
       const t = tableSpec(change.table);
       const parents = change.parents ?? [];
-      const key = rowKey(t, change.row);
       const values: unknown[] = t.columns.map((c) => change.row[c] ?? null);
+      const key = rowKey(t, change.row);
       values.push(t.name, key, change.updatedAt);
       for (const p of parents) values.push(p.table, p.key, change.updatedAt);
       const keepIfNull = change.keepIfNull ?? [];
-      yield {
-        plan: st.upsertRow(change.table, parents.length, keepIfNull),
-        values,
-        shape: {
+      yield shaped(
+        { plan: st.upsertRow(change.table, parents.length, keepIfNull), values },
+        () => ({
           op: 'upsert',
           table: change.table,
           parents: parents.length,
@@ -121,53 +134,52 @@ export function* changeSteps(st: Statements, change: RowChange): Generator<Step>
           cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
             (c) => `${c}=${String(change.row[c])}`,
           ),
-        },
-      };
+        }),
+      );
       return;
     }
     case 'delete': {
-      const cascadeValues = deletedValues(change.table, change.object);
-      yield {
-        plan: st.deleteRow(change.table),
-        values: [...change.key.split('/'), change.at, change.eventId ?? null],
-        shape: { op: 'delete', table: change.table, key: change.key, cascadeValues },
-      };
-      yield {
-        plan: st.recordTombstone(),
-        values: [change.table, change.key, change.at, change.eventId ?? null],
-        shape: { op: 'tombstone', table: change.table, key: change.key, cascadeValues },
-      };
+      const cascadeValues = withShapes ? deletedValues(change.table, change.object) : undefined;
+      yield shaped(
+        {
+          plan: st.deleteRow(change.table),
+          values: [...change.key.split('/'), change.at, change.eventId ?? null],
+        },
+        () => ({ op: 'delete', table: change.table, key: change.key, cascadeValues }),
+      );
+      yield shaped(
+        {
+          plan: st.recordTombstone(),
+          values: [change.table, change.key, change.at, change.eventId ?? null],
+        },
+        () => ({ op: 'tombstone', table: change.table, key: change.key, cascadeValues }),
+      );
       return;
     }
-    case 'deleteWhere':
-      yield {
-        plan: st.tombstoneWhere(change.table, change.column),
-        values: [change.at, change.value, change.eventId ?? null],
-        shape: {
-          op: 'cascadeTombstones',
-          table: change.table,
-          column: change.column,
-          key: change.value,
+    case 'deleteWhere': {
+      const cascade = { table: change.table, column: change.column, key: change.value };
+      yield shaped(
+        {
+          plan: st.tombstoneWhere(change.table, change.column),
+          values: [change.at, change.value, change.eventId ?? null],
         },
-      };
-      yield {
-        plan: st.deleteWhere(change.table, change.column),
-        values: [change.value, change.at, change.eventId ?? null],
-        shape: {
-          op: 'cascadeDelete',
-          table: change.table,
-          column: change.column,
-          key: change.value,
+        () => ({ op: 'cascadeTombstones', ...cascade }),
+      );
+      yield shaped(
+        {
+          plan: st.deleteWhere(change.table, change.column),
+          values: [change.value, change.at, change.eventId ?? null],
         },
-      };
+        () => ({ op: 'cascadeDelete', ...cascade }),
+      );
       return;
+    }
     case 'append': {
       const t = tableSpec(change.table);
-      yield {
-        plan: st.appendRow(change.table),
-        values: t.columns.map((c) => change.row[c] ?? null),
-        shape: { op: 'append', table: change.table, key: rowKey(t, change.row) },
-      };
+      yield shaped(
+        { plan: st.appendRow(change.table), values: t.columns.map((c) => change.row[c] ?? null) },
+        () => ({ op: 'append', table: change.table, key: rowKey(t, change.row) }),
+      );
       return;
     }
   }

@@ -10,6 +10,8 @@ export interface Plan {
   /** For each placeholder: the index of the value it takes, or -1 for a constant. */
   slots: number[];
   constants: unknown[];
+  /** Each placeholder takes the value of its own index: the values bind as they are. */
+  inOrder: boolean;
 }
 
 const MARK = '\u0001authsync:';
@@ -30,11 +32,12 @@ export function compilePlan(statement: Compilable): Plan {
       constants.push(p);
     }
   }
-  return { sql: compiled.sql, slots, constants };
+  return { sql: compiled.sql, slots, constants, inOrder: slots.every((slot, i) => slot === i) };
 }
 
-/** The statement's parameters for these values. */
-export function bind(plan: Plan, values: readonly unknown[]): unknown[] {
+/** The statement's parameters for these values (the same array when they bind in order). */
+export function bind(plan: Plan, values: readonly unknown[]): readonly unknown[] {
+  if (plan.inOrder && values.length === plan.slots.length) return values;
   const out = new Array<unknown>(plan.slots.length);
   for (let i = 0; i < out.length; i++) {
     const slot = plan.slots[i]!;

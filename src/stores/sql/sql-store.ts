@@ -51,19 +51,21 @@ export class SqlStore implements SyncStore {
   constructor(
     protected readonly db: SqlExecutor,
     protected readonly st: Statements,
-    private readonly ids: {
+    private readonly options: {
       /** Most values in one `IN (...)` list (D1 binds at most 100 per statement). */
       maxInList?: number;
       /** Send a list of ids as one array value (PostgreSQL): one statement shape, one round trip. */
       asArray?: boolean;
+      /** The executor merges a commit's steps by their shapes (PostgreSQL). */
+      mergesSteps?: boolean;
     } = {},
   ) {}
 
   /** A query over a list of event ids: one array value, or `IN` lists of at most `maxInList`. */
   private async allByIds<T>(ids: string[], plan: (count: number | 'array') => Plan): Promise<T[]> {
     if (ids.length === 0) return [];
-    if (this.ids.asArray) return this.db.all<T>(plan('array'), [ids]);
-    const max = this.ids.maxInList ?? 500;
+    if (this.options.asArray) return this.db.all<T>(plan('array'), [ids]);
+    const max = this.options.maxInList ?? 500;
     const out: T[] = [];
     for (let i = 0; i < ids.length; i += max) {
       const chunk = ids.slice(i, i + max);
@@ -117,7 +119,9 @@ export class SqlStore implements SyncStore {
 
   async commit(batch: CommitBatch): Promise<void> {
     const now = new Date().toISOString();
-    await this.db.transaction((tx) => tx.runSteps(commitSteps(this.st, batch, now)));
+    await this.db.transaction((tx) =>
+      tx.runSteps(commitSteps(this.st, batch, now, this.options.mergesSteps)),
+    );
   }
 
   /**
@@ -229,7 +233,11 @@ export class SqlStore implements SyncStore {
             keys
               .slice(i, i + 500)
               .flatMap((key) => [
-                ...changeSteps(this.st, { op: 'delete', table, key, at: before }),
+                ...changeSteps(
+                  this.st,
+                  { op: 'delete', table, key, at: before },
+                  this.options.mergesSteps,
+                ),
               ]),
           ),
         );

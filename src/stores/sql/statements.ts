@@ -24,6 +24,20 @@ export class Statements {
     return plan;
   }
 
+  private readonly byTable = new Map<string, Map<string, Plan>>();
+
+  /**
+   * `plan` for the statements run per row, looked up by (kind, table) without building a key:
+   * a catch-up asks for one per row change, hundreds of thousands of times.
+   */
+  private tablePlan(kind: string, table: string, build: () => RawBuilder<unknown>): Plan {
+    let plans = this.byTable.get(kind);
+    if (!plans) this.byTable.set(kind, (plans = new Map()));
+    let plan = plans.get(table);
+    if (!plan) plans.set(table, (plan = this.plan(`${kind}|${table}`, build)));
+    return plan;
+  }
+
   private tombstoneGuard(first: number, eventId: RawBuilder<unknown>): RawBuilder<unknown> {
     return this.guard(
       sql`${param(first)}`,
@@ -99,7 +113,11 @@ export class Statements {
    * for each parent.
    */
   upsertRow(table: string, parentCount: number, keepIfNull: readonly string[]): Plan {
-    return this.plan(`upsert|${table}|${parentCount}|${keepIfNull.join(',')}`, () => {
+    const kind =
+      keepIfNull.length === 0
+        ? (UPSERT_KINDS[parentCount] ?? `upsert${parentCount}`)
+        : `upsert${parentCount}|${keepIfNull.join(',')}`;
+    return this.tablePlan(kind, table, () => {
       const t = tableSpec(table);
       const n = t.columns.length;
       const e = t.columns.indexOf('last_event_id');
@@ -120,7 +138,7 @@ export class Statements {
    * Values: key columns, at, event id.
    */
   deleteRow(table: string): Plan {
-    return this.plan(`delete|${table}`, () => {
+    return this.tablePlan('delete', table, () => {
       const t = tableSpec(table);
       const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
       const at = this.dialect.typed(param(t.key.length), 'time');
@@ -160,7 +178,7 @@ export class Statements {
 
   /** Append once (activity). Values: the row's columns. */
   appendRow(table: string): Plan {
-    return this.plan(`append|${table}`, () => {
+    return this.tablePlan('append', table, () => {
       const t = tableSpec(table);
       return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) VALUES (${sql.join(
         t.columns.map((c, i) => this.dialect.typed(param(i), columnType(c))),
@@ -503,7 +521,7 @@ export class Statements {
 
   /** The stored `updated_at` of one row. Values: the key columns. */
   selectUpdatedAt(table: string): Plan {
-    return this.plan(`updatedAt|${table}`, () => {
+    return this.tablePlan('updatedAt', table, () => {
       const t = tableSpec(table);
       const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
       return sql`SELECT updated_at FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)}`;
@@ -512,9 +530,12 @@ export class Statements {
 
   /** Keys of rows last written before a time that the list endpoints did not show. Values: before. */
   selectUnseen(table: string): Plan {
-    return this.plan(`unseen|${table}`, () => {
+    return this.tablePlan('unseen', table, () => {
       const t = tableSpec(table);
       return sql`SELECT ${this.keyExpression(table, 't')} AS ${sql.ref('key')} FROM ${sql.table(t.name)} AS t WHERE t.updated_at < ${this.dialect.typed(param(0), 'time')} AND NOT EXISTS (SELECT 1 FROM authsync_reconcile_seen s WHERE s.table_name = ${sql.lit(t.name)} AND s.${sql.ref('key')} = ${this.keyExpression(table, 't')})`;
     });
   }
 }
+
+/** `upsertRow`'s kinds by number of parents (no `keepIfNull`), made once. */
+const UPSERT_KINDS = ['upsert0', 'upsert1', 'upsert2', 'upsert3'];
