@@ -143,12 +143,7 @@ export class SqlStore implements SyncStore {
       stored = await this.db.transaction(async (tx) => {
         const out: boolean[] = [];
         for (const { event, receivedAt } of queue) {
-          const row = await tx.get<{ webhook_at: string | null }>(this.st.selectWebhookSeen(), [
-            event.id,
-          ]);
-          out.push(!row?.webhook_at);
-          if (row?.webhook_at) continue;
-          await tx.run(this.st.insertHeldEvent(), [
+          const first = await tx.all(this.st.insertHeldEvent(), [
             event.id,
             event.type,
             event.lane,
@@ -156,6 +151,7 @@ export class SqlStore implements SyncStore {
             receivedAt,
             event.json,
           ]);
+          out.push(first.length > 0);
         }
         return out;
       });

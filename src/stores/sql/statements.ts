@@ -220,19 +220,17 @@ export class Statements {
     );
   }
 
-  /** Values: id. */
-  selectWebhookSeen(): Plan {
-    return this.plan(
-      'webhookSeen',
-      () => sql`SELECT webhook_at FROM authsync_events WHERE id = ${param(0)}`,
-    );
-  }
-
-  /** A webhook delivery: held until the API shows it. Values: id, type, lane, created_at, received_at, data. */
+  /**
+   * A webhook delivery: held until the API shows it; an event the inbox has (from the API)
+   * only records that a webhook came. Returns the id for the first delivery of an event and
+   * nothing for a repeat — decided by the write itself, so two deliveries committed at once by
+   * two processes or connections cannot both count as the first.
+   * Values: id, type, lane, created_at, received_at, data.
+   */
   insertHeldEvent(): Plan {
     return this.plan('held', () => {
       const at = this.dialect.typed(param(4), 'time');
-      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0) ON CONFLICT (id) DO UPDATE SET webhook_at = COALESCE(authsync_events.webhook_at, excluded.webhook_at)`;
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0) ON CONFLICT (id) DO UPDATE SET webhook_at = excluded.webhook_at WHERE authsync_events.webhook_at IS NULL RETURNING id`;
     });
   }
 
