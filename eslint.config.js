@@ -30,6 +30,7 @@ export default tseslint.config(
         URL: 'readonly',
         setTimeout: 'readonly',
         AbortController: 'readonly',
+        AbortSignal: 'readonly',
       },
     },
   },

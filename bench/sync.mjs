@@ -72,16 +72,19 @@ if (values.child === 'emulator') {
   });
   process.disconnect();
 } else if (values.child === 'raw') {
+  // The same HTTP client as the sync (undici's `request` on Node), so the two differ only by
+  // the applying.
+  const { undiciGet } = await import('../dist/runtimes/node/http-get.js');
   const headers = { authorization: `Bearer ${values.key}` };
   const started = performance.now();
   let after = '';
   let events = 0;
   for (;;) {
-    const r = await fetch(
-      `${values.url}/events?order=asc&limit=100${after ? `&after=${after}` : ''}`,
-      { headers },
+    const r = await undiciGet(
+      new URL(`${values.url}/events?order=asc&limit=100${after ? `&after=${after}` : ''}`),
+      { headers, signal: AbortSignal.timeout(30_000) },
     );
-    const body = await r.json();
+    const body = JSON.parse(await r.text());
     events += body.data.length;
     if (body.data.length < 100) break;
     after = body.data[body.data.length - 1].id;

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { DEFAULT_DATABASE_URL } from './config.js';
+import { undiciGet } from './runtimes/node/http-get.js';
 import { openStore } from './stores/open-store.js';
 import { Sync, type CreateSyncOptions } from './sync.js';
 
@@ -7,8 +8,9 @@ export { Sync, type CreateSyncOptions, type ReconcileReport } from './sync.js';
 
 /**
  * authsync on Node: the store named by `databaseUrl` / `DATABASE_URL` (SQLite file or
- * PostgreSQL), configuration from `process.env` unless `env` is given, and Node's HMAC for
- * webhook signatures (faster than Web Crypto's async hop).
+ * PostgreSQL), configuration from `process.env` unless `env` is given, Node's HMAC for
+ * webhook signatures (faster than Web Crypto's async hop) and undici's `request` for WorkOS
+ * (a third of `fetch`'s CPU per page).
  */
 export function createSync(options: CreateSyncOptions = {}): Sync {
   const env = options.env ?? process.env;
@@ -19,6 +21,10 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
   );
   return new Sync(
     { ...options, env },
-    { store, hmac: (secret, data) => createHmac('sha256', secret).update(data).digest() },
+    {
+      store,
+      hmac: (secret, data) => createHmac('sha256', secret).update(data).digest(),
+      httpGet: undiciGet,
+    },
   );
 }

@@ -14,7 +14,7 @@ import {
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
-import type { WorkOSHttpOptions } from './sources/workos/http.js';
+import type { HttpGet, WorkOSHttpOptions } from './sources/workos/http.js';
 import { RateLimiter } from './sources/workos/rate-limiter.js';
 import { WorkOSStateImporter } from './sources/workos/state-importer.js';
 import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
@@ -22,11 +22,13 @@ import { WorkOSWebhookVerifier, type Hmac } from './sources/workos/webhook-verif
 import type { SyncStore } from './engine/store.js';
 import { Follower } from './follow.js';
 
-/** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC where it has one. */
+/** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
 export interface SyncRuntime {
   store: SyncStore;
   /** HMAC-SHA256 for webhook signatures (default: Web Crypto). */
   hmac?: Hmac;
+  /** GET requests to WorkOS (default: `fetch`). */
+  httpGet?: HttpGet;
 }
 
 export interface CreateSyncOptions {
@@ -121,7 +123,9 @@ export class Sync {
     this.distribute = options.distribute ?? false;
     this.workConcurrency = options.workConcurrency ?? 16;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
-    const sources = options.offline ? offlineSources() : workosSources(options, env, this.log);
+    const sources = options.offline
+      ? offlineSources()
+      : workosSources(options, env, this.log, runtime.httpGet);
     this.snapshot = sources.snapshot;
     const events: EventSource = {
       readPage: async (cursor, limit, signal) => {
@@ -390,11 +394,13 @@ function workosSources(
   options: CreateSyncOptions,
   env: Record<string, string | undefined>,
   logger: Logger,
+  get: HttpGet | undefined,
 ): { events: EventSource; snapshot: SnapshotSource } {
   const http: WorkOSHttpOptions = {
     apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
     apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
     logger,
+    get,
     maxAttempts: options.maxAttempts,
     limiter: new RateLimiter(
       options.rateLimit?.requests ?? 5900,

@@ -25,12 +25,29 @@ export interface WorkOSHttpOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** The HTTP client (default: `fetch`; Node passes undici's `request`, see `runtimes/node`). */
+  get?: HttpGet;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onRetry?: (reason: string, delayMs: number) => void;
   /** Shared request budget (see RateLimiter). */
   limiter?: RateLimiter;
 }
+
+/** What `getJson` asks of an HTTP client: a GET, its status, one header, the body as text. */
+export type HttpGet = (
+  url: URL,
+  init: { headers: Record<string, string>; signal: AbortSignal },
+) => Promise<{ status: number; header(name: string): string | null; text(): Promise<string> }>;
+
+/** `fetch` as an `HttpGet`: every runtime has it (it also asks for and inflates gzip). */
+export const fetchGet: HttpGet = async (url, init) => {
+  const response = await fetch(url, init);
+  return {
+    status: response.status,
+    header: (name) => response.headers.get(name),
+    text: () => response.text(),
+  };
+};
 
 /** `Retry-After` in seconds or as an HTTP date, in ms from now; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
@@ -56,7 +73,7 @@ export async function getJson(
   const maxAttempts = options.maxAttempts ?? 10;
   const base = options.baseDelayMs ?? 250;
   const max = options.maxDelayMs ?? 30_000;
-  const doFetch = options.fetch ?? fetch;
+  const get = options.get ?? fetchGet;
   const sleep = options.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
@@ -65,7 +82,7 @@ export async function getJson(
     let waitMs: number | undefined;
     try {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
-      const response = await doFetch(url, {
+      const response = await get(url, {
         headers: {
           authorization: `Bearer ${options.apiKey}`,
           accept: 'application/json',
@@ -74,7 +91,7 @@ export async function getJson(
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       const text = await response.text();
-      if (response.ok) {
+      if (response.status >= 200 && response.status < 300) {
         try {
           return JSON.parse(text);
         } catch {
@@ -86,7 +103,7 @@ export async function getJson(
         );
       } else if (response.status === 429) {
         lastProblem = 'rate limited (429)';
-        waitMs = retryAfterMs(response.headers.get('retry-after'), Date.now());
+        waitMs = retryAfterMs(response.header('retry-after'), Date.now());
       } else if (response.status >= 500 || response.status === 408) {
         lastProblem = `${response.status} from ${url.pathname}`;
       } else {
