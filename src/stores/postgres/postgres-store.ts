@@ -64,7 +64,7 @@ class PgRunner implements SqlRunner {
     private readonly client: pg.Pool | pg.PoolClient,
     private readonly names: (sql: string) => string,
     protected readonly url: string,
-    protected readonly mergeStatements: boolean,
+    readonly mergesSteps: boolean,
   ) {}
 
   private async query(plan: Plan, values: readonly unknown[] = []) {
@@ -103,7 +103,7 @@ class PgRunner implements SqlRunner {
    * transaction is aborted and the rest fail with it.
    */
   async runSteps(steps: Iterable<Step>): Promise<void> {
-    const merged = this.mergeStatements ? mergeSteps(steps, multiRow) : steps;
+    const merged = this.mergesSteps ? mergeSteps(steps, multiRow) : steps;
     await Promise.all(Array.from(merged, (step) => this.query(step.plan, step.values)));
   }
 }
@@ -142,9 +142,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await fn(
-        new PgRunner(client, this.statementName, this.url, this.mergeStatements),
-      );
+      const result = await fn(new PgRunner(client, this.statementName, this.url, this.mergesSteps));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -237,7 +235,7 @@ export class PostgresStore extends SqlStore {
     super(
       new PostgresExecutor(pool, schema, statementName, url, options.mergeStatements ?? true),
       new Statements(postgresDialect),
-      { asArray: true, mergesSteps: options.mergeStatements ?? true },
+      { asArray: true },
     );
     this.pool = pool;
     this.jobExpireSeconds = options.jobExpireSeconds;
@@ -258,7 +256,7 @@ export class PostgresStore extends SqlStore {
     const queue = this.workQueue();
     const now = new Date().toISOString();
     await this.db.transaction(async (tx) => {
-      await tx.runSteps(commitSteps(this.st, batch, now, true));
+      await tx.runSteps(commitSteps(this.st, batch, now, tx.mergesSteps));
       const q = tx as unknown as QueueTransaction;
       if (batch.enqueue?.length) await queue.enqueue(batch.enqueue, q);
       if (batch.completes?.length) await queue.complete(batch.completes, q);

@@ -25,6 +25,8 @@ export interface SqlRunner {
   all<T>(plan: Plan, values?: readonly unknown[]): Promise<T[]>;
   /** Runs steps in order (a store may do so without a round trip each). */
   runSteps(steps: Iterable<Step>): Promise<void>;
+  /** `runSteps` merges steps by their shapes (PostgreSQL): give it steps with shapes. */
+  readonly mergesSteps?: boolean;
 }
 
 /** A database connection (or pool) for `SqlStore`. */
@@ -56,8 +58,6 @@ export class SqlStore implements SyncStore {
       maxInList?: number;
       /** Send a list of ids as one array value (PostgreSQL): one statement shape, one round trip. */
       asArray?: boolean;
-      /** The executor merges a commit's steps by their shapes (PostgreSQL). */
-      mergesSteps?: boolean;
     } = {},
   ) {}
 
@@ -120,7 +120,7 @@ export class SqlStore implements SyncStore {
   async commit(batch: CommitBatch): Promise<void> {
     const now = new Date().toISOString();
     await this.db.transaction((tx) =>
-      tx.runSteps(commitSteps(this.st, batch, now, this.options.mergesSteps)),
+      tx.runSteps(commitSteps(this.st, batch, now, tx.mergesSteps)),
     );
   }
 
@@ -229,11 +229,7 @@ export class SqlStore implements SyncStore {
             keys
               .slice(i, i + 500)
               .flatMap((key) => [
-                ...changeSteps(
-                  this.st,
-                  { op: 'delete', table, key, at: before },
-                  this.options.mergesSteps,
-                ),
+                ...changeSteps(this.st, { op: 'delete', table, key, at: before }, tx.mergesSteps),
               ]),
           ),
         );
