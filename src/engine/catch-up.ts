@@ -1,12 +1,22 @@
 import type { EventSource } from './ports.js';
 
+/** Pages each reading slice may hold read ahead (its share of the window), and its usual size. */
+export const PAGES_PER_SLICE = 6;
+
 /**
- * Reading a long backlog in parallel: the span is cut into time slices, up to `parallelism`
- * slices are read at once (each ascending, `range_start` then `after` + `range_end`), and their
- * pages come out in stream order: all of slice 1, then all of slice 2, ... Each slice holds at
- * most `bufferPages` pages ahead, so memory stays bounded however long the backlog.
- * Slice edges are inclusive on both sides: an event on an edge is read twice, never missed
- * (the inbox drops the copy).
+ * Reading a long backlog in parallel: the span is cut into time slices, each read ascending
+ * (`range_start`, then `after` + `range_end`), and their pages come out in stream order: all of
+ * slice 1, then all of slice 2, ... Slice edges are inclusive on both sides: an event on an edge
+ * is read twice, never missed (the inbox drops the copy).
+ *
+ * One scheduler shares two budgets among the slices, earliest slice first:
+ * - at most `parallelism` requests in flight (a slice has at most one: its pages come in turn);
+ * - at most `parallelism × bufferPages` (default `PAGES_PER_SLICE`) pages read and not yet
+ *   consumed, so memory stays bounded however long the backlog. The slice being consumed may
+ *   always read when it has nothing buffered (else a window full of later pages would wait for
+ *   it forever).
+ * Budgets are shared, not per slice: a later slice that has read its share does not hold a
+ * request slot while it waits its turn, so requests stay in flight whenever pages are wanted.
  */
 export async function* readSlicesInOrder(
   source: EventSource,
@@ -20,105 +30,160 @@ export async function* readSlicesInOrder(
     signal?: AbortSignal;
   },
 ): AsyncIterable<unknown[]> {
-  const { fromMs, toMs, pageLimit, signal } = options;
-  const count = Math.max(1, options.slices);
-  const edges = Array.from({ length: count + 1 }, (_, i) =>
-    Math.round(fromMs + ((toMs - fromMs) * i) / count),
-  );
-  const readers: SliceReader[] = [];
-  let consuming = 0;
-  // At most `parallelism` slices reading, and at most two more read but not yet
-  // consumed: memory stays bounded even when reading outpaces applying.
-  const startMore = () => {
-    while (
-      readers.length < count &&
-      readers.length - consuming < options.parallelism + 2 &&
-      readers.filter((r) => !r.finished).length < options.parallelism
-    ) {
-      const i = readers.length;
-      const reader = new SliceReader(
-        source,
-        edges[i]!,
-        edges[i + 1]!,
-        pageLimit,
-        options.bufferPages ?? 6,
-        signal,
-      );
-      readers.push(reader);
-      void reader.run().finally(startMore);
-    }
-  };
-  startMore();
-  for (; consuming < count; consuming++) {
-    startMore();
-    const reader = readers[consuming];
-    if (!reader) throw new Error('catch-up: slice reader missing');
-    yield* reader.pages();
-    readers[consuming] = FINISHED;
+  const scheduler = new SliceScheduler(source, options);
+  try {
+    yield* scheduler.pages();
+  } finally {
+    scheduler.close();
   }
 }
 
-/** Reads one time slice into a bounded queue that `pages()` drains. */
-class SliceReader {
-  finished = false;
-  private readonly queue: unknown[][] = [];
-  private error: unknown = null;
-  private notifyReader: (() => void) | null = null;
-  private notifyWriter: (() => void) | null = null;
+/** One time slice: its pages read so far and not yet consumed, and where its reading stands. */
+class Slice {
+  readonly queue: unknown[][] = [];
+  after: string | null = null;
+  fetching = false;
+  /** Its last page has been read (or reading failed: `error`). */
+  done = false;
+  error: unknown = null;
+  /** Wakes the consumer waiting on this slice. */
+  wake: (() => void) | null = null;
+
+  constructor(
+    readonly index: number,
+    readonly rangeStart: string,
+    readonly rangeEnd: string,
+  ) {}
+}
+
+class SliceScheduler {
+  private readonly count: number;
+  private readonly edges: number[];
+  private readonly window: number;
+  /** Started slices that may read again, earliest first (each holds pages or is consumed). */
+  private open: Slice[] = [];
+  /** Slices the scheduler started and the consumer has not reached, by index. */
+  private readonly started = new Map<number, Slice>();
+  /** The slice being consumed, and the next one to start. */
+  private consuming: Slice | null = null;
+  private next = 0;
+  private inFlight = 0;
+  /** Pages read and not yet consumed, across slices. */
+  private buffered = 0;
+  private closed = false;
 
   constructor(
     private readonly source: EventSource,
-    private readonly fromMs: number,
-    private readonly toMs: number,
-    private readonly pageLimit: number,
-    private readonly bufferPages: number,
-    private readonly signal?: AbortSignal,
-  ) {}
-
-  async run(): Promise<void> {
-    try {
-      const rangeEnd = new Date(this.toMs).toISOString();
-      let after: string | null = null;
-      for (;;) {
-        const cursor = after
-          ? { after, rangeStart: null, rangeEnd }
-          : { after: null, rangeStart: new Date(this.fromMs).toISOString(), rangeEnd };
-        const page = await this.source.readPage(cursor, this.pageLimit, this.signal);
-        if (page.length > 0) await this.push(page);
-        if (page.length < this.pageLimit) break;
-        after = String((page[page.length - 1] as { id?: unknown }).id);
-      }
-    } catch (error) {
-      this.error = error;
-    } finally {
-      this.finished = true;
-      this.notifyReader?.();
-    }
-  }
-
-  private async push(page: unknown[]): Promise<void> {
-    while (this.queue.length >= this.bufferPages)
-      await new Promise<void>((r) => (this.notifyWriter = r));
-    this.queue.push(page);
-    this.notifyReader?.();
+    private readonly options: {
+      fromMs: number;
+      toMs: number;
+      slices: number;
+      parallelism: number;
+      pageLimit: number;
+      bufferPages?: number;
+      signal?: AbortSignal;
+    },
+  ) {
+    const { fromMs, toMs } = options;
+    this.count = Math.max(1, options.slices);
+    this.edges = Array.from({ length: this.count + 1 }, (_, i) =>
+      Math.round(fromMs + ((toMs - fromMs) * i) / this.count),
+    );
+    this.window = Math.max(1, options.parallelism) * (options.bufferPages ?? PAGES_PER_SLICE);
   }
 
   async *pages(): AsyncIterable<unknown[]> {
-    for (;;) {
-      const page = this.queue.shift();
-      if (page) {
-        this.notifyWriter?.();
-        yield page;
-        continue;
+    for (let i = 0; i < this.count; i++) {
+      const slice = i < this.next ? this.startedSlice(i) : this.start();
+      this.consuming = slice;
+      this.pump();
+      for (;;) {
+        const page = slice.queue.shift();
+        if (page) {
+          this.buffered--;
+          this.pump();
+          yield page;
+          continue;
+        }
+        if (slice.error) throw slice.error;
+        if (slice.done) break;
+        await new Promise<void>((r) => (slice.wake = r));
       }
-      if (this.error) throw this.error;
-      if (this.finished) return;
-      await new Promise<void>((r) => (this.notifyReader = r));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private startedSlice(index: number): Slice {
+    const slice = this.started.get(index);
+    if (!slice) throw new Error(`catch-up: slice ${index} was never started`);
+    this.started.delete(index);
+    return slice;
+  }
+
+  /** Starts the next slice (it reads once the scheduler gives it a turn). */
+  private start(): Slice {
+    const i = this.next++;
+    const slice = new Slice(
+      i,
+      new Date(this.edges[i]!).toISOString(),
+      new Date(this.edges[i + 1]!).toISOString(),
+    );
+    this.open.push(slice);
+    return slice;
+  }
+
+  /** Hands out request slots, earliest slice first, within both budgets. */
+  private pump(): void {
+    if (this.closed) return;
+    const parallelism = Math.max(1, this.options.parallelism);
+    let i = 0;
+    while (this.inFlight < parallelism) {
+      let slice = this.open[i];
+      if (!slice) {
+        // Every open slice is reading: start a later one if the window has room.
+        if (this.next >= this.count || this.buffered + this.inFlight >= this.window) return;
+        slice = this.start();
+        this.started.set(slice.index, slice);
+      }
+      i++;
+      if (slice.fetching) continue;
+      const starving = slice === this.consuming && slice.queue.length === 0;
+      if (!starving && this.buffered + this.inFlight >= this.window) continue;
+      void this.fetch(slice);
+    }
+  }
+
+  private async fetch(slice: Slice): Promise<void> {
+    slice.fetching = true;
+    this.inFlight++;
+    const { pageLimit, signal } = this.options;
+    try {
+      const page = await this.source.readPage(
+        slice.after
+          ? { after: slice.after, rangeStart: null, rangeEnd: slice.rangeEnd }
+          : { after: null, rangeStart: slice.rangeStart, rangeEnd: slice.rangeEnd },
+        pageLimit,
+        signal,
+      );
+      if (page.length > 0) {
+        slice.queue.push(page);
+        this.buffered++;
+      }
+      if (page.length < pageLimit) slice.done = true;
+      else slice.after = String((page[page.length - 1] as { id?: unknown }).id);
+    } catch (error) {
+      slice.error = error;
+      slice.done = true;
+    } finally {
+      slice.fetching = false;
+      this.inFlight--;
+      if (slice.done) this.open = this.open.filter((s) => s !== slice);
+      slice.wake?.();
+      slice.wake = null;
+      this.pump();
     }
   }
 }
-
-/** Stands in for a consumed slice, so its pages can be collected. */
-const FINISHED = Object.assign(Object.create(SliceReader.prototype) as SliceReader, {
-  finished: true,
-});

@@ -1,5 +1,5 @@
 import { normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
-import { readSlicesInOrder } from './catch-up.js';
+import { PAGES_PER_SLICE, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
 import { projectSafely, toInbox } from './inbox-event.js';
@@ -213,12 +213,16 @@ export class SyncEngine {
     // Stay clear of the unsettled head: the cursor loop reads that part.
     const toMs = this.clock() - this.settleMs - 60_000;
     if (toMs - fromMs < (this.options.catchUpMinSpanMs ?? 15 * 60_000)) return cursor;
-    // Slices of about 8 pages at the sampled density: small enough that reading ahead in
-    // parallel fits the bounded buffers, large enough that partial last pages stay few.
+    // Slices of a slice's share of the read-ahead window at the sampled density: then every
+    // reading slice can run ahead whole (larger ones end up read one at a time), and partial
+    // last pages stay few (measured: 6-page slices beat 8-page ones at 50 ms per request).
     const msPerEvent = Math.max(1, lastMs - firstMs) / sample.length;
     const slices = Math.min(
       100_000,
-      Math.max(parallelism, Math.ceil((toMs - fromMs) / (msPerEvent * this.pageLimit * 8))),
+      Math.max(
+        parallelism,
+        Math.ceil((toMs - fromMs) / (msPerEvent * this.pageLimit * PAGES_PER_SLICE)),
+      ),
     );
     const fromIso = new Date(fromMs).toISOString();
     this.log.info('catching up a backlog in parallel slices', {
