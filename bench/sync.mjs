@@ -6,7 +6,7 @@
 //   slow    the same with 50 ms per request and WorkOS's 6,000 requests/min limit
 // Usage: node bench/sync.mjs [--events 100000] [--slow-events 20000]
 import { fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,9 +39,8 @@ if (values.child === 'emulator') {
   const { createSync } = await import('../dist/index.js');
   const postgres = values.store === 'postgres';
   const schema = `bench_${process.pid}`;
-  const db = postgres
-    ? values['pg-url']
-    : join(mkdtempSync(join(tmpdir(), 'authsync-bench-')), 'bench.db');
+  const dir = postgres ? null : mkdtempSync(join(tmpdir(), 'authsync-bench-'));
+  const db = dir ? join(dir, 'bench.db') : values['pg-url'];
   const sync = createSync({
     apiUrl: values.url,
     apiKey: values.key,
@@ -58,6 +57,7 @@ if (values.child === 'emulator') {
   const result = await sync.runOnce();
   const seconds = (performance.now() - started) / 1000;
   await sync.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
   if (postgres) {
     const pg = (await import('pg')).default;
     const client = new pg.Client(values['pg-url']);
