@@ -48,11 +48,16 @@ class Slice {
   error: unknown = null;
   /** Wakes the consumer waiting on this slice. */
   wake: (() => void) | null = null;
+  /** The rest of its range, split off to be read beside it; consumed right after it. */
+  following: Slice | null = null;
+  /** Time of the last event read, and the density of its last full page (NaN until one). */
+  lastMs = NaN;
+  msPerEvent = NaN;
 
   constructor(
     readonly index: number,
-    readonly rangeStart: string,
-    readonly rangeEnd: string,
+    readonly startMs: number,
+    public endMs: number,
   ) {}
 }
 
@@ -94,21 +99,25 @@ class SliceScheduler {
 
   async *pages(): AsyncIterable<unknown[]> {
     for (let i = 0; i < this.count; i++) {
-      const slice = i < this.next ? this.startedSlice(i) : this.start();
-      this.consuming = slice;
-      this.pump();
-      for (;;) {
-        const page = slice.queue.shift();
-        if (page) {
-          this.buffered--;
-          this.pump();
-          yield page;
-          continue;
-        }
-        if (slice.error) throw slice.error;
-        if (slice.done) break;
-        await new Promise<void>((r) => (slice.wake = r));
+      let slice: Slice | null = i < this.next ? this.startedSlice(i) : this.start();
+      for (; slice; slice = slice.following) yield* this.drain(slice);
+    }
+  }
+
+  private async *drain(slice: Slice): AsyncIterable<unknown[]> {
+    this.consuming = slice;
+    this.pump();
+    for (;;) {
+      const page = slice.queue.shift();
+      if (page) {
+        this.buffered--;
+        this.pump();
+        yield page;
+        continue;
       }
+      if (slice.error) throw slice.error;
+      if (slice.done) return;
+      await new Promise<void>((r) => (slice.wake = r));
     }
   }
 
@@ -126,11 +135,7 @@ class SliceScheduler {
   /** Starts the next slice (it reads once the scheduler gives it a turn). */
   private start(): Slice {
     const i = this.next++;
-    const slice = new Slice(
-      i,
-      new Date(this.edges[i]!).toISOString(),
-      new Date(this.edges[i + 1]!).toISOString(),
-    );
+    const slice = new Slice(i, this.edges[i]!, this.edges[i + 1]!);
     this.open.push(slice);
     return slice;
   }
@@ -143,8 +148,14 @@ class SliceScheduler {
     while (this.inFlight < parallelism) {
       let slice = this.open[i];
       if (!slice) {
-        // Every open slice is reading: start a later one if the window has room.
-        if (this.next >= this.count || this.buffered + this.inFlight >= this.window) return;
+        // Every open slice is reading: start a later one if the window has room; at the tail,
+        // with none left to start, split the rest of a reading one instead.
+        if (this.buffered + this.inFlight >= this.window) return;
+        if (this.next >= this.count) {
+          if (!this.splitOne()) return;
+          i = 0;
+          continue;
+        }
         slice = this.start();
         this.started.set(slice.index, slice);
       }
@@ -161,10 +172,11 @@ class SliceScheduler {
     this.inFlight++;
     const { pageLimit, signal } = this.options;
     try {
+      const rangeEnd = new Date(slice.endMs).toISOString();
       const page = await this.source.readPage(
         slice.after
-          ? { after: slice.after, rangeStart: null, rangeEnd: slice.rangeEnd }
-          : { after: null, rangeStart: slice.rangeStart, rangeEnd: slice.rangeEnd },
+          ? { after: slice.after, rangeStart: null, rangeEnd }
+          : { after: null, rangeStart: new Date(slice.startMs).toISOString(), rangeEnd },
         pageLimit,
         signal,
       );
@@ -172,8 +184,14 @@ class SliceScheduler {
         slice.queue.push(page);
         this.buffered++;
       }
-      if (page.length < pageLimit) slice.done = true;
-      else slice.after = String((page[page.length - 1] as { id?: unknown }).id);
+      if (page.length < pageLimit) {
+        slice.done = true;
+      } else {
+        slice.after = String((page[page.length - 1] as { id?: unknown }).id);
+        const first = createdMs(page[0]);
+        slice.lastMs = createdMs(page[page.length - 1]);
+        slice.msPerEvent = (slice.lastMs - first) / (page.length - 1);
+      }
     } catch (error) {
       slice.error = error;
       slice.done = true;
@@ -186,4 +204,36 @@ class SliceScheduler {
       this.pump();
     }
   }
+
+  /**
+   * Splits the rest of the reading slice with the most left to read (at its last page's
+   * density) into two read side by side: the tail of a backlog is then not read page after page
+   * by its last slices. The page in flight is left its part; should it reach past the split,
+   * the events past it come twice and the inbox drops the copies (order still holds: the copies
+   * come after). Only worth it with two pages or more left beyond the page in flight.
+   */
+  private splitOne(): boolean {
+    const { pageLimit } = this.options;
+    const restAfter = (s: Slice) => s.lastMs + pageLimit * s.msPerEvent;
+    let best: Slice | null = null;
+    let mostLeft = 2 * pageLimit;
+    for (const s of this.open) {
+      if (!s.fetching || !(s.msPerEvent > 0)) continue;
+      const left = (s.endMs - restAfter(s)) / s.msPerEvent;
+      if (left >= mostLeft) [best, mostLeft] = [s, left];
+    }
+    if (!best) return false;
+    const from = restAfter(best);
+    const mid = Math.round(from + (best.endMs - from) / 2);
+    const rest = new Slice(best.index, mid, best.endMs);
+    rest.following = best.following;
+    best.following = rest;
+    best.endMs = mid;
+    this.open.splice(this.open.indexOf(best) + 1, 0, rest);
+    return true;
+  }
+}
+
+function createdMs(event: unknown): number {
+  return Date.parse(String((event as { created_at?: unknown }).created_at));
 }
