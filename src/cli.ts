@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startEmulator, type StartEmulatorOptions } from './emulator/index.js';
 import { registerSyncCommands } from './runtimes/node/commands.js';
+import { limitHeapGrowth } from './runtimes/node/heap.js';
 import { VERSION } from './version.js';
 
 const integer =
@@ -233,6 +234,8 @@ export function buildProgram(): Command {
   return program;
 }
 
+// This process is ours: keep its heap near what it holds (see limitHeapGrowth).
+limitHeapGrowth();
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {

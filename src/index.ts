@@ -10,3 +10,4 @@ export type { DrainResult } from './engine/sync.js';
 export { TABLES } from './engine/tables.js';
 export type { ReconcileReport } from './create-sync.js';
 export { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
+export { limitHeapGrowth } from './runtimes/node/heap.js';
