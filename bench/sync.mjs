@@ -19,7 +19,7 @@ const { values } = parseArgs({
     url: { type: 'string' },
     key: { type: 'string' },
     mode: { type: 'string' },
-    parallelism: { type: 'string', default: '8' },
+    parallelism: { type: 'string', default: '12' },
     'client-limit': { type: 'string' },
     store: { type: 'string', default: 'sqlite' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
@@ -35,8 +35,9 @@ if (values.child === 'emulator') {
     process.send({ ok: true });
   });
 } else if (values.child === 'sync') {
-  // The syncing process, alone, so its peak RSS is its own.
-  const { createSync } = await import('../dist/index.js');
+  // The syncing process, alone, so its peak RSS is its own; its heap set up as the CLI sets it.
+  const { createSync, limitHeapGrowth } = await import('../dist/index.js');
+  limitHeapGrowth();
   const postgres = values.store === 'postgres';
   const schema = `bench_${process.pid}`;
   const dir = postgres ? null : mkdtempSync(join(tmpdir(), 'authsync-bench-'));
@@ -135,10 +136,10 @@ async function main() {
     const emu = await emulator(events, null);
     const raw = await measure('raw', emu.url, emu.apiKey);
     const sync = await measure('sync', emu.url, emu.apiKey, ['--parallelism', '1']);
-    const parallel = await measure('sync', emu.url, emu.apiKey, ['--parallelism', '8']);
+    const parallel = await measure('sync', emu.url, emu.apiKey, ['--parallelism', '12']);
     const postgres = await measure('sync', emu.url, emu.apiKey, [
       '--parallelism',
-      '8',
+      '12',
       '--store',
       'postgres',
       '--pg-url',
@@ -148,7 +149,7 @@ async function main() {
     const rawRate = raw.events / raw.seconds;
     for (const [label, r] of [
       ['one cursor', sync],
-      ['8 parallel slices', parallel],
+      ['12 parallel slices', parallel],
     ]) {
       const rate = r.events / r.seconds;
       console.log(
@@ -159,7 +160,7 @@ async function main() {
     const pgRate = postgres.events / postgres.seconds;
     const sqliteRate = parallel.events / parallel.seconds;
     console.log(
-      `no added latency, ${fmt(events)} events, 8 parallel slices, one process: ${fmt(pgRate)} events/s into PostgreSQL = ` +
+      `no added latency, ${fmt(events)} events, 12 parallel slices, one process: ${fmt(pgRate)} events/s into PostgreSQL = ` +
         `${fmt((pgRate / sqliteRate) * 100)}% of SQLite's rate above — ${fmt(postgres.seconds, 1)} s, peak RSS ${fmt(postgres.maxRssMb)} MB  [target: >= 50% of SQLite]`,
     );
   }
@@ -182,7 +183,7 @@ async function main() {
     ]);
     const parallel = await measure('sync', emu.url, emu.apiKey, [
       '--parallelism',
-      '8',
+      '12',
       '--client-limit',
       clientLimit,
     ]);
@@ -190,7 +191,7 @@ async function main() {
     const allowed = 100 * 100;
     for (const [label, r] of [
       ['one cursor', single],
-      ['8 parallel slices', parallel],
+      ['12 parallel slices', parallel],
     ]) {
       const rate = r.events / r.seconds;
       console.log(

@@ -48,7 +48,10 @@ export interface CreateSyncOptions {
   pollIntervalMs?: number;
   /** Attempts per API request before a step fails (default 10). */
   maxAttempts?: number;
-  /** Parallel time slices when catching up a long backlog (default 8; 1 reads with one cursor). */
+  /**
+   * Requests in flight when catching up a long backlog in time slices (default 12; 1 reads with
+   * one cursor).
+   */
   readParallelism?: number;
   /**
    * PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per
