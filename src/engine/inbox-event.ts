@@ -5,16 +5,27 @@ import type { InboxEvent } from './store.js';
 
 /** The inbox form of an event; its JSON is made only if something reads it (most applied events never are). */
 export function toInbox(event: WorkOSEvent): InboxEvent {
-  let json: string | undefined;
-  return {
-    id: event.id,
-    type: event.event,
-    lane: laneOf(event),
-    createdAt: event.created_at,
-    get json() {
-      return (json ??= JSON.stringify(event));
-    },
-  };
+  return new LazyInboxEvent(event);
+}
+
+/** A class, not an object literal with a getter: no closure per event. */
+class LazyInboxEvent implements InboxEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly lane: string;
+  readonly createdAt: string;
+  private text: string | undefined;
+
+  constructor(private readonly event: WorkOSEvent) {
+    this.id = event.id;
+    this.type = event.event;
+    this.lane = laneOf(event);
+    this.createdAt = event.created_at;
+  }
+
+  get json(): string {
+    return (this.text ??= JSON.stringify(this.event));
+  }
 }
 
 /** The event's row changes, or the projection's error (a poison event) instead of a throw. */

@@ -360,7 +360,8 @@ export class SyncEngine {
     const events: WorkOSEvent[] = [];
     const batch = staged.batch;
     const firstDeadLetter = batch.deadLetters!.length;
-    const firstReceived = batch.received.length;
+    /** Events parked below for want of an envelope (rare: made only when there is one). */
+    let parkedIds: Set<string> | null = null;
     for (const r of raw) {
       try {
         events.push(parseEvent(r));
@@ -381,6 +382,7 @@ export class SyncEngine {
           json: JSON.stringify(r),
         };
         events.push({ object: 'event', id, event: inbox.type, data: {}, created_at: '' });
+        (parkedIds ??= new Set()).add(id);
         batch.received.push({ event: inbox, status: 'dead', source });
         batch.deadLetters!.push({ eventId: id, lane: '', error: (error as Error).message });
       }
@@ -400,9 +402,8 @@ export class SyncEngine {
     let waiting = 0;
     let queued = 0;
     let lastEventAt: string | undefined;
-    const parkedIds = new Set(batch.received.slice(firstReceived).map((r) => r.event.id));
     for (const event of events) {
-      if (parkedIds.has(event.id)) continue;
+      if (parkedIds?.has(event.id)) continue;
       if (known.has(event.id)) {
         duplicates++;
         // Applied before the API showed it (from a webhook, after the grace period): it has now.

@@ -131,6 +131,7 @@ export const TABLES: Record<string, TableSpec> = Object.fromEntries(
 
 /** The key of a row as one string (tombstones and parents use it): key columns joined by `/`. */
 export function rowKey(table: TableSpec, row: Record<string, unknown>): string {
+  if (table.key.length === 1) return String(row[table.key[0]!] ?? '');
   return table.key.map((k) => String(row[k] ?? '')).join('/');
 }
 

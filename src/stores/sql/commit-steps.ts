@@ -83,7 +83,12 @@ export function* commitSteps(
   for (const id of batch.seenByApi ?? []) yield { plan: st.markSeenByApi(), values: [id] };
   for (const { eventId, status } of batch.statusChanges ?? [])
     yield { plan: st.setInboxStatus(), values: [status, eventId] };
-  for (const change of batch.changes) yield* changeSteps(st, change, withShapes);
+  for (const change of batch.changes) {
+    // Upserts and appends, nearly every change, without a generator each.
+    if (change.op === 'upsert') yield upsertStep(st, change, withShapes);
+    else if (change.op === 'append') yield appendStep(st, change, withShapes);
+    else yield* changeSteps(st, change, withShapes);
+  }
   for (const d of batch.deadLetters ?? [])
     yield { plan: st.insertDeadLetter(), values: [d.eventId, d.lane, d.error, now] };
   for (const id of batch.resolvedDeadLetters ?? [])
@@ -110,79 +115,105 @@ export function* changeSteps(
   change: RowChange,
   withShapes = false,
 ): Generator<Step> {
-  // `shaped` adds the shape only where it is read: building it was a third of a commit's garbage.
-  const shaped = (step: Step, shape: () => StepShape): Step =>
-    withShapes ? { ...step, shape: shape() } : step;
+  // Shapes only where they are read (building them was a third of a commit's garbage), and no
+  // closures or growing arrays per change: this runs for every event.
   switch (change.op) {
-    case 'upsert': {
-      const t = tableSpec(change.table);
-      const parents = change.parents ?? [];
-      const values: unknown[] = t.columns.map((c) => change.row[c] ?? null);
-      const key = rowKey(t, change.row);
-      values.push(t.name, key, change.updatedAt);
-      for (const p of parents) values.push(p.table, p.key, change.updatedAt);
-      const keepIfNull = change.keepIfNull ?? [];
-      yield shaped(
-        { plan: st.upsertRow(change.table, parents.length, keepIfNull), values },
-        () => ({
-          op: 'upsert',
-          table: change.table,
-          parents: parents.length,
-          keepIfNull,
-          key,
-          guards: [{ table: t.name, key }, ...parents],
-          cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
-            (c) => `${c}=${String(change.row[c])}`,
-          ),
-        }),
-      );
+    case 'upsert':
+      yield upsertStep(st, change, withShapes);
       return;
-    }
     case 'delete': {
       const cascadeValues = withShapes ? deletedValues(change.table, change.object) : undefined;
-      yield shaped(
-        {
-          plan: st.deleteRow(change.table),
-          values: [...change.key.split('/'), change.at, change.eventId ?? null],
-        },
-        () => ({ op: 'delete', table: change.table, key: change.key, cascadeValues }),
-      );
-      yield shaped(
-        {
-          plan: st.recordTombstone(),
-          values: [change.table, change.key, change.at, change.eventId ?? null],
-        },
-        () => ({ op: 'tombstone', table: change.table, key: change.key, cascadeValues }),
-      );
+      const remove: Step = {
+        plan: st.deleteRow(change.table),
+        values: [...change.key.split('/'), change.at, change.eventId ?? null],
+      };
+      const tombstone: Step = {
+        plan: st.recordTombstone(),
+        values: [change.table, change.key, change.at, change.eventId ?? null],
+      };
+      if (withShapes) {
+        remove.shape = { op: 'delete', table: change.table, key: change.key, cascadeValues };
+        tombstone.shape = { op: 'tombstone', table: change.table, key: change.key, cascadeValues };
+      }
+      yield remove;
+      yield tombstone;
       return;
     }
     case 'deleteWhere': {
       const cascade = { table: change.table, column: change.column, key: change.value };
-      yield shaped(
-        {
-          plan: st.tombstoneWhere(change.table, change.column),
-          values: [change.at, change.value, change.eventId ?? null],
-        },
-        () => ({ op: 'cascadeTombstones', ...cascade }),
-      );
-      yield shaped(
-        {
-          plan: st.deleteWhere(change.table, change.column),
-          values: [change.value, change.at, change.eventId ?? null],
-        },
-        () => ({ op: 'cascadeDelete', ...cascade }),
-      );
+      const tombstones: Step = {
+        plan: st.tombstoneWhere(change.table, change.column),
+        values: [change.at, change.value, change.eventId ?? null],
+      };
+      const remove: Step = {
+        plan: st.deleteWhere(change.table, change.column),
+        values: [change.value, change.at, change.eventId ?? null],
+      };
+      if (withShapes) {
+        tombstones.shape = { op: 'cascadeTombstones', ...cascade };
+        remove.shape = { op: 'cascadeDelete', ...cascade };
+      }
+      yield tombstones;
+      yield remove;
       return;
     }
-    case 'append': {
-      const t = tableSpec(change.table);
-      yield shaped(
-        { plan: st.appendRow(change.table), values: t.columns.map((c) => change.row[c] ?? null) },
-        () => ({ op: 'append', table: change.table, key: rowKey(t, change.row) }),
-      );
+    case 'append':
+      yield appendStep(st, change, withShapes);
       return;
-    }
   }
+}
+
+const NONE: readonly never[] = [];
+
+function upsertStep(
+  st: Statements,
+  change: Extract<RowChange, { op: 'upsert' }>,
+  withShapes: boolean,
+): Step {
+  const t = tableSpec(change.table);
+  const parents = change.parents ?? NONE;
+  const keepIfNull = change.keepIfNull ?? NONE;
+  const n = t.columns.length;
+  const values: unknown[] = new Array<unknown>(n + 3 * (1 + parents.length));
+  for (let i = 0; i < n; i++) values[i] = change.row[t.columns[i]!] ?? null;
+  const key = rowKey(t, change.row);
+  values[n] = t.name;
+  values[n + 1] = key;
+  values[n + 2] = change.updatedAt;
+  let j = n + 3;
+  for (const p of parents) {
+    values[j++] = p.table;
+    values[j++] = p.key;
+    values[j++] = change.updatedAt;
+  }
+  const step: Step = { plan: st.upsertRow(change.table, parents.length, keepIfNull), values };
+  if (withShapes)
+    step.shape = {
+      op: 'upsert',
+      table: change.table,
+      parents: parents.length,
+      keepIfNull,
+      key,
+      guards: [{ table: t.name, key }, ...parents],
+      cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
+        (c) => `${c}=${String(change.row[c])}`,
+      ),
+    };
+  return step;
+}
+
+function appendStep(
+  st: Statements,
+  change: Extract<RowChange, { op: 'append' }>,
+  withShapes: boolean,
+): Step {
+  const t = tableSpec(change.table);
+  const n = t.columns.length;
+  const values: unknown[] = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) values[i] = change.row[t.columns[i]!] ?? null;
+  const step: Step = { plan: st.appendRow(change.table), values };
+  if (withShapes) step.shape = { op: 'append', table: change.table, key: rowKey(t, change.row) };
+  return step;
 }
 
 /**

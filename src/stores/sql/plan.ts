@@ -35,11 +35,14 @@ export function compilePlan(statement: Compilable): Plan {
   return { sql: compiled.sql, slots, constants, inOrder: slots.every((slot, i) => slot === i) };
 }
 
-/** The statement's parameters for these values (the same array when they bind in order). */
-export function bind(plan: Plan, values: readonly unknown[]): readonly unknown[] {
+/**
+ * The statement's parameters for these values (the same array when they bind in order). `into`:
+ * an array to fill instead of a new one, for a driver that binds before it returns.
+ */
+export function bind(plan: Plan, values: readonly unknown[], into?: unknown[]): readonly unknown[] {
   if (plan.inOrder && values.length === plan.slots.length) return values;
-  const out = new Array<unknown>(plan.slots.length);
-  for (let i = 0; i < out.length; i++) {
+  const out = into ?? new Array<unknown>(plan.slots.length);
+  for (let i = 0; i < plan.slots.length; i++) {
     const slot = plan.slots[i]!;
     out[i] = slot < 0 ? plan.constants[i] : values[slot];
   }

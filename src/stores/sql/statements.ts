@@ -25,6 +25,9 @@ export class Statements {
   }
 
   private readonly byTable = new Map<string, Map<string, Plan>>();
+  /** Plans asked for once per event, kept where no builder closure is made to find them. */
+  private inboxPlan: Plan | undefined;
+  private tombstonePlan: Plan | undefined;
 
   /**
    * `plan` for the statements run per row, looked up by (kind, table) without building a key:
@@ -36,6 +39,11 @@ export class Statements {
     let plan = plans.get(table);
     if (!plan) plans.set(table, (plan = this.plan(`${kind}|${table}`, build)));
     return plan;
+  }
+
+  /** A plan `tablePlan` has made; looked up first so that no builder closure is made per row. */
+  private madeTablePlan(kind: string, table: string): Plan | undefined {
+    return this.byTable.get(kind)?.get(table);
   }
 
   private tombstoneGuard(first: number, eventId: RawBuilder<unknown>): RawBuilder<unknown> {
@@ -117,20 +125,23 @@ export class Statements {
       keepIfNull.length === 0
         ? (UPSERT_KINDS[parentCount] ?? `upsert${parentCount}`)
         : `upsert${parentCount}|${keepIfNull.join(',')}`;
-    return this.tablePlan(kind, table, () => {
-      const t = tableSpec(table);
-      const n = t.columns.length;
-      const e = t.columns.indexOf('last_event_id');
-      const eventId = e < 0 ? sql`NULL` : sql`${param(e)}`;
-      const guards = Array.from({ length: parentCount + 1 }, (_, i) =>
-        this.tombstoneGuard(n + 3 * i, eventId),
-      );
-      return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
-        t.columns.map(
-          (c, i) => sql`${this.dialect.typed(param(i), columnType(c))} AS ${sql.ref(c)}`,
-        ),
-      )} WHERE ${sql.join(guards, sql` AND `)} ${this.upsertConflict(table, keepIfNull)}`;
-    });
+    return (
+      this.madeTablePlan(kind, table) ??
+      this.tablePlan(kind, table, () => {
+        const t = tableSpec(table);
+        const n = t.columns.length;
+        const e = t.columns.indexOf('last_event_id');
+        const eventId = e < 0 ? sql`NULL` : sql`${param(e)}`;
+        const guards = Array.from({ length: parentCount + 1 }, (_, i) =>
+          this.tombstoneGuard(n + 3 * i, eventId),
+        );
+        return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
+          t.columns.map(
+            (c, i) => sql`${this.dialect.typed(param(i), columnType(c))} AS ${sql.ref(c)}`,
+          ),
+        )} WHERE ${sql.join(guards, sql` AND `)} ${this.upsertConflict(table, keepIfNull)}`;
+      })
+    );
   }
 
   /**
@@ -138,21 +149,24 @@ export class Statements {
    * Values: key columns, at, event id.
    */
   deleteRow(table: string): Plan {
-    return this.tablePlan('delete', table, () => {
-      const t = tableSpec(table);
-      const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
-      const at = this.dialect.typed(param(t.key.length), 'time');
-      return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, sql`${param(t.key.length + 1)}`)}`;
-    });
+    return (
+      this.madeTablePlan('delete', table) ??
+      this.tablePlan('delete', table, () => {
+        const t = tableSpec(table);
+        const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
+        const at = this.dialect.typed(param(t.key.length), 'time');
+        return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, sql`${param(t.key.length + 1)}`)}`;
+      })
+    );
   }
 
   /** Record a deletion; keeps the latest. Values: table, key, deleted_at, event id. */
   recordTombstone(): Plan {
-    return this.plan(
+    return (this.tombstonePlan ??= this.plan(
       'tombstone',
       () =>
         sql`INSERT INTO authsync_tombstones (table_name, ${sql.ref('key')}, deleted_at, event_id) VALUES (${param(0)}, ${param(1)}, ${this.dialect.typed(param(2), 'time')}, ${param(3)}) ${this.tombstoneConflict()}`,
-    );
+    ));
   }
 
   /** Tombstones for every row a cascade removes. Values: at, value, event id. */
@@ -178,12 +192,15 @@ export class Statements {
 
   /** Append once (activity). Values: the row's columns. */
   appendRow(table: string): Plan {
-    return this.tablePlan('append', table, () => {
-      const t = tableSpec(table);
-      return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) VALUES (${sql.join(
-        t.columns.map((c, i) => this.dialect.typed(param(i), columnType(c))),
-      )}) ON CONFLICT DO NOTHING`;
-    });
+    return (
+      this.madeTablePlan('append', table) ??
+      this.tablePlan('append', table, () => {
+        const t = tableSpec(table);
+        return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) VALUES (${sql.join(
+          t.columns.map((c, i) => this.dialect.typed(param(i), columnType(c))),
+        )}) ON CONFLICT DO NOTHING`;
+      })
+    );
   }
 
   /**
@@ -192,7 +209,7 @@ export class Statements {
    * Values: id, type, lane, created_at, status, source, received_at, data, api_seen.
    */
   insertInboxEvent(): Plan {
-    return this.plan('inbox', () => {
+    return (this.inboxPlan ??= this.plan('inbox', () => {
       const seen = this.dialect.greatest(
         sql.ref('authsync_events.api_seen'),
         sql.ref('excluded.api_seen'),
@@ -200,7 +217,7 @@ export class Statements {
       return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen) VALUES (${sql.join(
         [0, 1, 2, 3, 4, 5].map((i) => sql`${param(i)}`),
       )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}) ${this.inboxConflict(seen)}`;
-    });
+    }));
   }
 
   /**
