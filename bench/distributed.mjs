@@ -8,7 +8,7 @@
 // each once with no effect handlers and once with a handler that waits 5 ms per event.
 // Usage: node bench/distributed.mjs [--events 100000] [--effect-events 10000]
 import { fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,7 +83,8 @@ async function pgClient() {
 /** One process, `runOnce`: the reader applies (and runs effects). */
 async function once(emu, store, effectMs) {
   const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
-  const db = store === 'sqlite' ? join(mkdtempSync(join(tmpdir(), 'authsync-')), 'b.db') : PG_URL;
+  const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'authsync-')) : null;
+  const db = dir ? join(dir, 'b.db') : PG_URL;
   const c = child('sync', [
     ...['--url', emu.url, '--key', emu.apiKey, '--db', db, '--schema', schema],
     ...['--effect-ms', String(effectMs)],
@@ -92,7 +93,8 @@ async function once(emu, store, effectMs) {
   await new Promise((resolve) =>
     c.proc.exitCode !== null ? resolve() : c.proc.once('exit', resolve),
   );
-  if (store !== 'sqlite') await dropSchema(schema);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  else await dropSchema(schema);
   return r.applied / r.seconds;
 }
 
