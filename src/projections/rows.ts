@@ -51,8 +51,9 @@ export function domainRow(d: Obj): Row {
 }
 
 export function membershipRow(m: Obj): Row {
-  // The list endpoint embeds `user` and `organization_name`; events do not. Keep `raw` the same.
-  const { user: _user, organization_name: _name, ...rest } = m;
+  // The list endpoint embeds `user` and `organization_name`; events do not. Keep `raw` the same
+  // (and copy the object only when there is something to leave out: events never do).
+  const rest = 'user' in m || 'organization_name' in m ? withoutListExtras(m) : m;
   const role = obj(rest, 'role');
   const roles = Array.isArray(rest.roles)
     ? (rest.roles as Obj[]).map((r) => str(r, 'slug'))
@@ -182,4 +183,9 @@ export function groupMemberRow(group: Obj, user: Obj, at: string): Row {
     created_at: at,
     updated_at: at,
   };
+}
+
+function withoutListExtras(m: Obj): Obj {
+  const { user: _user, organization_name: _name, ...rest } = m;
+  return rest;
 }
