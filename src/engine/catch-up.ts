@@ -3,6 +3,19 @@ import type { EventSource } from './ports.js';
 /** Pages each reading slice may hold read ahead (its share of the window), and its usual size. */
 export const PAGES_PER_SLICE = 6;
 
+export interface SliceOptions {
+  /** The span to read, cut into `slices` equal time slices. */
+  fromMs: number;
+  toMs: number;
+  slices: number;
+  /** Requests in flight at most. */
+  parallelism: number;
+  pageLimit: number;
+  /** Each slot's share of the read-ahead window, in pages (default `PAGES_PER_SLICE`). */
+  bufferPages?: number;
+  signal?: AbortSignal;
+}
+
 /**
  * Reading a long backlog in parallel: the span is cut into time slices, each read ascending
  * (`range_start`, then `after` + `range_end`), and their pages come out in stream order: all of
@@ -20,15 +33,7 @@ export const PAGES_PER_SLICE = 6;
  */
 export async function* readSlicesInOrder(
   source: EventSource,
-  options: {
-    fromMs: number;
-    toMs: number;
-    slices: number;
-    parallelism: number;
-    pageLimit: number;
-    bufferPages?: number;
-    signal?: AbortSignal;
-  },
+  options: SliceOptions,
 ): AsyncIterable<unknown[]> {
   const scheduler = new SliceScheduler(source, options);
   try {
@@ -79,15 +84,7 @@ class SliceScheduler {
 
   constructor(
     private readonly source: EventSource,
-    private readonly options: {
-      fromMs: number;
-      toMs: number;
-      slices: number;
-      parallelism: number;
-      pageLimit: number;
-      bufferPages?: number;
-      signal?: AbortSignal;
-    },
+    private readonly options: SliceOptions,
   ) {
     const { fromMs, toMs } = options;
     this.count = Math.max(1, options.slices);

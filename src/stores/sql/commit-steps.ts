@@ -1,6 +1,6 @@
-import type { RowChange } from '../../engine/changes.js';
+import type { Row, RowChange } from '../../engine/changes.js';
 import type { CommitBatch } from '../../engine/store.js';
-import { rowKey, tableSpec } from '../../engine/tables.js';
+import { rowKey, tableSpec, type TableSpec } from '../../engine/tables.js';
 import type { Plan } from './plan.js';
 import type { Statements } from './statements.js';
 
@@ -165,6 +165,14 @@ export function* changeSteps(
 
 const NONE: readonly never[] = [];
 
+/** The row's values in its table's column order, in an array with room for `more` after them. */
+function columnValues(t: TableSpec, row: Row, more: number): unknown[] {
+  const n = t.columns.length;
+  const values = new Array<unknown>(n + more);
+  for (let i = 0; i < n; i++) values[i] = row[t.columns[i]!] ?? null;
+  return values;
+}
+
 function upsertStep(
   st: Statements,
   change: Extract<RowChange, { op: 'upsert' }>,
@@ -174,8 +182,7 @@ function upsertStep(
   const parents = change.parents ?? NONE;
   const keepIfNull = change.keepIfNull ?? NONE;
   const n = t.columns.length;
-  const values: unknown[] = new Array<unknown>(n + 3 * (1 + parents.length));
-  for (let i = 0; i < n; i++) values[i] = change.row[t.columns[i]!] ?? null;
+  const values = columnValues(t, change.row, 3 * (1 + parents.length));
   const key = rowKey(t, change.row);
   values[n] = t.name;
   values[n + 1] = key;
@@ -208,10 +215,7 @@ function appendStep(
   withShapes: boolean,
 ): Step {
   const t = tableSpec(change.table);
-  const n = t.columns.length;
-  const values: unknown[] = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) values[i] = change.row[t.columns[i]!] ?? null;
-  const step: Step = { plan: st.appendRow(change.table), values };
+  const step: Step = { plan: st.appendRow(change.table), values: columnValues(t, change.row, 0) };
   if (withShapes) step.shape = { op: 'append', table: change.table, key: rowKey(t, change.row) };
   return step;
 }
