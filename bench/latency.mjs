@@ -8,7 +8,7 @@
 // Latency = the commit of an event's rows minus the event's created_at.
 // Usage: node bench/latency.mjs [--seconds 20] [--rate 50] [--visible-after-ms 200] [--visible-jitter-ms 300]
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,10 +64,11 @@ async function measure(webhooks) {
   const latencies = [];
   let measureFrom = Infinity;
   const metrics = new ServeMetrics();
+  const dir = mkdtempSync(join(tmpdir(), 'authsync-latency-'));
   const sync = createSync({
     apiUrl: emu.url,
     apiKey: emu.apiKey,
-    databaseUrl: join(mkdtempSync(join(tmpdir(), 'authsync-latency-')), 'latency.db'),
+    databaseUrl: join(dir, 'latency.db'),
     env: {},
     webhookSecrets: [secret],
     onApplied(events) {
@@ -98,6 +99,7 @@ async function measure(webhooks) {
   await sleep(6000);
   await service.stop();
   emu.child.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
   const measured = latencies;
   return { measured, perSecond: measured.length / ((stopAt - measureFrom) / 1000) };
 }

@@ -6,7 +6,7 @@
 // Usage: node bench/webhooks.mjs [--seconds 30] [--connections 10] [--profile <dir>]
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -44,7 +44,8 @@ function start(args, env, stream, pick, nodeArgs = []) {
 }
 
 const emulator = await start(['emulator', '--seed', 'bench'], {}, 'stdout', (j) => j.url && j);
-const db = join(mkdtempSync(join(tmpdir(), 'authsync-bench-')), 'webhooks.db');
+const dir = mkdtempSync(join(tmpdir(), 'authsync-bench-'));
+const db = join(dir, 'webhooks.db');
 const service = await start(
   ['serve', '--port', '0', '--host', '127.0.0.1'],
   {
@@ -118,6 +119,7 @@ const stored = Number(
 service.child.kill('SIGTERM');
 emulator.child.kill('SIGTERM');
 await new Promise((r) => service.child.once('exit', r));
+rmSync(dir, { recursive: true, force: true });
 
 const line = (label, value) => console.log(`${label.padEnd(34)}${value}`);
 console.log(
