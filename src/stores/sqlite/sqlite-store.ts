@@ -22,11 +22,7 @@ class SqliteExecutor implements SqlExecutor {
   >();
   private queue: Promise<unknown> = Promise.resolve();
 
-  private readonly bindsArrays: boolean;
-
-  constructor(readonly driver: SqliteDriver) {
-    this.bindsArrays = driver.name === 'better-sqlite3';
-  }
+  constructor(readonly driver: SqliteDriver) {}
 
   private prepared(plan: Plan): { statement: SqliteStatement; params: unknown[] } {
     let s = this.statements.get(plan.sql);
@@ -39,10 +35,7 @@ class SqliteExecutor implements SqlExecutor {
 
   runSync(plan: Plan, values: readonly unknown[] = []): number {
     const { statement, params } = this.prepared(plan);
-    const bound = bind(plan, values, params);
-    // better-sqlite3 binds an array's items as the parameters: no spread copy per statement.
-    const result = this.bindsArrays ? statement.run(bound) : statement.run(...bound);
-    return Number(result.changes);
+    return Number(statement.run(...bind(plan, values, params)).changes);
   }
 
   async run(plan: Plan, values?: readonly unknown[]): Promise<number> {
