@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // Apply-only benchmark: prints figures, asserts nothing. The events come from an in-process
 // emulator, already parsed, so this measures projection + SQLite alone (no HTTP).
-// Usage: node bench/apply.mjs [--events 100000] [--dir /dev/shm]   (run `npm run build` first)
-import { mkdtempSync } from 'node:fs';
+// With --floor it then replays every statement the sync ran, with the same values, into a fresh
+// database: SQLite's own share, the least that applying these events to these tables can cost
+// through this driver (no reading, parsing or projecting).
+// Usage: node bench/apply.mjs [--events 100000] [--dir /dev/shm] [--floor] [--json]
+//        (run `npm run build` first)
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +20,8 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '100000' },
     dir: { type: 'string', default: tmpdir() },
+    floor: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
 const count = Number(values.events);
@@ -27,8 +33,11 @@ for (let i = 0; i < count; i += 100) {
     page.push(JSON.parse(emulator.world.events.at(j).json));
   pages.push(page);
 }
-const store = new SqliteStore(join(mkdtempSync(join(values.dir, 'authsync-apply-')), 'apply.db'));
+
+const dir = mkdtempSync(join(values.dir, 'authsync-apply-'));
+const store = new SqliteStore(join(dir, 'apply.db'));
 await store.migrate();
+const recorded = values.floor ? record(store.driver) : null;
 let next = 0;
 const engine = new SyncEngine({
   store,
@@ -39,10 +48,90 @@ const engine = new SyncEngine({
   readParallelism: 1,
 });
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const result = await engine.drain();
 const seconds = (performance.now() - started) / 1000;
+const cpu = cpuSeconds(cpuBefore);
 await store.close();
-console.log(
-  `apply only (${store.driver.name}, database in ${values.dir}): ${result.applied.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s = ` +
-    `${Math.round(result.applied / seconds).toLocaleString('en-US')} events/s`,
-);
+const figures = { events: result.applied, seconds, cpu, driver: store.driver.name };
+if (!values.json)
+  console.log(
+    `apply only (${store.driver.name}, database in ${values.dir}): ${result.applied.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s = ` +
+      `${Math.round(result.applied / seconds).toLocaleString('en-US')} events/s, ${cpu.toFixed(2)} s of CPU`,
+  );
+
+if (recorded) {
+  const floor = await replay(recorded, join(dir, 'floor.db'));
+  figures.floor = floor;
+  if (!values.json)
+    console.log(
+      `SQLite alone (the same ${floor.statements.toLocaleString('en-US')} statements in ${floor.commits} commits, values prepared): ` +
+        `${floor.seconds.toFixed(2)} s = ${Math.round(result.applied / floor.seconds).toLocaleString('en-US')} events/s, ` +
+        `${floor.cpu.toFixed(2)} s of CPU (COMMIT ${floor.commitSeconds.toFixed(2)} s)`,
+    );
+}
+rmSync(dir, { recursive: true, force: true });
+if (values.json) console.log(JSON.stringify(figures));
+
+function cpuSeconds(before) {
+  const u = process.cpuUsage(before);
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Wraps the driver so that every transaction's statements and values are kept, in order. The
+ * executor prepares through `driver.prepare`, so wrapping it catches every statement it runs.
+ */
+function record(driver) {
+  const commits = [];
+  let current = null;
+  const prepare = driver.prepare.bind(driver);
+  driver.prepare = (sql) => {
+    const statement = prepare(sql);
+    const run = statement.run.bind(statement);
+    return {
+      run: (...params) => {
+        current?.push([sql, params]);
+        return run(...params);
+      },
+      get: statement.get.bind(statement),
+      all: statement.all.bind(statement),
+    };
+  };
+  const exec = driver.exec.bind(driver);
+  driver.exec = (sql) => {
+    if (sql.startsWith('BEGIN')) current = [];
+    if (sql === 'COMMIT' && current) {
+      commits.push(current);
+      current = null;
+    }
+    return exec(sql);
+  };
+  return commits;
+}
+
+/** Runs the recorded commits into a fresh store of the same schema and settings. */
+async function replay(commits, path) {
+  const target = new SqliteStore(path);
+  await target.migrate();
+  const { driver } = target;
+  const statements = new Map();
+  for (const commit of commits)
+    for (const [sql] of commit) if (!statements.has(sql)) statements.set(sql, driver.prepare(sql));
+  let n = 0;
+  let commitSeconds = 0;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (const commit of commits) {
+    driver.exec('BEGIN IMMEDIATE');
+    for (const [sql, params] of commit) statements.get(sql).run(...params);
+    const c = performance.now();
+    driver.exec('COMMIT');
+    commitSeconds += (performance.now() - c) / 1000;
+    n += commit.length;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(cpu0);
+  await target.close();
+  return { statements: n, commits: commits.length, seconds, cpu, commitSeconds };
+}

@@ -3,9 +3,10 @@
 // Catch-up of an N-event history from the emulator (its own process) into SQLite, side by side:
 //   raw     the emulator's page rate read by the same HTTP client, nothing applied
 //   sync    authsync sync (single cursor), events/s, and peak RSS of the syncing process
+//   floor   SQLite alone: the same statements replayed (bench/apply.mjs --floor)
 //   slow    the same with 50 ms per request and WorkOS's 6,000 requests/min limit
 // Usage: node bench/sync.mjs [--events 100000] [--slow-events 20000]
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,21 @@ async function measure(mode, url, key, extra = []) {
   return result;
 }
 
+function applyFloor(events) {
+  const out = execFileSync(
+    process.execPath,
+    [
+      new URL('apply.mjs', import.meta.url).pathname,
+      '--floor',
+      '--json',
+      '--events',
+      String(events),
+    ],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
 async function emulator(events, faults) {
   const emu = child('emulator', ['--events', String(events)]);
   const { url, apiKey } = await emu.first;
@@ -157,6 +173,14 @@ async function main() {
           `the raw page rate (${fmt(rawRate)} events/s, reading only) — ${fmt(r.seconds, 1)} s, peak RSS ${fmt(r.maxRssMb)} MB  [targets: >= 20,000/s, >= 50%, < 200 MB]`,
       );
     }
+    // SQLite's own share: the statements of the same catch-up replayed with prepared values,
+    // against the time half the raw page rate leaves for the whole of syncing.
+    const floor = applyFloor(events);
+    console.log(
+      `no added latency, ${fmt(events)} events: SQLite alone (the sync's ${fmt(floor.floor.statements)} statements replayed, ` +
+        `nothing read, parsed or projected) ${fmt(floor.floor.seconds, 2)} s, ${fmt(floor.floor.cpu, 2)} s of CPU; ` +
+        `half the raw page rate leaves ${fmt((2 * raw.seconds * events) / raw.events, 2)} s for all of it`,
+    );
     const pgRate = postgres.events / postgres.seconds;
     const sqliteRate = parallel.events / parallel.seconds;
     console.log(
