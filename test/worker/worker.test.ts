@@ -255,7 +255,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       expect(health.status).toBe(503);
       expect(JSON.stringify(await health.json())).toMatch(/wrangler d1 migrations apply/);
       await worker.scheduled();
-      expect(worker.runs()[0]!.error).toMatch(/lacks authsync migrations 1, 2, 3, 4, 5/);
+      expect(worker.runs()[0]!.error).toMatch(/lacks authsync migrations 1, 2, 3, 4, 5, 6/);
     } finally {
       await worker.close();
       await emu.close();

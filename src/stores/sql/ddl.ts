@@ -8,11 +8,14 @@ export const PG_TYPES: Record<ColumnType, string> = {
   time: 'timestamptz',
 };
 
-/** `CREATE TABLE` for one of `TABLES`, with the column types a database gives each kind. */
+/**
+ * `CREATE TABLE` for one of `TABLES`, with the column types a database gives each kind
+ * (`createAs`: under another name, for a table being rebuilt).
+ */
 export function tableDdl(
   name: string,
   typeOf: (type: ColumnType) => string,
-  options: { withoutRowid?: boolean } = {},
+  options: { withoutRowid?: boolean; createAs?: string } = {},
 ): string {
   const t = TABLES[name]!;
   const cols = t.columns.map((c) => {
@@ -20,7 +23,7 @@ export function tableDdl(
       t.key.includes(c) || c === 'updated_at' || c === 'created_at' ? ' NOT NULL' : '';
     return `  ${c} ${typeOf(columnType(c))}${notNull}`;
   });
-  return `CREATE TABLE ${name} (\n${cols.join(',\n')},\n  PRIMARY KEY (${t.key.join(', ')})\n)${options.withoutRowid ? ' WITHOUT ROWID' : ''};`;
+  return `CREATE TABLE ${options.createAs ?? name} (\n${cols.join(',\n')},\n  PRIMARY KEY (${t.key.join(', ')})\n)${options.withoutRowid ? ' WITHOUT ROWID' : ''};`;
 }
 
 /** The indexes of the product tables: the same on every SQL database. */

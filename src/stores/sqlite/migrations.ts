@@ -93,4 +93,34 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     // The same schema as PostgreSQL's, where distributed work queues events (see `status`).
     sql: "CREATE INDEX authsync_events_queued ON authsync_events (lane) WHERE status = 'queued';",
   },
+  {
+    version: 6,
+    name: 'product tables with rowids',
+    // Migration 1 made every product table WITHOUT ROWID. SQLite advises against that for rows
+    // over ~1/20 of a page, and rows holding the object as JSON run to hundreds of bytes: few
+    // fit in a B-tree's inner pages (deeper trees, more pages written per change), and those
+    // over ~1 KB spill to overflow pages. As rowid tables, SQLite alone applied a 100,000-event
+    // catch-up ~15% faster, writing ~13% fewer bytes (bench/apply.mjs --floor).
+    sql: withRowids(
+      Object.keys(TABLES).filter((t) =>
+        TABLES[t]!.columns.some((c) => c === 'raw' || c === 'data'),
+      ),
+    ),
+  },
 ];
+
+/** Rebuilds tables as rowid tables with the same rows, then the indexes that went with them. */
+function withRowids(tables: string[]): string {
+  const rebuild = tables.map((table) => {
+    const columns = TABLES[table]!.columns.join(', ');
+    const rebuilt = `${table}_rebuilt`;
+    return [
+      tableDdl(table, sqliteType, { createAs: rebuilt }),
+      `INSERT INTO ${rebuilt} (${columns}) SELECT ${columns} FROM ${table};`,
+      `DROP TABLE ${table};`,
+      `ALTER TABLE ${rebuilt} RENAME TO ${table};`,
+    ].join('\n');
+  });
+  const indexes = PRODUCT_INDEXES.filter((ddl) => tables.some((t) => ddl.includes(` ON ${t} (`)));
+  return [...rebuild, ...indexes].join('\n');
+}
