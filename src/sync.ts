@@ -283,7 +283,15 @@ export class Sync {
 
   async migrate(): Promise<void> {
     if (this.migrated) return;
-    await this.store.migrate();
+    await this.store.migrate(({ version, name }) =>
+      this.log.info(
+        'upgrading the database: a migration is running (once; on a large database it may take a while)',
+        {
+          migration: version,
+          name,
+        },
+      ),
+    );
     this.migrated = true;
   }
 

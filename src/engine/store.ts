@@ -143,14 +143,20 @@ export interface ProcessInfo {
   since: string;
 }
 
+/** Told of a migration about to upgrade an existing database. */
+export type OnUpgrade = (migration: { version: number; name: string }) => void;
+
 /**
  * The engine's port to a database. One implementation per store (sqlite now; postgres, d1
  * later), each turning `RowChange`s into guarded SQL. Every method is async so stores without
  * synchronous drivers fit the same port.
  */
 export interface SyncStore {
-  /** Creates or upgrades the tables; safe to call on every start. */
-  migrate(): Promise<void>;
+  /**
+   * Creates or upgrades the tables; safe to call on every start. `onUpgrade` is told of each
+   * migration before it runs on a database that already had tables (an upgrade may take a while).
+   */
+  migrate(onUpgrade?: OnUpgrade): Promise<void>;
   readCursor(): Promise<Cursor>;
   /** The newest `created_at` applied so far (for lag, and to size a catch-up). */
   lastEventAt(): Promise<string | null>;

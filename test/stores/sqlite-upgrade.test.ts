@@ -28,7 +28,7 @@ function previousRelease(path: string): void {
 async function drain(store: SqliteStore, emulator: Emulator, from: number): Promise<number> {
   const events: unknown[] = [];
   for (let i = from; i < emulator.world.events.length; i++)
-    events.push(JSON.parse(emulator.world.events.at(i).json));
+    events.push(JSON.parse(emulator.world.events.at(i)!.json));
   const pages = Array.from({ length: Math.ceil(events.length / 100) }, (_, i) =>
     events.slice(i * 100, i * 100 + 100),
   );
@@ -84,7 +84,9 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     expect(before.tables.workos_users).toMatch(/WITHOUT ROWID/);
     expect(rowsBefore.workos_organization_memberships!.length).toBeGreaterThan(50);
 
-    await old.migrate();
+    const upgrades: number[] = [];
+    await old.migrate((m) => upgrades.push(m.version));
+    expect(upgrades).toEqual([6]);
     const after = tableSql(old.driver);
     for (const [name, sql] of Object.entries(after)) {
       // Tables whose rows hold JSON objects lose WITHOUT ROWID; the small link table keeps it.
@@ -100,7 +102,9 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     emulator.generateNow(2000);
     expect(await drain(old, emulator, length)).toBe(2000);
     const fresh = new SqliteStore(join(dir, 'fresh.db'));
-    await fresh.migrate();
+    // A new database is created, not upgraded: nothing to announce.
+    await fresh.migrate(() => upgrades.push(-1));
+    expect(upgrades).toEqual([6]);
     expect(await drain(fresh, emulator, 0)).toBe(length + 2000);
     expect(tableSql(fresh.driver)).toEqual(tableSql(old.driver));
     expect(rows(old.driver)).toEqual(rows(fresh.driver));

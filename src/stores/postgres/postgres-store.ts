@@ -11,7 +11,13 @@ import { PgReaderLease } from './reader-lease.js';
 import { PgWorkQueue, type QueueTransaction } from './work-queue.js';
 import { SCHEMA_PATTERN } from './schema-name.js';
 import { hostname } from 'node:os';
-import type { CommitBatch, OutboxItem, ProcessInfo, ReaderLease } from '../../engine/store.js';
+import type {
+  CommitBatch,
+  OnUpgrade,
+  OutboxItem,
+  ProcessInfo,
+  ReaderLease,
+} from '../../engine/store.js';
 
 const multiRow = new MultiRowStatements();
 
@@ -155,7 +161,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
   }
 
   /** Safe from several processes at once: one transaction under an advisory lock per schema. */
-  async migrate(): Promise<void> {
+  async migrate(onUpgrade?: OnUpgrade): Promise<void> {
     const client = await this.connect();
     try {
       await client.query('BEGIN');
@@ -173,6 +179,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
       );
       for (const m of MIGRATIONS) {
         if (applied.has(m.version)) continue;
+        if (applied.size > 0) onUpgrade?.(m);
         await client.query(m.sql);
         await client.query(
           'INSERT INTO authsync_migrations (version, name, applied_at) VALUES ($1, $2, now())',

@@ -7,6 +7,7 @@ import type {
   InboxEvent,
   InboxStatus,
   LaneBacklog,
+  OnUpgrade,
   OutboxItem,
   StoreStatus,
   SyncStore,
@@ -33,7 +34,7 @@ export interface SqlRunner {
 export interface SqlExecutor extends SqlRunner {
   /** Runs `fn` in one write transaction; transactions never interleave. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
-  migrate(): Promise<void>;
+  migrate(onUpgrade?: OnUpgrade): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,8 +75,8 @@ export class SqlStore implements SyncStore {
     return out;
   }
 
-  migrate(): Promise<void> {
-    return this.db.migrate();
+  migrate(onUpgrade?: OnUpgrade): Promise<void> {
+    return this.db.migrate(onUpgrade);
   }
 
   async readCursor(): Promise<Cursor> {

@@ -1,3 +1,4 @@
+import type { OnUpgrade } from '../../engine/store.js';
 import type { Step } from '../sql/commit-steps.js';
 import { sqliteDialect } from '../sql/dialect.js';
 import { bind, type Plan } from '../sql/plan.js';
@@ -73,7 +74,7 @@ class SqliteExecutor implements SqlExecutor {
     return run;
   }
 
-  async migrate(): Promise<void> {
+  async migrate(onUpgrade?: OnUpgrade): Promise<void> {
     this.driver.exec(
       'CREATE TABLE IF NOT EXISTS authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
@@ -86,6 +87,7 @@ class SqliteExecutor implements SqlExecutor {
     );
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
+      if (applied.size > 0) onUpgrade?.(m);
       await this.transaction(async () => {
         this.driver.exec(m.sql);
         this.driver
