@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Apply-only benchmark: prints figures, asserts nothing. The events come from an in-process
 // emulator, already parsed, so this measures projection + SQLite alone (no HTTP).
-// With --floor it then replays every statement the sync ran, with the same values, into a fresh
-// database: SQLite's own share, the least that applying these events to these tables can cost
-// through this driver (no reading, parsing or projecting).
+// With --floor it then replays every statement the sync wrote with, with the same values, into a
+// fresh database: SQLite's share of applying these events (no reading, parsing or projecting;
+// the inbox lookups, reads, are left out, so the real share is a little more).
 // Usage: node bench/apply.mjs [--events 100000] [--dir /dev/shm] [--floor] [--json]
 //        (run `npm run build` first)
 import { mkdtempSync, rmSync } from 'node:fs';
