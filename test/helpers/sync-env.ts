@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TABLES } from '../../src/engine/tables.js';
-import { asTestDb, type TestDb } from './test-db.js';
+import { asTestDb, type Queryable, type TestDb } from './test-db.js';
 import { createSync, type CreateSyncOptions } from '../../src/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 
@@ -24,8 +24,8 @@ export function syncFor(
 }
 
 /** Every row of every workos_ table, as text: equal dumps mean nothing changed. */
-export async function dumpTables(target: TestDb | string): Promise<string> {
-  const db = asTestDb(target);
+export async function dumpTables(target: Queryable | string): Promise<string> {
+  const db = typeof target === 'string' ? asTestDb(target) : target;
   const out: string[] = [];
   for (const t of Object.keys(TABLES).sort())
     out.push(`${t}\n${JSON.stringify(await db.query(`SELECT * FROM ${t} ORDER BY 1, 2`))}`);

@@ -96,6 +96,9 @@ const normalizedTypes = {
 export const asTestDb = (db: TestDb | string): TestDb =>
   typeof db === 'string' ? sqliteDb(db) : db;
 
+/** What the table comparisons need of a database (a D1 database in workerd has only this). */
+export type Queryable = Pick<TestDb, 'query'>;
+
 function sqliteDb(path: string): TestDb {
   const withDb = <T>(fn: (db: ReturnType<typeof openSqlite>) => T): T => {
     const db = openSqlite(path);

@@ -1,4 +1,4 @@
-import { asTestDb, type TestDb } from './test-db.js';
+import { asTestDb, type Queryable } from './test-db.js';
 
 type Obj = Record<string, any>;
 
@@ -147,9 +147,9 @@ const TABLE_NAMES = [
 
 /** The same comparable content, read from authsync's tables (SQLite or PostgreSQL). */
 export async function truthFromDatabase(
-  target: TestDb | string,
+  target: Queryable | string,
 ): Promise<Record<string, Map<string, string>>> {
-  const db = asTestDb(target);
+  const db = typeof target === 'string' ? asTestDb(target) : target;
   const t: Record<string, Map<string, string>> = {};
   const read = async (
     table: string,
@@ -250,7 +250,7 @@ export function diffTruths(
 /** How authsync's tables differ from the emulator's state: the first `limit` lines, empty when equal. */
 export async function differencesFromApi(
   emu: { url: string; apiKey: string },
-  db: TestDb | string,
+  db: Queryable | string,
   limit = 20,
 ): Promise<string[]> {
   return diffTruths(await truthFromApi(emu.url, emu.apiKey), await truthFromDatabase(db)).slice(
