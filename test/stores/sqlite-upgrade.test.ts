@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/emulator/index.js';
-import { SyncEngine } from '../../src/engine/sync.js';
-import { project } from '../../src/projections/index.js';
-import { snapshotChanges } from '../../src/projections/snapshot.js';
 import { openSqlite, type SqliteDriver } from '../../src/stores/sqlite/driver.js';
 import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
+import { drainEmulator } from '../helpers/drain.js';
 import { dumpTables } from '../helpers/sync-env.js';
 
 /** A database as the previous release left it: migrations 1 to 5 only. */
@@ -22,26 +20,6 @@ function previousRelease(path: string): void {
     db.prepare('INSERT INTO authsync_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
   }
   db.close();
-}
-
-/** Applies the emulator's events from `from` on, as the sync would, without HTTP. */
-async function drain(store: SqliteStore, emulator: Emulator, from: number): Promise<number> {
-  const events: unknown[] = [];
-  for (let i = from; i < emulator.world.events.length; i++)
-    events.push(JSON.parse(emulator.world.events.at(i)!.json));
-  const pages = Array.from({ length: Math.ceil(events.length / 100) }, (_, i) =>
-    events.slice(i * 100, i * 100 + 100),
-  );
-  let next = 0;
-  const engine = new SyncEngine({
-    store,
-    events: { readPage: async () => (pages[next++] ?? []) as never },
-    projector: { project, snapshotChanges },
-    importOnFirstRun: false,
-    settleMs: 0,
-    readParallelism: 1,
-  });
-  return (await engine.drain()).applied;
 }
 
 const tableSql = (db: SqliteDriver) =>
@@ -71,7 +49,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
 
     // Rows written under the old schema (the store's statements are the same for both).
     const old = new SqliteStore(join(dir, 'old.db'));
-    expect(await drain(old, emulator, 0)).toBe(3000);
+    expect(await drainEmulator(old, emulator, 0)).toBe(3000);
     const before = { tables: tableSql(old.driver), indexes: indexNames(old.driver) };
     const rowsBefore = await dumpTables(join(dir, 'old.db'));
     expect(before.tables.workos_users).toMatch(/WITHOUT ROWID/);
@@ -96,12 +74,12 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     // More history, applied to the upgraded database and, from the start, to a new one.
     const length = emulator.world.events.length;
     emulator.generateNow(2000);
-    expect(await drain(old, emulator, length)).toBe(2000);
+    expect(await drainEmulator(old, emulator, length)).toBe(2000);
     const fresh = new SqliteStore(join(dir, 'fresh.db'));
     // A new database is created, not upgraded: nothing to announce.
     await fresh.migrate(() => upgrades.push(-1));
     expect(upgrades).toEqual([6]);
-    expect(await drain(fresh, emulator, 0)).toBe(length + 2000);
+    expect(await drainEmulator(fresh, emulator, 0)).toBe(length + 2000);
     expect(tableSql(fresh.driver)).toEqual(tableSql(old.driver));
     expect(await dumpTables(join(dir, 'old.db'))).toBe(await dumpTables(join(dir, 'fresh.db')));
     await old.close();

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { Emulator } from '../../src/emulator/index.js';
+import { MIGRATIONS } from '../../src/stores/postgres/migrations.js';
+import { drainEmulator } from '../helpers/drain.js';
+import { dumpTables } from '../helpers/sync-env.js';
+import { tempDb, type TestDb } from '../helpers/test-db.js';
+
+/** A schema as the release before the newest migration left it. */
+async function previousRelease(db: TestDb, last: number): Promise<void> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${db.schema}"`);
+    await client.query(`SET search_path TO "${db.schema}"`);
+    await client.query(
+      'CREATE TABLE authsync_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+    );
+    for (const m of MIGRATIONS.filter((m) => m.version <= last)) {
+      await client.query(m.sql);
+      await client.query('INSERT INTO authsync_migrations VALUES ($1, $2, now())', [
+        m.version,
+        m.name,
+      ]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Columns and indexes of a schema, without its name: equal for equal schemas. */
+const schemaOf = async (db: TestDb): Promise<string> =>
+  JSON.stringify([
+    await db.query(
+      `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+       WHERE table_schema = '${db.schema}' ORDER BY table_name, column_name`,
+    ),
+    (
+      await db.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '${db.schema}' ORDER BY indexname`,
+      )
+    ).map((i) => [
+      i.indexname,
+      i.indexdef.replaceAll(`"${db.schema}".`, '').replaceAll(`${db.schema}.`, ''),
+    ]),
+  ]);
+
+describe('PostgreSQL: upgrading a schema of the previous release', () => {
+  const newest = Math.max(...MIGRATIONS.map((m) => m.version));
+
+  it('announces each pending migration once, keeps every row, and syncs on as a fresh schema would', async () => {
+    const emulator = new Emulator({ seed: 'pg-upgrade', events: 2000 });
+    const old = tempDb('postgres');
+    await previousRelease(old, newest - 1);
+    const oldStore = old.store();
+    const fresh = tempDb('postgres');
+    const freshStore = fresh.store();
+    try {
+      expect(await drainEmulator(oldStore, emulator, 0)).toBe(2000);
+      const rowsBefore = await dumpTables(old);
+
+      const upgrades: number[] = [];
+      await oldStore.migrate((m) => upgrades.push(m.version));
+      expect(upgrades).toEqual([newest]);
+      expect(await dumpTables(old)).toBe(rowsBefore);
+      // Up to date: nothing more to run or announce.
+      await oldStore.migrate((m) => upgrades.push(m.version));
+      expect(upgrades).toEqual([newest]);
+
+      // A new schema is created, not upgraded: nothing to announce.
+      await freshStore.migrate((m) => upgrades.push(-m.version));
+      expect(upgrades).toEqual([newest]);
+      expect(await schemaOf(old)).toBe(await schemaOf(fresh));
+
+      const length = emulator.world.events.length;
+      emulator.generateNow(1000);
+      expect(await drainEmulator(oldStore, emulator, length)).toBe(1000);
+      expect(await drainEmulator(freshStore, emulator, 0)).toBe(length + 1000);
+      expect(await dumpTables(old)).toBe(await dumpTables(fresh));
+    } finally {
+      await oldStore.close();
+      await freshStore.close();
+      emulator.close();
+    }
+  });
+});
