@@ -283,15 +283,20 @@ export class Sync {
 
   async migrate(): Promise<void> {
     if (this.migrated) return;
-    await this.store.migrate(({ version, name }) =>
+    const started = Date.now();
+    const upgrades: number[] = [];
+    await this.store.migrate(({ version, name }) => {
+      upgrades.push(version);
       this.log.info(
         'upgrading the database: a migration is running (once; on a large database it may take a while)',
-        {
-          migration: version,
-          name,
-        },
-      ),
-    );
+        { migration: version, name },
+      );
+    });
+    if (upgrades.length > 0)
+      this.log.info('database upgraded', {
+        migrations: upgrades,
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+      });
     this.migrated = true;
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/emulator/index.js';
+import { createSync } from '../../src/index.js';
 import { openSqlite, type SqliteDriver } from '../../src/stores/sqlite/driver.js';
 import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
@@ -85,5 +86,33 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     await old.close();
     await fresh.close();
     emulator.close();
+  });
+
+  it('tells the log when an upgrade starts and when it is done; a new database is created silently', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-upgrade-'));
+    previousRelease(join(dir, 'old.db'));
+    const lines: [string, Record<string, unknown> | undefined][] = [];
+    const logger = {
+      info: (message: string, fields?: Record<string, unknown>) => lines.push([message, fields]),
+      warn() {},
+      error() {},
+    };
+    for (const file of ['old.db', 'new.db']) {
+      const sync = createSync({
+        apiUrl: 'http://127.0.0.1:9',
+        apiKey: 'sk_test_unused',
+        databaseUrl: join(dir, file),
+        env: {},
+        logger,
+      });
+      await sync.migrate();
+      await sync.close();
+    }
+    expect(lines.map(([message]) => message)).toEqual([
+      expect.stringMatching(/^upgrading the database: a migration is running/),
+      'database upgraded',
+    ]);
+    expect(lines[0]![1]).toEqual({ migration: 6, name: 'product tables with rowids' });
+    expect(lines[1]![1]).toEqual({ migrations: [6], seconds: expect.any(Number) });
   });
 });
