@@ -41,3 +41,38 @@ export function databaseSchema(value: string | undefined): string {
     );
   return schema;
 }
+
+/**
+ * Forwarding each event to the application's own endpoint: `AUTHSYNC_FORWARD_URL` with
+ * `AUTHSYNC_FORWARD_SECRET` (both, or neither; or `forward` in `createSync`). The secret is never
+ * echoed.
+ */
+export function forwardTarget(
+  url: string | undefined,
+  secret: string | undefined,
+): { url: string; secret: string } | null {
+  if (!url && !secret) return null;
+  if (!url) throw new ConfigError('AUTHSYNC_FORWARD_SECRET is set without AUTHSYNC_FORWARD_URL.');
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+  } catch {
+    throw new ConfigError('AUTHSYNC_FORWARD_URL is not an http(s) URL.');
+  }
+  if (!secret)
+    throw new ConfigError(
+      'AUTHSYNC_FORWARD_URL is set without AUTHSYNC_FORWARD_SECRET: forwarded events are always signed.',
+    );
+  if (secretBytes(secret) < 24)
+    throw new ConfigError(
+      'AUTHSYNC_FORWARD_SECRET is not a Standard Webhooks secret: whsec_ followed by the base64 of 24 to 64 random bytes (for example whsec_ and the output of `openssl rand -base64 32`).',
+    );
+  return { url, secret };
+}
+
+/** How many bytes a `whsec_` secret decodes to (0 when it is not base64). */
+function secretBytes(secret: string): number {
+  const text = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return 0;
+  return atob(text).length;
+}

@@ -10,7 +10,9 @@ import {
   ConfigError,
   DEFAULT_RECONCILE_EVERY_S,
   DEFAULT_WEBHOOK_GRACE_MS,
+  forwardTarget,
 } from './config.js';
+import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
 import { project } from './projections/index.js';
 import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
@@ -81,6 +83,12 @@ export interface CreateSyncOptions {
    * inbox anyway (default 300,000 ms).
    */
   webhookGraceMs?: number;
+  /**
+   * Forward every event, once applied, to the application's own webhook endpoint, signed as
+   * Standard Webhooks specifies (an effect: at least once, never on replay or the first import).
+   * Default: `AUTHSYNC_FORWARD_URL` and `AUTHSYNC_FORWARD_SECRET`, when set.
+   */
+  forward?: ForwardTarget;
   logger?: Logger;
   onProgress?: (p: Progress) => void;
   /** Told of every applied event once committed (metrics, latency measurements). */
@@ -172,6 +180,13 @@ export class Sync {
       onApplied: options.onApplied,
       checkpoint: options.checkpoint,
     });
+    // Work on the database alone (status, migrate) runs no effects: nothing to check there.
+    const forward = options.offline
+      ? null
+      : options.forward
+        ? forwardTarget(options.forward.url, options.forward.secret)
+        : forwardTarget(env.AUTHSYNC_FORWARD_URL, env.AUTHSYNC_FORWARD_SECRET);
+    if (forward) this.engine.on('*', forwardingHandler(forward));
     this.follower = new Follower({
       store: this.store,
       log: this.log,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
 import { d1MigrationFiles } from '../../src/stores/d1/migrations.js';
+import { appEndpoint, FORWARD_SECRET } from '../helpers/app-endpoint.js';
 import { SECRET, waitFor } from '../helpers/serve-env.js';
 import { dumpTables } from '../helpers/sync-env.js';
 import { differencesFromApi } from '../helpers/truth.js';
@@ -242,6 +243,35 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       expect(health.status).toBe(200);
     } finally {
       await worker.close();
+      await emu.close();
+    }
+  });
+
+  it('forwards each new event to the application, signed (Standard Webhooks in workerd)', async () => {
+    const emu = await startEmulator({ seed: 8, events: 300 });
+    const app = await appEndpoint();
+    const { path } = await bundleWorker();
+    const worker = await startWorker(emu, {
+      script: path,
+      vars: {
+        AUTHSYNC_SETTLE_MS: '0',
+        AUTHSYNC_FORWARD_URL: app.url,
+        AUTHSYNC_FORWARD_SECRET: FORWARD_SECRET,
+      },
+    });
+    try {
+      await worker.scheduled();
+      const afterImport = app.deliveries.length;
+      emu.emulator.generateNow(200);
+      const events = lastEventIds(emu, 200);
+      await worker.scheduled();
+      // Verified by the endpoint with the standardwebhooks library, each once, in stream order.
+      expect(app.deliveries.slice(afterImport).map((d) => [d.id, d.status])).toEqual(
+        events.map((id) => [id, 200]),
+      );
+    } finally {
+      await worker.close();
+      await app.close();
       await emu.close();
     }
   });

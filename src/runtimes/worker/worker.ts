@@ -11,7 +11,10 @@ import type { D1Database } from '../../stores/d1/d1-types.js';
 import { Sync } from '../../sync.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 
-/** Bindings and vars the Worker reads (secrets: WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET). */
+/**
+ * Bindings and vars the Worker reads (secrets: WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET,
+ * AUTHSYNC_FORWARD_SECRET).
+ */
 export interface AuthsyncWorkerEnv {
   DB: D1Database;
   WORKOS_API_KEY?: string;
@@ -26,6 +29,9 @@ export interface AuthsyncWorkerEnv {
   AUTHSYNC_WEBHOOK_GRACE_MS?: string;
   /** How long a run owns the effects it is about to run (default 60,000): a run that dies leaves them to runs after this. */
   AUTHSYNC_EFFECT_LEASE_MS?: string;
+  /** Forward each event to this endpoint, signed with AUTHSYNC_FORWARD_SECRET (see CreateSyncOptions.forward). */
+  AUTHSYNC_FORWARD_URL?: string;
+  AUTHSYNC_FORWARD_SECRET?: string;
 }
 
 /** The part of Workers' ExecutionContext used here. */

@@ -1,0 +1,55 @@
+import { Webhook } from 'standardwebhooks';
+import type { WorkOSEvent } from '../engine/event.js';
+import type { EffectHandler } from '../engine/outbox.js';
+
+export interface ForwardTarget {
+  /** The application's endpoint (http or https). */
+  url: string;
+  /** A Standard Webhooks secret (`whsec_` + base64), checked by `forwardTarget` in config. */
+  secret: string;
+}
+
+/** A delivery that takes longer than this fails and is retried (the outbox's backoff). */
+const TIMEOUT_MS = 15_000;
+
+/**
+ * An effect that POSTs each event, as JSON, to the application's own webhook endpoint, signed
+ * as Standard Webhooks specifies (`webhook-id` is the event id, so receivers can drop repeats:
+ * delivery is at least once, like every effect). Any answer but 2xx, a redirect included, is a
+ * failure: the outbox retries it with backoff, for as long as it takes. The URL never appears in
+ * logs or errors (it may carry a token).
+ */
+export function forwardingHandler(target: ForwardTarget): EffectHandler {
+  const signer = new Webhook(target.secret);
+  return async (event: WorkOSEvent) => {
+    const body = JSON.stringify(event);
+    const now = new Date();
+    let response: Response;
+    try {
+      response = await fetch(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'authsync',
+          'webhook-id': event.id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': signer.sign(event.id, now, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      throw new Error(`forwarding to the application's endpoint failed: ${cause}`, {
+        cause: error,
+      });
+    }
+    // Nothing of the answer is needed; reading it lets the connection be reused.
+    await response.arrayBuffer().catch(() => {});
+    if (!response.ok)
+      throw new Error(
+        `the application's endpoint answered ${response.status} to a forwarded event`,
+      );
+  };
+}

@@ -1,0 +1,119 @@
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createSync } from '../../src/index.js';
+import { appEndpoint, FORWARD_SECRET as SECRET, OTHER_SECRET } from '../helpers/app-endpoint.js';
+import { emulatorChange, syncFor } from '../helpers/sync-env.js';
+import { tempDb } from '../helpers/test-db.js';
+
+/** The emulator's events from index `from` on, as the Events API lists them. */
+const eventsFrom = (emu: RunningEmulator, from: number) => {
+  const out: { id: string; json: string }[] = [];
+  for (let i = from; i < emu.emulator.world.events.length; i++) {
+    const e = emu.emulator.world.events.at(i)!;
+    out.push({ id: e.id, json: e.json });
+  }
+  return out;
+};
+
+describe('forwarding events to the application (Standard Webhooks)', () => {
+  it('signs and posts each new event once, in stream order; not the first import, not on replay', async () => {
+    const emu = await startEmulator({ seed: 61, events: 600 });
+    const app = await appEndpoint();
+    const sync = syncFor(emu, tempDb(), {
+      settleMs: 0,
+      forward: { url: app.url, secret: SECRET },
+    });
+    try {
+      await sync.runOnce();
+      // Only events the import overlaps (its last minutes) may be forwarded, never its state.
+      const afterImport = app.deliveries.length;
+      expect(afterImport).toBeLessThan(600);
+      const from = emu.emulator.world.events.length;
+      emu.emulator.generateNow(300);
+      const expected = eventsFrom(emu, from);
+      await sync.runOnce();
+
+      const delivered = app.deliveries.slice(afterImport);
+      expect(delivered.map((d) => d.id)).toEqual(expected.map((e) => e.id));
+      expect(delivered.every((d) => d.status === 200)).toBe(true);
+      for (const [i, d] of delivered.entries()) {
+        expect(JSON.parse(d.body)).toEqual(JSON.parse(expected[i]!.json));
+        expect(d.headers['content-type']).toBe('application/json');
+        // Signed with this secret, not just any: another application's secret does not verify.
+        expect(() =>
+          new Webhook(OTHER_SECRET).verify(d.body, d.headers as Record<string, string>),
+        ).toThrow();
+      }
+
+      await sync.replay(new Date(Date.now() - 3600_000).toISOString());
+      await sync.runOnce();
+      expect(app.deliveries.length).toBe(afterImport + 300);
+    } finally {
+      await sync.close();
+      await app.close();
+      await emu.close();
+    }
+  });
+
+  it('an endpoint that is down or redirects keeps the event: retried with backoff until it answers 2xx', async () => {
+    const emu = await startEmulator({ seed: 62, events: 200 });
+    let down: 'error' | 'redirect' | null = null;
+    const app = await appEndpoint(() => (down === 'error' ? 503 : down === 'redirect' ? 302 : 200));
+    const sync = syncFor(emu, tempDb(), {
+      settleMs: 0,
+      forward: { url: app.url, secret: SECRET },
+    });
+    try {
+      await sync.runOnce();
+      down = 'error';
+      const a = await emulatorChange(emu, { op: 'organization.create', name: 'Forward A' });
+      await sync.runOnce();
+      down = 'redirect';
+      const b = await emulatorChange(emu, { op: 'organization.create', name: 'Forward B' });
+      await sync.runOnce();
+      // The rows are applied whatever the endpoint says; the two forwards wait in the outbox.
+      expect((await sync.store.status()).outboxPending).toBe(2);
+      const refused = app.deliveries.filter((d) => d.status !== 200);
+      expect(refused.length).toBeGreaterThanOrEqual(2);
+      down = null;
+      // Retried after their backoff (at most ~1 s after the last failure).
+      await new Promise((r) => setTimeout(r, 2100));
+      await sync.runOnce();
+      expect((await sync.store.status()).outboxPending).toBe(0);
+      const accepted = app.accepted();
+      for (const org of [a, b]) {
+        const id = app.deliveries.find((d) => JSON.parse(d.body).data.id === org.id)!.id;
+        expect(accepted.filter((x) => x === id)).toHaveLength(1);
+      }
+    } finally {
+      await sync.close();
+      await app.close();
+      await emu.close();
+    }
+  });
+
+  it('is configured by AUTHSYNC_FORWARD_URL and AUTHSYNC_FORWARD_SECRET, both or neither; a bad secret is named, not shown', () => {
+    const open = (env: Record<string, string>) =>
+      createSync({ apiKey: 'sk_test', databaseUrl: ':memory:', env });
+    expect(() => open({ AUTHSYNC_FORWARD_URL: 'https://app.example.com/hooks' })).toThrow(
+      /AUTHSYNC_FORWARD_SECRET/,
+    );
+    expect(() => open({ AUTHSYNC_FORWARD_SECRET: SECRET })).toThrow(/AUTHSYNC_FORWARD_URL/);
+    expect(() =>
+      open({ AUTHSYNC_FORWARD_URL: 'ftp://app.example.com', AUTHSYNC_FORWARD_SECRET: SECRET }),
+    ).toThrow(/not an http\(s\) URL/);
+    const short = 'whsec_c2hvcnQ=';
+    let message = '';
+    try {
+      open({
+        AUTHSYNC_FORWARD_URL: 'https://app.example.com/hooks',
+        AUTHSYNC_FORWARD_SECRET: short,
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/AUTHSYNC_FORWARD_SECRET is not a Standard Webhooks secret/);
+    expect(message).not.toContain('c2hvcnQ');
+  });
+});
