@@ -13,7 +13,7 @@ export const SECRET = 'whsec_test_primary';
 export async function serveFor(
   emu: RunningEmulator,
   options: Partial<CreateSyncOptions> = {},
-  serviceOptions: { stalledAfterMs?: number } = {},
+  serviceOptions: { stalledAfterMs?: number; statusPassword?: string } = {},
   kind: StoreKind = 'sqlite',
 ) {
   const path = tempDb(kind);

@@ -72,7 +72,10 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
     it(`imports, then follows the stream: tables equal the emulator's state (seed ${seed})`, async () => {
       const emu = await startEmulator({ seed, events: 3000 });
       const { path } = await bundleWorker();
-      const worker = await startWorker(emu, { script: path, vars: { AUTHSYNC_SETTLE_MS: '0' } });
+      const worker = await startWorker(emu, {
+        script: path,
+        vars: { AUTHSYNC_SETTLE_MS: '0', AUTHSYNC_STATUS_PASSWORD: 'pw' },
+      });
       try {
         await worker.scheduled();
         expect(await differencesFromApi(emu, worker.db)).toEqual([]);
@@ -82,7 +85,15 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
         const before = await dumpTables(worker.db);
         await worker.scheduled();
         expect(await dumpTables(worker.db)).toBe(before);
-        const status = (await (await worker.fetch('/status')).json()) as any;
+        expect((await worker.fetch('/status')).status).toBe(401);
+        const authorization = `Basic ${Buffer.from('authsync:pw').toString('base64')}`;
+        const status = (await (
+          await worker.fetch('/status', { headers: { authorization } })
+        ).json()) as any;
+        const page = await worker.fetch('/status', {
+          headers: { authorization, accept: 'text/html' },
+        });
+        expect(await page.text()).toMatch(/data-health="ok"/);
         expect(status.lastError).toBeNull();
         expect(status.inbox.applied).toBeGreaterThanOrEqual(1200);
       } finally {

@@ -154,6 +154,7 @@ export function registerSyncCommands(program: Command): void {
         hostname: flags.host,
         maxBodyBytes: flags.maxBodyBytes,
         reconcileEveryMs: flags.reconcileEvery * 1000,
+        statusPassword: process.env.AUTHSYNC_STATUS_PASSWORD || undefined,
       });
       logger.info('listening', { url: service.url });
       const stop = () => {

@@ -17,6 +17,8 @@ export interface ServeOptions {
   stalledAfterMs?: number;
   /** Reconcile the tables with the list endpoints this often (0: never). */
   reconcileEveryMs: number;
+  /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
+  statusPassword?: string;
 }
 
 export interface RunningService {
@@ -41,6 +43,7 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     logger,
     maxBodyBytes: options.maxBodyBytes,
     stalledAfterMs: options.stalledAfterMs,
+    statusPassword: options.statusPassword,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () =>

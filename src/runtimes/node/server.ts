@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { Sync } from '../../create-sync.js';
 import type { Logger } from '../../engine/ports.js';
+import { statusReport } from '../../status-report.js';
+import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 import type { ServeMetrics } from './metrics.js';
 
@@ -13,10 +15,13 @@ export interface ServeAppOptions {
   /** `/readyz` fails when no page was read for this long (default 120 s). */
   stalledAfterMs?: number;
   startedAtMs?: number;
+  /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
+  statusPassword?: string;
 }
 
 /**
- * The service's HTTP surface: the WorkOS webhook endpoint, health, readiness and metrics.
+ * The service's HTTP surface: the WorkOS webhook endpoint, health, readiness, metrics and the
+ * status page.
  * Webhook deliveries are answered only after the event is durably in the inbox.
  */
 export function createServeApp(options: ServeAppOptions): Hono {
@@ -64,6 +69,14 @@ export function createServeApp(options: ServeAppOptions): Hono {
   app.get('/metrics', async (c) => {
     const body = await metrics.registry.metrics();
     return c.body(body, 200, { 'Content-Type': metrics.registry.contentType });
+  });
+
+  mountStatusRoute(app, {
+    password: () => options.statusPassword,
+    load: async () => ({
+      report: await statusReport(sync.store),
+      deadLetters: await sync.store.deadLetters(),
+    }),
   });
 
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));

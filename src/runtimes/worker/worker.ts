@@ -9,11 +9,12 @@ import { statusReport } from '../../status-report.js';
 import { D1Store } from '../../stores/d1/d1-store.js';
 import type { D1Database } from '../../stores/d1/d1-types.js';
 import { Sync } from '../../sync.js';
+import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 
 /**
  * Bindings and vars the Worker reads (secrets: WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET,
- * AUTHSYNC_FORWARD_SECRET).
+ * AUTHSYNC_FORWARD_SECRET, AUTHSYNC_STATUS_PASSWORD).
  */
 export interface AuthsyncWorkerEnv {
   DB: D1Database;
@@ -32,6 +33,8 @@ export interface AuthsyncWorkerEnv {
   /** Forward each event to this endpoint, signed with AUTHSYNC_FORWARD_SECRET (see CreateSyncOptions.forward). */
   AUTHSYNC_FORWARD_URL?: string;
   AUTHSYNC_FORWARD_SECRET?: string;
+  /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
+  AUTHSYNC_STATUS_PASSWORD?: string;
 }
 
 /** The part of Workers' ExecutionContext used here. */
@@ -84,7 +87,8 @@ const numberVar = (value: string | undefined, name: string): number | undefined 
  *   next run picks up from the committed cursor. It also applies webhook events the API has not
  *   shown within the grace period.
  * - `fetch`: `POST /webhooks/workos` (verified with Web Crypto, stored, then the stream is pulled
- *   at once through `waitUntil`), `GET /healthz`, `GET /status` (JSON).
+ *   at once through `waitUntil`), `GET /healthz`, `GET /status` (the status page, or its JSON;
+ *   off until AUTHSYNC_STATUS_PASSWORD is set).
  */
 export function createWorker(options: WorkerOptions = {}) {
   const log = options.logger ?? consoleLogger;
@@ -189,14 +193,20 @@ export function createWorker(options: WorkerOptions = {}) {
       await sync.close();
     }
   });
-  app.get('/status', async (c) => {
-    const sync = open(c.env);
-    try {
-      await sync.migrate();
-      return c.json(await statusReport(sync.store));
-    } finally {
-      await sync.close();
-    }
+  mountStatusRoute<WorkerCtx>(app as unknown as Hono, {
+    password: (c) => c.env.AUTHSYNC_STATUS_PASSWORD,
+    load: async (c) => {
+      const sync = open(c.env);
+      try {
+        await sync.migrate();
+        return {
+          report: await statusReport(sync.store),
+          deadLetters: await sync.store.deadLetters(),
+        };
+      } finally {
+        await sync.close();
+      }
+    },
   });
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));
   app.onError((error, c) => {

@@ -1,0 +1,229 @@
+import { html, raw } from 'hono/html';
+import type { DeadLetter } from '../../engine/store.js';
+import type { StatusReport } from '../../status-report.js';
+
+/** Seconds between the page's own reloads. */
+const REFRESH_S = 10;
+
+// No word for "lagging": the lag grows on a quiet stream too (it is the newest event's age).
+type Health = { word: 'ok' | 'failing' | 'dead letters'; why: string };
+
+/** One word for the whole picture, with the reason: what an operator looks for first. */
+function healthOf(report: StatusReport): Health {
+  // A successful run clears the last error: one that is there is the latest word.
+  if (report.lastError) return { word: 'failing', why: 'the last run ended in an error (below)' };
+  if (report.deadLetters > 0)
+    return {
+      word: 'dead letters',
+      why: `${report.deadLetters} event(s) could not be applied; their organizations' later events wait`,
+    };
+  return { word: 'ok', why: 'applying events as they come' };
+}
+
+const number = (n: number) => n.toLocaleString('en-US');
+const lag = (s: number | null) =>
+  s === null ? '—' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(0)} min`;
+
+/**
+ * The status page: what `authsync status` prints, as HTML that reloads itself. Every value is
+ * escaped by `html` (errors and ids come from outside); no script, no external asset.
+ */
+export function renderStatusPage(
+  report: StatusReport,
+  deadLetters: DeadLetter[],
+  nowMs = Date.now(),
+): Promise<string> | string {
+  const health = healthOf(report);
+  const cursor =
+    report.cursor.after ??
+    (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
+  const summary: [string, string][] = [
+    ['cursor', cursor],
+    ['last event', report.lastEventAt ?? 'none yet'],
+    ['lag', lag(report.lagSeconds)],
+    ['last success', report.lastSuccessAt ?? 'never'],
+    ['first import', report.importedAt ?? 'not done'],
+    ['waiting events', number(report.inbox.pending ?? 0)],
+    ['queued events', number(report.inbox.queued ?? 0)],
+    ['held webhooks', number(report.inbox.held ?? 0)],
+    ['applied events', number(report.inbox.applied ?? 0)],
+    ['effects due', number(report.outboxPending)],
+    ['dead letters', number(report.deadLetters)],
+  ];
+  const page = html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta http-equiv="refresh" content="${REFRESH_S}" />
+        <title>authsync: ${health.word}</title>
+        <style>
+          body {
+            font:
+              15px/1.45 system-ui,
+              sans-serif;
+            margin: 2rem auto;
+            max-width: 60rem;
+            padding: 0 1rem;
+            color: #1d1d1f;
+          }
+          h1 {
+            font-size: 1.4rem;
+          }
+          h2 {
+            font-size: 1.1rem;
+            margin-top: 2rem;
+          }
+          table {
+            border-collapse: collapse;
+            width: 100%;
+          }
+          td,
+          th {
+            text-align: left;
+            padding: 0.3rem 0.6rem;
+            border-bottom: 1px solid #ddd;
+            vertical-align: top;
+          }
+          td.n {
+            text-align: right;
+            font-variant-numeric: tabular-nums;
+          }
+          code,
+          .mono {
+            font-family: ui-monospace, monospace;
+            font-size: 0.9em;
+            word-break: break-all;
+          }
+          .health {
+            display: inline-block;
+            padding: 0.15rem 0.6rem;
+            border-radius: 0.3rem;
+            font-weight: 600;
+          }
+          .ok {
+            background: #d9f2dd;
+          }
+          .behind {
+            background: #fff1c2;
+          }
+          .failing,
+          .dead-letters {
+            background: #ffd6d3;
+          }
+          .error {
+            white-space: pre-wrap;
+            background: #fff4f3;
+            padding: 0.6rem;
+            border-radius: 0.3rem;
+          }
+          footer {
+            margin-top: 2rem;
+            color: #666;
+            font-size: 0.85rem;
+          }
+        </style>
+      </head>
+      <body>
+        <h1>
+          authsync
+          <span class="health ${health.word.replace(' ', '-')}" data-health="${health.word}"
+            >${health.word}</span
+          >
+        </h1>
+        <p>${health.why}.</p>
+        <table id="summary">
+          ${summary.map(
+            ([k, v]) =>
+              html`<tr>
+                <th>${k}</th>
+                <td class="mono">${v}</td>
+              </tr>`,
+          )}
+        </table>
+        ${
+          report.lastError
+            ? html`<h2>Last error</h2>
+                <div class="error mono" id="last-error">${report.lastError}</div>`
+            : ''
+        }
+        <h2>Rows</h2>
+        <table id="rows">
+          ${Object.entries(report.rows).map(
+            ([table, n]) =>
+              html`<tr>
+                <td class="mono">${table}</td>
+                <td class="n">${number(n)}</td>
+              </tr>`,
+          )}
+        </table>
+        ${
+          deadLetters.length > 0
+            ? html`<h2>Dead letters</h2>
+                <p>
+                  Resolve with <code>authsync dead-letters retry ID</code> or <code>skip ID</code>.
+                </p>
+                <table id="dead-letters">
+                  <tr>
+                    <th>event</th>
+                    <th>type</th>
+                    <th>organization</th>
+                    <th>attempts</th>
+                    <th>error</th>
+                  </tr>
+                  ${deadLetters.map(
+                    (d) =>
+                      html`<tr>
+                        <td class="mono">${d.eventId}</td>
+                        <td class="mono">${d.type}</td>
+                        <td class="mono">${d.lane || '(none)'}</td>
+                        <td class="n">${d.attempts}</td>
+                        <td>${d.error}</td>
+                      </tr>`,
+                  )}
+                </table>`
+            : ''
+        }
+        ${
+          report.laneBacklog.length > 0
+            ? html`<h2>Lane backlog</h2>
+                <table id="lanes">
+                  <tr>
+                    <th>organization</th>
+                    <th>waiting</th>
+                    <th>queued</th>
+                  </tr>
+                  ${report.laneBacklog.map(
+                    (l) =>
+                      html`<tr>
+                        <td class="mono">${l.lane || '(no organization)'}</td>
+                        <td class="n">${number(l.waiting)}</td>
+                        <td class="n">${number(l.queued)}</td>
+                      </tr>`,
+                  )}
+                </table>`
+            : ''
+        }
+        ${
+          report.processes
+            ? html`<h2>Processes</h2>
+                <table id="processes">
+                  ${report.processes.map(
+                    (p) =>
+                      html`<tr>
+                        <td class="mono">${p.name}</td>
+                        <td>${p.reader ? 'reader' : ''}</td>
+                        <td class="mono">since ${p.since}</td>
+                      </tr>`,
+                  )}
+                </table>`
+            : ''
+        }
+        <footer>
+          As of ${raw(new Date(nowMs).toISOString())}; reloads every ${REFRESH_S} s. The same as
+          JSON: ask with <code>Accept: application/json</code>.
+        </footer>
+      </body>
+    </html>`;
+  return page as unknown as Promise<string> | string;
+}
