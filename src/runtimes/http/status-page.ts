@@ -104,9 +104,6 @@ export function renderStatusPage(
           .ok {
             background: #d9f2dd;
           }
-          .behind {
-            background: #fff1c2;
-          }
           .failing,
           .dead-letters {
             background: #ffd6d3;
