@@ -10,6 +10,8 @@ export interface StatusReport {
   inbox: Record<string, number>;
   deadLetters: number;
   outboxPending: number;
+  /** Effects that failed at least once (a handler throwing, the forwarding endpoint down). */
+  outboxRetrying: number;
   lastError: string | null;
   lastSuccessAt: string | null;
   importedAt: string | null;
@@ -29,6 +31,7 @@ export async function statusReport(store: SyncStore, nowMs = Date.now()): Promis
     inbox: s.inbox,
     deadLetters: s.deadLetters,
     outboxPending: s.outboxPending,
+    outboxRetrying: s.outboxRetrying,
     lastError: s.state.last_error ?? null,
     lastSuccessAt: s.state.last_success_at ?? null,
     importedAt: s.state.imported_at ?? null,

@@ -94,6 +94,8 @@ export interface OutboxItem {
 }
 
 /** Events waiting in the inbox, by why they wait. */
+export type EffectsBacklog = Pick<StoreStatus, 'outboxPending' | 'outboxRetrying'>;
+
 export interface Backlog {
   /** Behind a dead letter in their lane. */
   pending: number;
@@ -119,6 +121,8 @@ export interface StoreStatus {
   inbox: Record<string, number>;
   deadLetters: number;
   outboxPending: number;
+  /** Of those, effects that failed at least once and wait for their retry. */
+  outboxRetrying: number;
   state: Record<string, string>;
 }
 
@@ -178,6 +182,8 @@ export interface SyncStore {
   /** Held events received before `receivedBefore`, in stream order. */
   heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]>;
   backlog(): Promise<Backlog>;
+  /** Effects not done yet (cheap: for metrics). */
+  effectsBacklog(): Promise<EffectsBacklog>;
   /** Among events received in [from, to): delivered by webhook and never shown by the API, and the reverse. */
   sourceGaps(
     from: string,

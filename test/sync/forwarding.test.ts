@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createSync } from '../../src/index.js';
 import { appEndpoint, FORWARD_SECRET as SECRET, OTHER_SECRET } from '../helpers/app-endpoint.js';
+import { serveFor, waitFor } from '../helpers/serve-env.js';
 import { emulatorChange, syncFor } from '../helpers/sync-env.js';
 import { tempDb } from '../helpers/test-db.js';
 
@@ -115,5 +116,37 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
     }
     expect(message).toMatch(/AUTHSYNC_FORWARD_SECRET is not a Standard Webhooks secret/);
     expect(message).not.toContain('c2hvcnQ');
+  });
+
+  it('serve: /metrics and the status report count forwards waiting for a retry while the endpoint is down', async () => {
+    const emu = await startEmulator({ seed: 63, events: 100 });
+    let down = false;
+    const app = await appEndpoint(() => (down ? 503 : 200));
+    const served = await serveFor(emu, {
+      settleMs: 0,
+      forward: { url: app.url, secret: SECRET },
+    });
+    // Read from GET /metrics, as Prometheus would.
+    const gauge = async (state: string) => {
+      const text = await (await fetch(`${served.service.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`authsync_effects_pending{state="${state}"} `));
+      return line ? Number(line.split(' ')[1]) : NaN;
+    };
+    try {
+      await waitFor(() => served.sync.lastReadOkAtMs !== null, 10_000);
+      down = true;
+      await emulatorChange(emu, { op: 'organization.create', name: 'Metrics Org' });
+      await waitFor(async () => (await gauge('retrying')) === 1, 10_000);
+      expect((await served.sync.store.status()).outboxRetrying).toBe(1);
+      down = false;
+      await waitFor(async () => (await gauge('retrying')) === 0, 15_000);
+      expect(await gauge('due')).toBe(0);
+    } finally {
+      await served.service.stop();
+      await app.close();
+      await emu.close();
+    }
   });
 });

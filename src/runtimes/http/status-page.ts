@@ -48,6 +48,7 @@ export function renderStatusPage(
     ['held webhooks', number(report.inbox.held ?? 0)],
     ['applied events', number(report.inbox.applied ?? 0)],
     ['effects due', number(report.outboxPending)],
+    ['effects retrying', number(report.outboxRetrying)],
     ['dead letters', number(report.deadLetters)],
   ];
   const page = html`<!doctype html>

@@ -301,7 +301,10 @@ export function registerSyncCommands(program: Command): void {
     line('waiting events', String(report.inbox.pending ?? 0));
     if (report.inbox.queued) line('queued events', String(report.inbox.queued));
     line('held webhooks', String(report.inbox.held ?? 0));
-    line('effects due', String(report.outboxPending));
+    line(
+      'effects due',
+      `${report.outboxPending}${report.outboxRetrying ? ` (${report.outboxRetrying} failed, retrying)` : ''}`,
+    );
     for (const l of laneBacklog)
       line(
         '  lane backlog',

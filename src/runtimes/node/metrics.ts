@@ -102,6 +102,18 @@ export class ServeMetrics {
         this.set({ state: 'held' }, backlog.held);
       },
     });
+    new Gauge({
+      name: 'authsync_effects_pending',
+      help: 'Effects (handlers, forwarding to the application) of applied events not done yet; retrying: those that failed at least once.',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const effects = await current()?.store.effectsBacklog();
+        if (!effects) return;
+        this.set({ state: 'due' }, effects.outboxPending - effects.outboxRetrying);
+        this.set({ state: 'retrying' }, effects.outboxRetrying);
+      },
+    });
   }
 
   /** Reads gauges from this sync's database. */

@@ -4,6 +4,7 @@ import type {
   CommitBatch,
   Cursor,
   DeadLetter,
+  EffectsBacklog,
   InboxEvent,
   InboxStatus,
   LaneBacklog,
@@ -339,9 +340,14 @@ export class SqlStore implements SyncStore {
       rows,
       inbox,
       deadLetters: Number((await this.db.get<{ n: number }>(this.st.countDeadLetters()))!.n),
-      outboxPending: Number((await this.db.get<{ n: number }>(this.st.countOutboxPending()))!.n),
+      ...(await this.effectsBacklog()),
       state,
     };
+  }
+
+  async effectsBacklog(): Promise<EffectsBacklog> {
+    const r = (await this.db.get<{ n: number; retrying: number }>(this.st.countOutboxPending()))!;
+    return { outboxPending: Number(r.n), outboxRetrying: Number(r.retrying) };
   }
 
   async laneBacklog(limit: number): Promise<LaneBacklog[]> {

@@ -512,10 +512,12 @@ export class Statements {
     return this.plan('countDead', () => sql`SELECT COUNT(*) AS n FROM authsync_dead_letters`);
   }
 
+  /** Effects not done yet, and how many of those have failed at least once. */
   countOutboxPending(): Plan {
     return this.plan(
       'countOutbox',
-      () => sql`SELECT COUNT(*) AS n FROM authsync_outbox WHERE done = 0`,
+      () =>
+        sql`SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) AS retrying FROM authsync_outbox WHERE done = 0`,
     );
   }
 
