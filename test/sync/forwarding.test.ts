@@ -21,7 +21,8 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
   it('signs and posts each new event once, in stream order; not the first import, not on replay', async () => {
     const emu = await startEmulator({ seed: 61, events: 600 });
     const app = await appEndpoint();
-    const sync = syncFor(emu, tempDb(), {
+    const db = tempDb();
+    const sync = syncFor(emu, db, {
       settleMs: 0,
       forward: { url: app.url, secret: SECRET },
     });
@@ -46,6 +47,12 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
           new Webhook(OTHER_SECRET).verify(d.body, d.headers as Record<string, string>),
         ).toThrow();
       }
+
+      // Done: each event's outbox row is kept (no second run) without its JSON.
+      const outbox = await db.query<{ done: number; n: number; bytes: number }>(
+        'SELECT done, COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM authsync_outbox GROUP BY done',
+      );
+      expect(outbox).toEqual([{ done: 1, n: app.deliveries.length, bytes: 0 }]);
 
       await sync.replay(new Date(Date.now() - 3600_000).toISOString());
       await sync.runOnce();

@@ -437,12 +437,16 @@ export class Statements {
     );
   }
 
-  /** Values: event id. */
+  /**
+   * Values: event id. The row stays (its id keeps a second copy of the event from queuing the
+   * effects again) but not the event's JSON, which no one reads once the effects are done: with
+   * forwarding on, every event has an outbox row.
+   */
   markOutboxDone(): Plan {
     return this.plan(
       'outboxDone',
       () =>
-        sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL WHERE event_id = ${param(0)}`,
+        sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL, data = '' WHERE event_id = ${param(0)}`,
     );
   }
 
