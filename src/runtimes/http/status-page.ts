@@ -1,4 +1,4 @@
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import type { DeadLetter } from '../../engine/store.js';
 import type { StatusReport } from '../../status-report.js';
 
@@ -218,8 +218,8 @@ export function renderStatusPage(
             : ''
         }
         <footer>
-          As of ${raw(new Date(nowMs).toISOString())}; reloads every ${REFRESH_S} s. The same as
-          JSON: ask with <code>Accept: application/json</code>.
+          As of ${new Date(nowMs).toISOString()}; reloads every ${REFRESH_S} s. The same as JSON:
+          ask with <code>Accept: application/json</code>.
         </footer>
       </body>
     </html>`;
