@@ -9,8 +9,11 @@ export interface ForwardTarget {
   secret: string;
 }
 
-/** A delivery that takes longer than this fails and is retried (the outbox's backoff). */
-const TIMEOUT_MS = 15_000;
+/**
+ * A delivery that takes longer than this fails and is retried (the outbox's backoff). The sync
+ * waits for it (effects run before the next commit), so it is short.
+ */
+const TIMEOUT_MS = 10_000;
 
 /**
  * An effect that POSTs each event, as JSON, to the application's own webhook endpoint, signed

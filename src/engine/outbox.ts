@@ -10,7 +10,8 @@ const RETRY_MAX_MS = 5 * 60_000;
 /**
  * Runs due outbox items: every handler registered for the event's type (and `*`), then marks
  * the item done. A crash between the two runs the handlers again: at least once, so handlers
- * should be idempotent by event id. A failing handler is retried with exponential backoff.
+ * should be idempotent by event id. A failing handler is retried with exponential backoff, and
+ * ends the pass.
  */
 export async function runOutbox(
   store: SyncStore,
@@ -40,9 +41,12 @@ export async function runOutbox(
         });
         // Whole milliseconds: stores keep the time as an integer.
         await store.outboxFailed(item.eventId, message, Math.ceil(options.clock() + delay));
+        // Effects run before the next commit: when a handler fails (an endpoint down, or one
+        // that hangs until its timeout), the rest wait for the next pass instead of each paying
+        // the same failure while the rows wait.
+        return ran;
       }
     }
-    // Items that failed are not due again yet; the loop ends when nothing is due.
     if (due.length < 100) return ran;
   }
 }
