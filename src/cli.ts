@@ -236,6 +236,11 @@ export function buildProgram(): Command {
 
 // This process is ours: keep its heap near what it holds (see limitHeapGrowth).
 limitHeapGrowth();
+// `authsync status | head`: the reader went away, which is no error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +99,19 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
     expect(report.rows.workos_users).toBeGreaterThan(100);
     expect(report.deadLetters).toBe(0);
     expect(report.lastError).toBeNull();
+  });
+
+  it('ends quietly with exit 0 when its reader goes away (authsync status | head)', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'authsync-pipe-')), 'a.db');
+    const child = spawn('node', [CLI, 'status', '--database-url', db], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the CLI writes its first line: every write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
