@@ -68,13 +68,22 @@ const positiveInt = (name: string) => (value: string) => {
   return n;
 };
 
+/** Settings read only from the environment (secrets do not belong in flags). */
+const SECRETS_HELP = `
+Environment:
+  WORKOS_WEBHOOK_SECRET      verify webhook deliveries (comma-separated while rotating)
+  AUTHSYNC_FORWARD_URL       forward each applied event there, signed (Standard Webhooks),
+  AUTHSYNC_FORWARD_SECRET    with this whsec_ secret
+  AUTHSYNC_STATUS_PASSWORD   serve: opens GET /status (HTTP Basic, user authsync)`;
+
 export function registerSyncCommands(program: Command): void {
   connectionOptions(
     program
       .command('serve')
       .description(
-        'Run the continuous sync with an HTTP server: POST /webhooks/workos, /healthz, /readyz, /metrics.',
+        'Run the continuous sync with an HTTP server: POST /webhooks/workos, /healthz, /readyz, /metrics, /status.',
       )
+      .addHelpText('after', SECRETS_HELP)
       .addOption(
         new Option('--port <port>', 'port to listen on (0: any free port)')
           .env('PORT')
@@ -225,6 +234,7 @@ export function registerSyncCommands(program: Command): void {
     program
       .command('sync')
       .description('Read the WorkOS Events API into the database. Keeps following unless --once.')
+      .addHelpText('after', SECRETS_HELP)
       .option('--once', 'drain to the head of the stream, then exit')
       .addOption(
         new Option('--settle-ms <ms>', 'treat events younger than this as not yet final').argParser(
