@@ -22,7 +22,7 @@ export async function runOutbox(
   for (;;) {
     const due = await store.outboxDue(100, options.clock());
     if (due.length === 0) return ran;
-    for (const item of due) {
+    for (const [index, item] of due.entries()) {
       const event = JSON.parse(item.json) as WorkOSEvent;
       const list = [...(handlers.get(item.type) ?? []), ...(handlers.get('*') ?? [])];
       try {
@@ -43,7 +43,9 @@ export async function runOutbox(
         await store.outboxFailed(item.eventId, message, Math.ceil(options.clock() + delay));
         // Effects run before the next commit: when a handler fails (an endpoint down, or one
         // that hangs until its timeout), the rest wait for the next pass instead of each paying
-        // the same failure while the rows wait.
+        // the same failure while the rows wait. Claimed ones are released so that they do not
+        // wait out their lease.
+        await store.outboxRelease(due.slice(index + 1).map((d) => d.eventId));
         return ran;
       }
     }

@@ -205,6 +205,11 @@ export interface SyncStore {
   outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]>;
   outboxDone(eventId: string): Promise<void>;
   outboxFailed(eventId: string, error: string, retryAtMs: number): Promise<void>;
+  /**
+   * Items `outboxDue` handed out but that were not run: due again at once (where items are
+   * claimed, for a lease, they would otherwise wait it out).
+   */
+  outboxRelease(eventIds: string[]): Promise<void>;
   setState(key: string, value: string | null): Promise<void>;
   getState(key: string): Promise<string | null>;
   status(): Promise<StoreStatus>;

@@ -5,7 +5,7 @@ import { createSync } from '../../src/index.js';
 import { appEndpoint, FORWARD_SECRET as SECRET, OTHER_SECRET } from '../helpers/app-endpoint.js';
 import { serveFor, waitFor } from '../helpers/serve-env.js';
 import { emulatorChange, syncFor } from '../helpers/sync-env.js';
-import { tempDb } from '../helpers/test-db.js';
+import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
 
 /** The emulator's events from index `from` on, as the Events API lists them. */
 const eventsFrom = (emu: RunningEmulator, from: number) => {
@@ -64,50 +64,53 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
     }
   });
 
-  it('an endpoint that is down or redirects keeps the events: one attempt per pass, retried with backoff until it answers 2xx', async () => {
-    const emu = await startEmulator({ seed: 62, events: 200 });
-    let down: 'error' | 'redirect' | null = null;
-    const app = await appEndpoint(() => (down === 'error' ? 503 : down === 'redirect' ? 302 : 200));
-    const sync = syncFor(emu, tempDb(), {
-      settleMs: 0,
-      forward: { url: app.url, secret: SECRET },
-    });
-    const create = (name: string) => emulatorChange(emu, { op: 'organization.create', name });
-    const refused = () => app.deliveries.filter((d) => d.status !== 200).length;
-    try {
-      await sync.runOnce();
-      down = 'error';
-      const orgs = [
-        await create('Forward A'),
-        await create('Forward B'),
-        await create('Forward C'),
-      ];
-      await sync.runOnce();
-      // The rows are applied whatever the endpoint says. One failed attempt ends the pass: the
-      // other two are not tried (each would have made the rows wait as long).
-      expect(refused()).toBe(1);
-      expect((await sync.store.status()).outboxPending).toBe(3);
-      down = 'redirect';
-      orgs.push(await create('Forward D'));
-      await sync.runOnce();
-      expect(refused()).toBe(2);
-      expect((await sync.store.status()).outboxPending).toBe(4);
-      down = null;
-      // Retried after their backoff (at most ~1 s after the last failure).
-      await new Promise((r) => setTimeout(r, 2100));
-      await sync.runOnce();
-      expect((await sync.store.status()).outboxPending).toBe(0);
-      const accepted = app.accepted();
-      for (const org of orgs) {
-        const id = app.deliveries.find((d) => JSON.parse(d.body).data.id === org.id)!.id;
-        expect(accepted.filter((x) => x === id)).toHaveLength(1);
+  for (const kind of STORE_KINDS)
+    it(`an endpoint that is down or redirects keeps the events: one attempt per pass, retried with backoff until it answers 2xx (${kind})`, async () => {
+      const emu = await startEmulator({ seed: 62, events: 200 });
+      let down: 'error' | 'redirect' | null = null;
+      const app = await appEndpoint(() =>
+        down === 'error' ? 503 : down === 'redirect' ? 302 : 200,
+      );
+      const sync = syncFor(emu, tempDb(kind), {
+        settleMs: 0,
+        forward: { url: app.url, secret: SECRET },
+      });
+      const create = (name: string) => emulatorChange(emu, { op: 'organization.create', name });
+      const refused = () => app.deliveries.filter((d) => d.status !== 200).length;
+      try {
+        await sync.runOnce();
+        down = 'error';
+        const orgs = [
+          await create('Forward A'),
+          await create('Forward B'),
+          await create('Forward C'),
+        ];
+        await sync.runOnce();
+        // The rows are applied whatever the endpoint says. One failed attempt ends the pass: the
+        // other two are not tried (each would have made the rows wait as long).
+        expect(refused()).toBe(1);
+        expect((await sync.store.status()).outboxPending).toBe(3);
+        down = 'redirect';
+        orgs.push(await create('Forward D'));
+        await sync.runOnce();
+        expect(refused()).toBe(2);
+        expect((await sync.store.status()).outboxPending).toBe(4);
+        down = null;
+        // Retried after their backoff (at most ~1 s after the last failure).
+        await new Promise((r) => setTimeout(r, 2100));
+        await sync.runOnce();
+        expect((await sync.store.status()).outboxPending).toBe(0);
+        const accepted = app.accepted();
+        for (const org of orgs) {
+          const id = app.deliveries.find((d) => JSON.parse(d.body).data.id === org.id)!.id;
+          expect(accepted.filter((x) => x === id)).toHaveLength(1);
+        }
+      } finally {
+        await sync.close();
+        await app.close();
+        await emu.close();
       }
-    } finally {
-      await sync.close();
-      await app.close();
-      await emu.close();
-    }
-  });
+    });
 
   it('is configured by AUTHSYNC_FORWARD_URL and AUTHSYNC_FORWARD_SECRET, both or neither; a bad secret is named, not shown', () => {
     const open = (env: Record<string, string>) =>

@@ -287,6 +287,44 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
     }
   });
 
+  it('a refused forward ends the pass and frees the effects it had claimed: the next run delivers them', async () => {
+    const emu = await startEmulator({ seed: 9, events: 200 });
+    let refuseNext = false;
+    const app = await appEndpoint(() => {
+      const status = refuseNext ? 503 : 200;
+      refuseNext = false;
+      return status;
+    });
+    const { path } = await bundleWorker();
+    const worker = await startWorker(emu, {
+      script: path,
+      vars: {
+        AUTHSYNC_SETTLE_MS: '0',
+        AUTHSYNC_FORWARD_URL: app.url,
+        AUTHSYNC_FORWARD_SECRET: FORWARD_SECRET,
+        // Claimed effects would otherwise wait this long (10 min) for another run.
+        AUTHSYNC_EFFECT_LEASE_MS: '600000',
+      },
+    });
+    try {
+      await worker.scheduled();
+      const before = app.deliveries.length;
+      emu.emulator.generateNow(3);
+      const events = lastEventIds(emu, 3);
+      refuseNext = true;
+      await worker.scheduled();
+      // Refused once: the pass ends there, the other two are not tried.
+      expect(app.deliveries.slice(before).map((d) => [d.id, d.status])).toEqual([[events[0], 503]]);
+      await worker.scheduled();
+      const delivered = app.deliveries.slice(before + 1).filter((d) => d.status === 200);
+      expect(delivered.map((d) => d.id)).toEqual(expect.arrayContaining([events[1], events[2]]));
+    } finally {
+      await worker.close();
+      await app.close();
+      await emu.close();
+    }
+  });
+
   it('a D1 database without the migrations is named as such, with the command to run', async () => {
     const emu = await startEmulator({ seed: 7, events: 10 });
     const { path } = await bundleWorker();

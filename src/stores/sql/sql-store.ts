@@ -65,15 +65,28 @@ export class SqlStore implements SyncStore {
 
   /** A query over a list of event ids: one array value, or `IN` lists of at most `maxInList`. */
   private async allByIds<T>(ids: string[], plan: (count: number | 'array') => Plan): Promise<T[]> {
-    if (ids.length === 0) return [];
-    if (this.options.asArray) return this.db.all<T>(plan('array'), [ids]);
-    const max = this.options.maxInList ?? 500;
     const out: T[] = [];
+    await this.byIds(ids, plan, async (p, values) => {
+      out.push(...(await this.db.all<T>(p, values)));
+    });
+    return out;
+  }
+
+  private async byIds(
+    ids: string[],
+    plan: (count: number | 'array') => Plan,
+    exec: (plan: Plan, values: unknown[]) => Promise<unknown>,
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    if (this.options.asArray) {
+      await exec(plan('array'), [ids]);
+      return;
+    }
+    const max = this.options.maxInList ?? 500;
     for (let i = 0; i < ids.length; i += max) {
       const chunk = ids.slice(i, i + max);
-      out.push(...(await this.db.all<T>(plan(chunk.length), chunk)));
+      await exec(plan(chunk.length), chunk);
     }
-    return out;
   }
 
   migrate(onUpgrade?: OnUpgrade): Promise<void> {
@@ -304,6 +317,14 @@ export class SqlStore implements SyncStore {
 
   async outboxDone(eventId: string): Promise<void> {
     await this.db.run(this.st.markOutboxDone(), [eventId]);
+  }
+
+  async outboxRelease(eventIds: string[]): Promise<void> {
+    await this.byIds(
+      eventIds,
+      (n) => this.st.releaseOutbox(n),
+      (p, values) => this.db.run(p, values),
+    );
   }
 
   async outboxFailed(eventId: string, error: string, retryAtMs: number): Promise<void> {

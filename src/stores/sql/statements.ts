@@ -302,9 +302,9 @@ export class Statements {
    * `id IN (...)` over `count` values, or with `array` (PostgreSQL) `id = ANY` of one array
    * value: one statement shape whatever the number of ids.
    */
-  private idIn(count: number | 'array'): RawBuilder<unknown> {
-    if (count === 'array') return sql`id = ANY(CAST(${param(0)} AS text[]))`;
-    return sql`id IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))})`;
+  private idIn(count: number | 'array', column = 'id'): RawBuilder<unknown> {
+    if (count === 'array') return sql`${sql.ref(column)} = ANY(CAST(${param(0)} AS text[]))`;
+    return sql`${sql.ref(column)} IN (${sql.join(Array.from({ length: count }, (_, i) => sql`${param(i)}`))})`;
   }
 
   /** Values: the ids (see `idIn`). */
@@ -447,6 +447,15 @@ export class Statements {
       'outboxDone',
       () =>
         sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL, data = '' WHERE event_id = ${param(0)}`,
+    );
+  }
+
+  /** Due again at once (claimed, then not tried). Values: the event ids (see `idIn`). */
+  releaseOutbox(count: number | 'array'): Plan {
+    return this.plan(
+      `releaseOutbox|${count}`,
+      () =>
+        sql`UPDATE authsync_outbox SET next_attempt_at = 0 WHERE done = 0 AND ${this.idIn(count, 'event_id')}`,
     );
   }
 
