@@ -39,21 +39,56 @@ class SqliteExecutor implements SqlExecutor {
     return Number(statement.run(...bind(plan, values, params)).changes);
   }
 
-  async run(plan: Plan, values?: readonly unknown[]): Promise<number> {
-    return this.runSync(plan, values);
-  }
-
-  async get<T>(plan: Plan, values: readonly unknown[] = []): Promise<T | undefined> {
+  private getSync<T>(plan: Plan, values: readonly unknown[] = []): T | undefined {
     const { statement, params } = this.prepared(plan);
     return statement.get(...bind(plan, values, params)) as T | undefined;
   }
 
-  async all<T>(plan: Plan, values: readonly unknown[] = []): Promise<T[]> {
+  private allSync<T>(plan: Plan, values: readonly unknown[] = []): T[] {
     const { statement, params } = this.prepared(plan);
     return statement.all(...bind(plan, values, params)) as T[];
   }
 
+  /**
+   * A transaction awaits its callback between BEGIN and COMMIT, and other tasks share this one
+   * connection: a statement of theirs run in that gap would commit or roll back with a
+   * transaction not its own (an effect's done-mark undone by a failed commit), and a read
+   * there sees rows not yet committed. So statements from outside wait until no transaction is
+   * open; the transaction's own go through `inside`.
+   */
+  private open = false;
+
+  private async outside(): Promise<void> {
+    while (this.open) await this.queue;
+  }
+
+  private readonly inside: SqlRunner = {
+    mergesSteps: false,
+    run: async (plan, values) => this.runSync(plan, values),
+    get: async <T>(plan: Plan, values?: readonly unknown[]) => this.getSync<T>(plan, values),
+    all: async <T>(plan: Plan, values?: readonly unknown[]) => this.allSync<T>(plan, values),
+    runSteps: async (steps) => {
+      for (const step of steps) this.runSync(step.plan, step.values);
+    },
+  };
+
+  async run(plan: Plan, values?: readonly unknown[]): Promise<number> {
+    await this.outside();
+    return this.runSync(plan, values);
+  }
+
+  async get<T>(plan: Plan, values: readonly unknown[] = []): Promise<T | undefined> {
+    await this.outside();
+    return this.getSync<T>(plan, values);
+  }
+
+  async all<T>(plan: Plan, values: readonly unknown[] = []): Promise<T[]> {
+    await this.outside();
+    return this.allSync<T>(plan, values);
+  }
+
   async runSteps(steps: Iterable<Step>): Promise<void> {
+    await this.outside();
     for (const step of steps) this.runSync(step.plan, step.values);
   }
 
@@ -61,13 +96,16 @@ class SqliteExecutor implements SqlExecutor {
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
       this.driver.exec('BEGIN IMMEDIATE');
+      this.open = true;
       try {
-        const result = await fn(this);
+        const result = await fn(this.inside);
         this.driver.exec('COMMIT');
         return result;
       } catch (error) {
         this.driver.exec('ROLLBACK');
         throw error;
+      } finally {
+        this.open = false;
       }
     });
     this.queue = run.catch(() => {});
