@@ -184,8 +184,16 @@ export class Sync {
     const forward = options.offline
       ? null
       : options.forward
-        ? forwardTarget(options.forward.url, options.forward.secret)
-        : forwardTarget(env.AUTHSYNC_FORWARD_URL, env.AUTHSYNC_FORWARD_SECRET);
+        ? forwardTarget(
+            options.forward.url,
+            options.forward.secret,
+            options.forward.events?.join(','),
+          )
+        : forwardTarget(
+            env.AUTHSYNC_FORWARD_URL,
+            env.AUTHSYNC_FORWARD_SECRET,
+            env.AUTHSYNC_FORWARD_EVENTS,
+          );
     if (forward) this.engine.on('*', forwardingHandler(forward));
     this.follower = new Follower({
       store: this.store,

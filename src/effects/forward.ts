@@ -7,6 +7,16 @@ export interface ForwardTarget {
   url: string;
   /** A Standard Webhooks secret (`whsec_` + base64), checked by `forwardTarget` in config. */
   secret: string;
+  /** Event types to forward: exact, a prefix like `user.*`, or `*` (default: all). */
+  events?: string[];
+}
+
+/** Whether `type` is among `patterns` (exact types, `prefix.*`, or `*`). */
+export function matchesEventTypes(type: string, patterns: string[] | undefined): boolean {
+  if (!patterns) return true;
+  return patterns.some((p) =>
+    p === '*' ? true : p.endsWith('.*') ? type.startsWith(p.slice(0, -1)) : type === p,
+  );
 }
 
 /**
@@ -25,6 +35,7 @@ const TIMEOUT_MS = 10_000;
 export function forwardingHandler(target: ForwardTarget): EffectHandler {
   const signer = new Webhook(target.secret);
   return async (event: WorkOSEvent) => {
+    if (!matchesEventTypes(event.event, target.events)) return;
     const body = JSON.stringify(event);
     const now = new Date();
     let response: Response;

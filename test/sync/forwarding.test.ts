@@ -64,6 +64,35 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
     }
   });
 
+  it('forwards only the event types asked for (exact types, prefixes such as user.*)', async () => {
+    const emu = await startEmulator({ seed: 64, events: 300 });
+    const app = await appEndpoint();
+    const sync = syncFor(emu, tempDb(), {
+      settleMs: 0,
+      forward: { url: app.url, secret: SECRET, events: ['user.*', 'organization.created'] },
+    });
+    try {
+      await sync.runOnce();
+      const afterImport = app.deliveries.length;
+      const from = emu.emulator.world.events.length;
+      emu.emulator.generateNow(400);
+      const all = eventsFrom(emu, from).map((e) => ({ id: e.id, type: JSON.parse(e.json).event }));
+      const wanted = all.filter(
+        (e) => e.type.startsWith('user.') || e.type === 'organization.created',
+      );
+      expect(wanted.length).toBeGreaterThan(0);
+      expect(wanted.length).toBeLessThan(all.length);
+      await sync.runOnce();
+      expect(app.deliveries.slice(afterImport).map((d) => d.id)).toEqual(wanted.map((e) => e.id));
+      // The others are done too, not left due.
+      expect((await sync.store.status()).outboxPending).toBe(0);
+    } finally {
+      await sync.close();
+      await app.close();
+      await emu.close();
+    }
+  });
+
   for (const kind of STORE_KINDS)
     it(`an endpoint that is down or redirects keeps the events: one attempt per pass, retried with backoff until it answers 2xx (${kind})`, async () => {
       const emu = await startEmulator({ seed: 62, events: 200 });
@@ -122,6 +151,13 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
     expect(() =>
       open({ AUTHSYNC_FORWARD_URL: 'ftp://app.example.com', AUTHSYNC_FORWARD_SECRET: SECRET }),
     ).toThrow(/not an http\(s\) URL/);
+    expect(() =>
+      open({
+        AUTHSYNC_FORWARD_URL: 'https://app.example.com/hooks',
+        AUTHSYNC_FORWARD_SECRET: SECRET,
+        AUTHSYNC_FORWARD_EVENTS: 'user.created, user*',
+      }),
+    ).toThrow(/AUTHSYNC_FORWARD_EVENTS: "user\*" is not an event type/);
     const short = 'whsec_c2hvcnQ=';
     let message = '';
     try {

@@ -74,6 +74,7 @@ Environment:
   WORKOS_WEBHOOK_SECRET      verify webhook deliveries (comma-separated while rotating)
   AUTHSYNC_FORWARD_URL       forward each applied event there, signed (Standard Webhooks),
   AUTHSYNC_FORWARD_SECRET    with this whsec_ secret
+  AUTHSYNC_FORWARD_EVENTS    only these types (comma-separated; prefixes like user.*)
   AUTHSYNC_STATUS_PASSWORD   serve: opens GET /status (HTTP Basic, user authsync)`;
 
 export function registerSyncCommands(program: Command): void {

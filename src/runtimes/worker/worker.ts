@@ -33,6 +33,8 @@ export interface AuthsyncWorkerEnv {
   /** Forward each event to this endpoint, signed with AUTHSYNC_FORWARD_SECRET (see CreateSyncOptions.forward). */
   AUTHSYNC_FORWARD_URL?: string;
   AUTHSYNC_FORWARD_SECRET?: string;
+  /** Comma-separated event types or prefixes (`user.*`) to forward; default all. */
+  AUTHSYNC_FORWARD_EVENTS?: string;
   /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
   AUTHSYNC_STATUS_PASSWORD?: string;
 }
