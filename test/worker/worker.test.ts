@@ -45,6 +45,24 @@ const lastEventIds = (emu: RunningEmulator, n: number): string[] => {
 const inboxIds = async (worker: RunningWorker): Promise<number> =>
   Number((await worker.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM authsync_events'))[0]!.n);
 
+/** The Worker forwarding every event to `url`, signed with FORWARD_SECRET. */
+async function forwardingWorker(
+  emu: RunningEmulator,
+  url: string,
+  vars: Record<string, string> = {},
+): Promise<RunningWorker> {
+  const { path } = await bundleWorker();
+  return startWorker(emu, {
+    script: path,
+    vars: {
+      AUTHSYNC_SETTLE_MS: '0',
+      AUTHSYNC_FORWARD_URL: url,
+      AUTHSYNC_FORWARD_SECRET: FORWARD_SECRET,
+      ...vars,
+    },
+  });
+}
+
 describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () => {
   it('the Worker entry bundles for workerd with no Node module reachable', async () => {
     const { inputs } = await bundleWorker();
@@ -261,15 +279,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
   it('forwards each new event to the application, signed (Standard Webhooks in workerd)', async () => {
     const emu = await startEmulator({ seed: 8, events: 300 });
     const app = await appEndpoint();
-    const { path } = await bundleWorker();
-    const worker = await startWorker(emu, {
-      script: path,
-      vars: {
-        AUTHSYNC_SETTLE_MS: '0',
-        AUTHSYNC_FORWARD_URL: app.url,
-        AUTHSYNC_FORWARD_SECRET: FORWARD_SECRET,
-      },
-    });
+    const worker = await forwardingWorker(emu, app.url);
     try {
       await worker.scheduled();
       const afterImport = app.deliveries.length;
@@ -295,17 +305,8 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       refuseNext = false;
       return status;
     });
-    const { path } = await bundleWorker();
-    const worker = await startWorker(emu, {
-      script: path,
-      vars: {
-        AUTHSYNC_SETTLE_MS: '0',
-        AUTHSYNC_FORWARD_URL: app.url,
-        AUTHSYNC_FORWARD_SECRET: FORWARD_SECRET,
-        // Claimed effects would otherwise wait this long (10 min) for another run.
-        AUTHSYNC_EFFECT_LEASE_MS: '600000',
-      },
-    });
+    // Claimed effects would otherwise wait this long (10 min) for another run.
+    const worker = await forwardingWorker(emu, app.url, { AUTHSYNC_EFFECT_LEASE_MS: '600000' });
     try {
       await worker.scheduled();
       const before = app.deliveries.length;

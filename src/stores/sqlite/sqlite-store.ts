@@ -34,7 +34,7 @@ class SqliteExecutor implements SqlExecutor {
     return s;
   }
 
-  runSync(plan: Plan, values: readonly unknown[] = []): number {
+  private runSync(plan: Plan, values: readonly unknown[] = []): number {
     const { statement, params } = this.prepared(plan);
     return Number(statement.run(...bind(plan, values, params)).changes);
   }
