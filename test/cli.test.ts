@@ -34,7 +34,7 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
       expect(ids).toHaveLength(10_000);
       expect(new Set(ids).size).toBe(10_000);
     } finally {
-      emu.child.kill('SIGTERM');
+      emu.stop();
     }
   });
 
@@ -62,7 +62,7 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
       };
       expect(status.events).toBe(5);
     } finally {
-      emu.child.kill('SIGTERM');
+      emu.stop();
     }
   });
 

@@ -47,7 +47,7 @@ describe('the published package', () => {
       });
       expect(((await r.json()) as { data: unknown[] }).data).toHaveLength(100);
     } finally {
-      emu.child.kill('SIGTERM');
+      emu.stop();
     }
 
     writeFileSync(

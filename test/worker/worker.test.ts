@@ -193,7 +193,9 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       await recorder.close();
       await emu.close();
     }
-  });
+    // 14-43 s in CI here (3,000 events, an effect's HTTP call each, two workerd starts):
+    // room for a loaded machine; the limit only catches a hang.
+  }, 120_000);
 
   it('two scheduled runs started together: one yields, tables converge, each effect runs once', async () => {
     const emu = await startEmulator({ seed: 5, events: 500 });
