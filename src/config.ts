@@ -48,11 +48,12 @@ export function databaseSchema(value: string | undefined): string {
  * `AUTHSYNC_FORWARD_EVENTS` (comma-separated types or prefixes like `user.*`; default all). The
  * secret is never echoed.
  */
-export function forwardTarget(
-  url: string | undefined,
-  secret: string | undefined,
-  events?: string,
-): { url: string; secret: string; events?: string[] } | null {
+export function forwardTarget(target: {
+  url?: string;
+  secret?: string;
+  events?: string[];
+}): { url: string; secret: string; events?: string[] } | null {
+  const { url, secret, events } = target;
   if (!url && !secret) return null;
   if (!url) throw new ConfigError('AUTHSYNC_FORWARD_SECRET is set without AUTHSYNC_FORWARD_URL.');
   try {
@@ -69,14 +70,13 @@ export function forwardTarget(
     throw new ConfigError(
       'AUTHSYNC_FORWARD_SECRET is not a Standard Webhooks secret: whsec_ followed by the base64 of 24 to 64 random bytes (for example whsec_ and the output of `openssl rand -base64 32`).',
     );
-  if (!events?.trim()) return { url, secret };
-  const patterns = events.split(',').map((p) => p.trim());
-  const bad = patterns.find((p) => !/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/.test(p));
+  if (!events?.length) return { url, secret };
+  const bad = events.find((p) => !/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/.test(p));
   if (bad !== undefined)
     throw new ConfigError(
       `AUTHSYNC_FORWARD_EVENTS: ${JSON.stringify(bad)} is not an event type, a prefix such as user.*, or *.`,
     );
-  return { url, secret, events: patterns };
+  return { url, secret, events };
 }
 
 /** How many bytes a `whsec_` secret decodes to (0 when it is not base64). */

@@ -183,17 +183,16 @@ export class Sync {
     // Work on the database alone (status, migrate) runs no effects: nothing to check there.
     const forward = options.offline
       ? null
-      : options.forward
-        ? forwardTarget(
-            options.forward.url,
-            options.forward.secret,
-            options.forward.events?.join(','),
-          )
-        : forwardTarget(
-            env.AUTHSYNC_FORWARD_URL,
-            env.AUTHSYNC_FORWARD_SECRET,
-            env.AUTHSYNC_FORWARD_EVENTS,
-          );
+      : forwardTarget(
+          options.forward ?? {
+            url: env.AUTHSYNC_FORWARD_URL,
+            secret: env.AUTHSYNC_FORWARD_SECRET,
+            // Unset or empty: every type.
+            events: env.AUTHSYNC_FORWARD_EVENTS?.trim()
+              ? env.AUTHSYNC_FORWARD_EVENTS.split(',').map((p) => p.trim())
+              : undefined,
+          },
+        );
     if (forward) this.engine.on('*', forwardingHandler(forward));
     this.follower = new Follower({
       store: this.store,
