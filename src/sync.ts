@@ -93,6 +93,8 @@ export interface CreateSyncOptions {
   onProgress?: (p: Progress) => void;
   /** Told of every applied event once committed (metrics, latency measurements). */
   onApplied?: (events: readonly AppliedEvent[]) => void;
+  /** The time in ms (default `Date.now`): settle window, webhook grace and signature ages. Tests pin it. */
+  clock?: () => number;
   /** Test hook: called at each step boundary (crash injection). */
   checkpoint?: (name: Checkpoint) => void;
   env?: Record<string, string | undefined>;
@@ -113,6 +115,7 @@ export class Sync {
   readonly engine: SyncEngine;
   private readonly log: Logger;
   private readonly graceMs: number;
+  private readonly clock: () => number;
   private readonly snapshot: SnapshotSource;
   private readonly webhookReceiver: WorkOSWebhookReceiver | null;
   private migrated = false;
@@ -134,6 +137,7 @@ export class Sync {
     this.distribute = options.distribute ?? false;
     this.workConcurrency = options.workConcurrency ?? 16;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
+    this.clock = options.clock ?? Date.now;
     const sources = options.offline
       ? offlineSources()
       : workosSources(options, env, this.log, runtime.httpGet);
@@ -155,6 +159,7 @@ export class Sync {
       secrets.length > 0
         ? new WorkOSWebhookReceiver({
             store: this.store,
+            clock: this.clock,
             verifier: new WorkOSWebhookVerifier({
               secrets,
               toleranceMs: options.webhookToleranceMs,
@@ -168,6 +173,7 @@ export class Sync {
       snapshot: sources.snapshot,
       projector: { project, snapshotChanges },
       logger: this.log,
+      clock: this.clock,
       settleMs: options.settleMs,
       importOnFirstRun: options.importOnFirstRun,
       readParallelism: options.readParallelism,
@@ -239,7 +245,7 @@ export class Sync {
   async applyOverdueWebhookEvents(): Promise<number> {
     await this.migrate();
     if (this.sweeping) await this.sweeping.catch(() => 0);
-    const before = new Date(Date.now() - this.graceMs).toISOString();
+    const before = new Date(this.clock() - this.graceMs).toISOString();
     this.sweeping = this.engine.applyHeld(before);
     try {
       return await this.sweeping;

@@ -206,26 +206,36 @@ export class SyncEngine {
   ): Promise<Cursor> {
     const parallelism = this.options.readParallelism ?? 12;
     if (parallelism <= 1) return cursor;
-    // One page tells where the backlog starts and how dense it is.
+    // One page tells where the backlog starts and how dense it is. Its first event is the first
+    // after the cursor: slices start there, less the settle window, and never at the newest
+    // event applied (a webhook's event applied from the inbox, or events read ahead past
+    // unsettled ones, can be far ahead of the cursor; starting there skipped what lay between).
     const sample = await this.options.events.readPage(cursor, this.pageLimit, signal);
     if (sample.length < this.pageLimit) return cursor;
-    const firstMs = Date.parse(parseEvent(sample[0]).created_at);
-    const lastMs = Date.parse(parseEvent(sample[sample.length - 1]).created_at);
-    const fromMs = cursor.after
-      ? Date.parse((await this.store.lastEventAt()) ?? new Date(firstMs).toISOString())
-      : firstMs;
+    const times = sample.map(eventTimeMs);
+    // An unreadable first event is parked by the cursor loop, which then reads the rest; the
+    // sample's other times only tell the density.
+    if (Number.isNaN(times[0]!)) return cursor;
+    const readable = times.filter((t) => !Number.isNaN(t));
+    const firstMs = times[0]!;
+    const lastMs = readable[readable.length - 1]!;
+    const fromMs = firstMs - this.settleMs;
     // Stay clear of the unsettled head: the cursor loop reads that part.
     const toMs = this.clock() - this.settleMs - 60_000;
     if (toMs - fromMs < (this.options.catchUpMinSpanMs ?? 15 * 60_000)) return cursor;
     // Slices of a slice's share of the read-ahead window at the sampled density: then every
     // reading slice can run ahead whole (larger ones end up read one at a time), and partial
     // last pages stay few (measured: 6-page slices beat 8-page ones at 50 ms per request).
-    const msPerEvent = Math.max(1, lastMs - firstMs) / sample.length;
-    const slices = Math.min(
-      100_000,
-      Math.max(
-        parallelism,
-        Math.ceil((toMs - fromMs) / (msPerEvent * this.pageLimit * PAGES_PER_SLICE)),
+    // One page is a poor witness of the whole span: a burst (many events in one millisecond)
+    // made it ask for 100,000 slices, a request each, for a few hundred events. No slice is
+    // shorter than MIN_SLICE_MS; a dense one is split at the tail by the reader anyway.
+    const msPerEvent = Math.max(1, lastMs - firstMs) / readable.length;
+    const spanMs = toMs - fromMs;
+    const slices = Math.max(
+      parallelism,
+      Math.min(
+        Math.ceil(spanMs / MIN_SLICE_MS),
+        Math.ceil(spanMs / (msPerEvent * this.pageLimit * PAGES_PER_SLICE)),
       ),
     );
     const fromIso = new Date(fromMs).toISOString();
@@ -606,11 +616,28 @@ export class SyncEngine {
  */
 const WORK_KEYS = 64;
 
+/**
+ * The shortest time slice of a parallel catch-up. With 100,000 events over 30 days a slice
+ * spans hours; only a backlog denser than ~20 events/s sustained meets this floor.
+ */
+const MIN_SLICE_MS = 30_000;
+
 /** The job key of a lane (FNV-1a, so every process agrees). */
 export function workKey(lane: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < lane.length; i++) h = Math.imul(h ^ lane.charCodeAt(i), 0x01000193);
   return `lanes:${(h >>> 0) % WORK_KEYS}`;
+}
+
+/** An event's `created_at` in ms, or NaN when it is missing or unreadable (never a throw). */
+function eventTimeMs(raw: unknown): number {
+  try {
+    return Date.parse(
+      normalizeTimestamp((raw as { created_at?: unknown })?.created_at, 'created_at'),
+    );
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function addCounts(result: DrainResult, page: PageOutcome): void {
