@@ -184,7 +184,10 @@ class SliceScheduler {
       if (page.length < pageLimit) {
         slice.done = true;
       } else {
-        slice.after = String((page[page.length - 1] as { id?: unknown }).id);
+        // The last event with an id (a server's id-less event cannot be a cursor).
+        const withId = page.findLast((e) => typeof (e as { id?: unknown })?.id === 'string');
+        if (!withId) throw new Error('The Events API returned a full page of events without ids');
+        slice.after = (withId as { id: string }).id;
         const first = createdMs(page[0]);
         slice.lastMs = createdMs(page[page.length - 1]);
         slice.msPerEvent = (slice.lastMs - first) / (page.length - 1);

@@ -76,3 +76,40 @@ export function laneOf(event: WorkOSEvent): string {
     ''
   );
 }
+
+/**
+ * What can be told of an event whose envelope does not parse, so it can be parked visibly (a
+ * dead letter) instead of stopping the sync: its id (one derived from its content when it has
+ * none, the same for every copy), its type, and the lane its payload names when that can be read.
+ */
+export function unparsedEnvelope(input: unknown): { id: string; type: string; lane: string } {
+  const e = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const type = typeof e.event === 'string' ? e.event : '';
+  const data = typeof e.data === 'object' && e.data !== null ? e.data : {};
+  const id = typeof e.id === 'string' && e.id !== '' ? e.id : `unidentified_${contentHash(input)}`;
+  let lane = '';
+  try {
+    lane = laneOf({ object: 'event', id, event: type, data: data as never, created_at: '' });
+  } catch {
+    // A payload too odd to name a lane: the lane of events without an organization.
+  }
+  return { id, type, lane };
+}
+
+/** 64 bits of two FNV-1a hashes of the JSON text: a stable name, not a security measure. */
+function contentHash(input: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(input) ?? String(input);
+  } catch {
+    text = String(input);
+  }
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}

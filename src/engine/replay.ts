@@ -1,4 +1,4 @@
-import { parseEvent } from './event.js';
+import { parseEvent, unparsedEnvelope, type WorkOSEvent } from './event.js';
 import { projectSafely, toInbox } from './inbox-event.js';
 import type { EventSource, Projector } from './ports.js';
 import type { CommitBatch, Cursor, SyncStore } from './store.js';
@@ -28,10 +28,23 @@ export async function replay(
     signal?.throwIfAborted();
     const raw = await deps.events.readPage(cursor, deps.pageLimit, signal);
     if (raw.length === 0) break;
-    const batch: CommitBatch = { received: [], changes: [] };
-    const events = raw.map((r) => parseEvent(r));
-    const known = await store.knownEvents(events.map((e) => e.id));
-    for (const event of events) {
+    const batch: CommitBatch = { received: [], changes: [], deadLetters: [] };
+    const parsed = raw.map(parseOrPark);
+    const known = await store.knownEvents(parsed.map((p) => ('event' in p ? p.event.id : p.id)));
+    for (const item of parsed) {
+      if (!('event' in item)) {
+        // Unreadable: dead-lettered by whichever path met it first, or here if none did.
+        if (known.has(item.id)) continue;
+        const { id, type, lane, error } = item;
+        batch.received.push({
+          event: { id, type, lane, createdAt: '', json: item.json },
+          status: 'dead',
+          source: 'replay',
+        });
+        batch.deadLetters!.push({ eventId: id, lane, error });
+        continue;
+      }
+      const event = item.event;
       if (known.has(event.id)) {
         const stored = await store.inboxEvent(event.id);
         if (stored && stored.status !== 'applied') continue;
@@ -45,8 +58,24 @@ export async function replay(
     }
     await store.commit(batch);
     deps.onProgress?.({ phase: 'replay', count: reapplied, startedAtMs: started });
-    cursor = { after: events[events.length - 1]!.id, rangeStart: null };
+    const last = parsed[parsed.length - 1]!;
+    cursor = { after: 'event' in last ? last.event.id : last.id, rangeStart: null };
     if (raw.length < deps.pageLimit) break;
   }
   return { reapplied };
+}
+
+type Parsed =
+  { event: WorkOSEvent } | { id: string; type: string; lane: string; json: string; error: string };
+
+function parseOrPark(raw: unknown): Parsed {
+  try {
+    return { event: parseEvent(raw) };
+  } catch (error) {
+    return {
+      ...unparsedEnvelope(raw),
+      json: JSON.stringify(raw) ?? 'null',
+      error: (error as Error).message,
+    };
+  }
 }

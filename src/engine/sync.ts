@@ -1,4 +1,4 @@
-import { normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
+import { normalizeTimestamp, parseEvent, unparsedEnvelope, type WorkOSEvent } from './event.js';
 import { PAGES_PER_SLICE, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
@@ -369,32 +369,18 @@ export class SyncEngine {
   ): Promise<PageOutcome> {
     const events: WorkOSEvent[] = [];
     const batch = staged.batch;
-    const firstDeadLetter = batch.deadLetters!.length;
-    /** Events parked below for want of an envelope (rare: made only when there is one). */
-    let parkedIds: Set<string> | null = null;
+    /** Events without a usable envelope, parked below (rare: made only when there is one). */
+    let unparsed: Map<string, { inbox: InboxEvent; error: string }> | null = null;
     for (const r of raw) {
       try {
         events.push(parseEvent(r));
       } catch (error) {
-        // No usable envelope: park what we can identify, so the cursor can still pass it visibly.
-        const id =
-          typeof (r as { id?: unknown })?.id === 'string' ? (r as { id: string }).id : null;
-        if (!id)
-          throw new Error(
-            `The Events API returned an event without an id: ${JSON.stringify(r).slice(0, 200)}`,
-            { cause: error },
-          );
-        const inbox: InboxEvent = {
-          id,
-          type: String((r as { event?: unknown }).event ?? ''),
-          lane: '',
-          createdAt: '',
-          json: JSON.stringify(r),
-        };
-        events.push({ object: 'event', id, event: inbox.type, data: {}, created_at: '' });
-        (parkedIds ??= new Set()).add(id);
-        batch.received.push({ event: inbox, status: 'dead', source });
-        batch.deadLetters!.push({ eventId: id, lane: '', error: (error as Error).message });
+        // Park it under what can be told of it (in the lane its payload names, when it names
+        // one), so the cursor passes it visibly and nothing else stops.
+        const { id, type, lane } = unparsedEnvelope(r);
+        const inbox: InboxEvent = { id, type, lane, createdAt: '', json: jsonOf(r) };
+        events.push({ object: 'event', id, event: type, data: {}, created_at: '' });
+        (unparsed ??= new Map()).set(id, { inbox, error: (error as Error).message });
       }
     }
     const known = fromQueue
@@ -408,12 +394,11 @@ export class SyncEngine {
     const blocked = await this.blockedLanes();
     let applied = 0;
     let duplicates = 0;
-    let deadLettered = batch.deadLetters!.length - firstDeadLetter;
     let waiting = 0;
     let queued = 0;
     let lastEventAt: string | undefined;
+    let deadLettered = 0;
     for (const event of events) {
-      if (parkedIds?.has(event.id)) continue;
       if (known.has(event.id)) {
         duplicates++;
         // Applied before the API showed it (from a webhook, after the grace period): it has now.
@@ -422,7 +407,13 @@ export class SyncEngine {
       }
       known.add(event.id);
       staged.ids.add(event.id);
-      const inbox = toInbox(event);
+      const bad = unparsed?.get(event.id);
+      const inbox = bad?.inbox ?? toInbox(event);
+      if (bad && !blocked.has(inbox.lane)) {
+        this.park(batch, inbox, bad.error, source, blocked);
+        deadLettered++;
+        continue;
+      }
       if (blocked.has(inbox.lane)) {
         batch.received.push({ event: inbox, status: 'pending', source });
         waiting++;
@@ -440,16 +431,8 @@ export class SyncEngine {
       }
       const outcome = projectSafely(this.options.projector, event);
       if ('error' in outcome) {
-        batch.received.push({ event: inbox, status: 'dead', source });
-        batch.deadLetters!.push({ eventId: event.id, lane: inbox.lane, error: outcome.error });
-        blocked.add(inbox.lane);
+        this.park(batch, inbox, outcome.error, source, blocked);
         deadLettered++;
-        this.log.warn('event dead-lettered; its lane waits', {
-          eventId: event.id,
-          type: event.event,
-          lane: inbox.lane,
-          error: outcome.error,
-        });
         continue;
       }
       batch.received.push({ event: inbox, status: 'applied', source });
@@ -474,6 +457,25 @@ export class SyncEngine {
     if (lastEventAt && (!batch.lastEventAt || lastEventAt > batch.lastEventAt))
       batch.lastEventAt = lastEventAt;
     return { queued, applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
+  }
+
+  /** A poison event becomes a dead letter; the events of its lane wait behind it. */
+  private park(
+    batch: CommitBatch,
+    inbox: InboxEvent,
+    error: string,
+    source: string,
+    blocked: Set<string>,
+  ): void {
+    batch.received.push({ event: inbox, status: 'dead', source });
+    batch.deadLetters!.push({ eventId: inbox.id, lane: inbox.lane, error });
+    blocked.add(inbox.lane);
+    this.log.warn('event dead-lettered; its lane waits', {
+      eventId: inbox.id,
+      type: inbox.type,
+      lane: inbox.lane,
+      error,
+    });
   }
 
   /**
@@ -637,6 +639,15 @@ function eventTimeMs(raw: unknown): number {
     );
   } catch {
     return Number.NaN;
+  }
+}
+
+/** An event's JSON for the inbox, whatever it holds. */
+function jsonOf(raw: unknown): string {
+  try {
+    return JSON.stringify(raw) ?? 'null';
+  } catch {
+    return JSON.stringify(String(raw));
   }
 }
 

@@ -75,13 +75,16 @@ const CHANGES: Record<string, (world: World, a: Args) => unknown> = {
   'directory_group.add_user': (w, a) => addUserToGroup(w, a.group_id, a.user_id),
   'directory_group.remove_user': (w, a) => removeUserFromGroup(w, a.group_id, a.user_id),
   // An arbitrary event that changes no state: for testing how consumers handle poison events.
+  // `envelope` sends some envelope fields as given (`created_at`, `data`, `event`, `context`),
+  // however malformed: what a faulty server might send.
   'event.inject': (w, a) => {
     if (typeof a.type !== 'string' || typeof a.data !== 'object' || a.data === null)
       throw ApiError.invalid('type');
-    return {
-      id: w.emit(a.type, a.data, typeof a.organization_id === 'string' ? a.organization_id : null)
-        .id,
-    };
+    const envelope = a.envelope as unknown;
+    if (envelope !== undefined && (typeof envelope !== 'object' || envelope === null))
+      throw ApiError.invalid('envelope');
+    const org = typeof a.organization_id === 'string' ? a.organization_id : null;
+    return { id: w.emit(a.type, a.data, org, envelope as Record<string, unknown>).id };
   },
   'activity.record': (w, a) => {
     if (!ACTIVITY_TYPES.includes(a.type)) throw ApiError.invalid('type');

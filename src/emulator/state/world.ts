@@ -107,8 +107,17 @@ export class World {
     return () => this.listeners.delete(listener);
   }
 
-  /** Appends the event for a change already made to state. `data` is serialized now. */
-  emit(type: string, data: unknown, organizationId: string | null): StoredEvent {
+  /**
+   * Appends the event for a change already made to state. `data` is serialized now.
+   * `envelope` replaces envelope fields as sent (not `object` or `id`): a server's malformed
+   * event, for testing consumers; the stream still files it at its true time.
+   */
+  emit(
+    type: string,
+    data: unknown,
+    organizationId: string | null,
+    envelope?: Record<string, unknown>,
+  ): StoredEvent {
     const createdAtMs = this.now();
     const id = this.newId('event');
     const json = JSON.stringify({
@@ -118,6 +127,8 @@ export class World {
       data,
       created_at: new Date(createdAtMs).toISOString(),
       context: {},
+      ...envelope,
+      ...(envelope ? { object: 'event', id } : {}),
     });
     const stored = this.events.append(id, type, organizationId, createdAtMs, json);
     for (const listener of this.listeners) listener(stored);

@@ -1,5 +1,5 @@
-import { laneOf, parseEvent } from '../../engine/event.js';
-import type { SyncStore } from '../../engine/store.js';
+import { laneOf, parseEvent, unparsedEnvelope } from '../../engine/event.js';
+import type { InboxEvent, SyncStore } from '../../engine/store.js';
 import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
 
 export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event';
@@ -39,22 +39,33 @@ export class WorkOSWebhookReceiver {
     } catch {
       return { status: 400, reason: 'invalid_json', message: 'The body is not JSON.' };
     }
-    let event;
+    let inbox: InboxEvent;
     try {
-      event = parseEvent(body);
-    } catch (error) {
-      return {
-        status: 400,
-        reason: 'not_an_event',
-        message: `The body is not a WorkOS event: ${(error as Error).message}`,
+      const event = parseEvent(body);
+      const json = JSON.stringify(event);
+      inbox = {
+        id: event.id,
+        type: event.event,
+        lane: laneOf(event),
+        createdAt: event.created_at,
+        json,
       };
+    } catch (error) {
+      // Signed by WorkOS with an id, but not readable otherwise: held like any event, so it is
+      // dead-lettered visibly (by the reader, or the sweep if the API never shows it) instead
+      // of being refused and redelivered for days.
+      const id = (body as { id?: unknown } | null)?.id;
+      if (typeof body !== 'object' || body === null || typeof id !== 'string' || id === '')
+        return {
+          status: 400,
+          reason: 'not_an_event',
+          message: `The body is not a WorkOS event: ${(error as Error).message}`,
+        };
+      const { type, lane } = unparsedEnvelope(body);
+      inbox = { id, type, lane, createdAt: '', json: JSON.stringify(body) };
     }
-    const json = JSON.stringify(event);
-    const stored = await this.options.store.storeWebhookEvent(
-      { id: event.id, type: event.event, lane: laneOf(event), createdAt: event.created_at, json },
-      new Date(now).toISOString(),
-    );
-    return { status: 200, eventId: event.id, type: event.event, duplicate: !stored };
+    const stored = await this.options.store.storeWebhookEvent(inbox, new Date(now).toISOString());
+    return { status: 200, eventId: inbox.id, type: inbox.type, duplicate: !stored };
   }
 }
 
