@@ -1,3 +1,4 @@
+import { storableJson } from './storable-text.js';
 /**
  * What projections ask of a store: pure descriptions of row changes, which every store turns
  * into guarded SQL. Rows are keyed by their table's key columns (see `TABLES`).
@@ -52,7 +53,8 @@ export interface Append {
 
 export type RowChange = Upsert | Delete | DeleteWhere | Append;
 
+/** A JSON column's text (see `storableJson`: NUL and lone surrogates become U+FFFD). */
 export const json = (value: unknown): string | null =>
-  value === undefined || value === null ? null : JSON.stringify(value);
+  value === undefined || value === null ? null : storableJson(value);
 export const bool = (value: unknown): number | null =>
   typeof value === 'boolean' ? (value ? 1 : 0) : null;

@@ -1,4 +1,5 @@
 import { InvalidEventError, normalizeTimestamp } from '../engine/event.js';
+import { storableJson } from '../engine/storable-text.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -36,7 +37,7 @@ export function optTime(o: Obj, field: string): string | null {
 /** `raw`, `created_at`, `updated_at`: the columns every entity row ends with. */
 export function tail(o: Obj): { raw: string; created_at: string; updated_at: string } {
   return {
-    raw: JSON.stringify(o),
+    raw: storableJson(o),
     created_at: time(o, 'created_at'),
     updated_at: time(o, 'updated_at'),
   };

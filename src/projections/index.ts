@@ -1,4 +1,4 @@
-import type { Row, RowChange } from '../engine/changes.js';
+import { json, type Row, type RowChange } from '../engine/changes.js';
 import type { WorkOSEvent } from '../engine/event.js';
 import { obj, optStr, str, type Obj } from './fields.js';
 import {
@@ -118,7 +118,7 @@ const activity: Projection = (d, e) => [
       user_id: optStr(d, 'user_id'),
       organization_id: optStr(d, 'organization_id'),
       occurred_at: e.created_at,
-      data: JSON.stringify(d),
+      data: json(d),
     },
   },
 ];

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { commitSteps, type Step } from '../sql/commit-steps.js';
 import { postgresDialect } from '../sql/dialect.js';
+import { storableText, storableValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
@@ -79,7 +80,8 @@ class PgRunner implements SqlRunner {
       return await this.client.query({
         name: this.names(plan.sql),
         text: plan.sql,
-        values: bind(plan, values) as unknown[],
+        // NUL and lone surrogates become U+FFFD: PostgreSQL's text and jsonb refuse them.
+        values: storableValues(bind(plan, values), storableText) as unknown[],
       });
     } catch (error) {
       throw explainConnectionError(this.url, error);
