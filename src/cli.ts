@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { redactUrls } from './engine/redact.js';
 import { startEmulator, type StartEmulatorOptions } from './emulator/index.js';
 import { registerSyncCommands } from './runtimes/node/commands.js';
 import { limitHeapGrowth } from './runtimes/node/heap.js';
@@ -244,6 +245,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {
-    process.stderr.write(`authsync: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`authsync: ${redactUrls(message)}\n`);
     process.exit(1);
   });

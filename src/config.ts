@@ -1,3 +1,4 @@
+import { showSetting } from './engine/redact.js';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 
 /**
@@ -16,13 +17,22 @@ export const DEFAULT_RECONCILE_EVERY_S = 6 * 3600;
 
 export function apiUrl(value: string | undefined): string {
   const url = value || DEFAULT_API_URL;
+  let extra: boolean;
+  let origin: string;
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-    return parsed.origin;
+    extra = parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '';
+    origin = parsed.origin;
   } catch {
-    throw new ConfigError(`WORKOS_API_URL ${JSON.stringify(url)} is not an http(s) URL.`);
+    throw new ConfigError(`WORKOS_API_URL ${showSetting(url)} is not an http(s) URL.`);
   }
+  // The API lives at the origin's root; a path or query would be dropped without a word.
+  if (extra)
+    throw new ConfigError(
+      `WORKOS_API_URL ${showSetting(url)} has a path, query or user; give the origin only, such as ${DEFAULT_API_URL}.`,
+    );
+  return origin;
 }
 
 export function apiKey(value: string | undefined): string {
@@ -56,12 +66,19 @@ export function forwardTarget(target: {
   const { url, secret, events } = target;
   if (!url && !secret) return null;
   if (!url) throw new ConfigError('AUTHSYNC_FORWARD_SECRET is set without AUTHSYNC_FORWARD_URL.');
+  let credentials = false;
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+    credentials = parsed.username !== '' || parsed.password !== '';
   } catch {
     throw new ConfigError('AUTHSYNC_FORWARD_URL is not an http(s) URL.');
   }
+  // fetch refuses such a URL: every delivery would fail, forever.
+  if (credentials)
+    throw new ConfigError(
+      'AUTHSYNC_FORWARD_URL has a user or password in it, which cannot be sent: deliveries are authenticated by their signature (AUTHSYNC_FORWARD_SECRET).',
+    );
   if (!secret)
     throw new ConfigError(
       'AUTHSYNC_FORWARD_URL is set without AUTHSYNC_FORWARD_SECRET: forwarded events are always signed.',

@@ -1,3 +1,4 @@
+import { redactUrls } from './redact.js';
 import type { WorkOSEvent } from './event.js';
 import type { Logger } from './ports.js';
 import type { SyncStore } from './store.js';
@@ -33,7 +34,8 @@ export async function runOutbox(
       } catch (error) {
         const delay =
           Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** item.attempts) * (0.5 + Math.random() / 2);
-        const message = error instanceof Error ? error.message : String(error);
+        // Logged and stored: a handler's error may quote a URL with its credentials.
+        const message = redactUrls(error instanceof Error ? error.message : String(error));
         options.logger.warn('effect handler failed; will retry', {
           eventId: item.eventId,
           type: item.type,

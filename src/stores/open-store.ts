@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, databaseSchema } from '../config.js';
+import { showSetting } from '../engine/redact.js';
 import type { SyncStore } from '../engine/store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -26,14 +27,12 @@ export function sqlitePath(databaseUrl: string): string {
     try {
       return fileURLToPath(new URL(databaseUrl, `file://${process.cwd()}/`));
     } catch {
-      throw new ConfigError(
-        `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a valid file: URL.`,
-      );
+      throw new ConfigError(`DATABASE_URL ${showSetting(databaseUrl)} is not a valid file: URL.`);
     }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl)) {
     throw new ConfigError(
-      `DATABASE_URL ${JSON.stringify(databaseUrl)} is not a SQLite path, file: URL or postgres:// URL.`,
+      `DATABASE_URL ${showSetting(databaseUrl)} is not a SQLite path, file: URL or postgres:// URL.`,
     );
   }
   return databaseUrl === ':memory:' ? databaseUrl : resolve(databaseUrl);

@@ -1,12 +1,23 @@
 import { pino } from 'pino';
 import type { Logger } from '../../engine/ports.js';
+import { redactUrls } from '../../engine/redact.js';
 
-/** JSON lines on stderr (stdout stays for command output), level from LOG_LEVEL (default info). */
+/**
+ * JSON lines on stderr (stdout stays for command output), level from LOG_LEVEL (default info).
+ * Every message and string field is passed through `redactUrls`: an error can quote a URL with
+ * its password or token.
+ */
 export function stderrLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
   const log = pino({ level, base: undefined }, pino.destination(2));
+  const safe = (fields: Record<string, unknown> | undefined) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(fields ?? {}))
+      out[k] = typeof v === 'string' ? redactUrls(v) : v;
+    return out;
+  };
   return {
-    info: (message, fields) => log.info(fields ?? {}, message),
-    warn: (message, fields) => log.warn(fields ?? {}, message),
-    error: (message, fields) => log.error(fields ?? {}, message),
+    info: (message, fields) => log.info(safe(fields), redactUrls(message)),
+    warn: (message, fields) => log.warn(safe(fields), redactUrls(message)),
+    error: (message, fields) => log.error(safe(fields), redactUrls(message)),
   };
 }
