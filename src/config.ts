@@ -66,7 +66,7 @@ export function forwardTarget(target: {
   const { url, secret, events } = target;
   if (!url && !secret) return null;
   if (!url) throw new ConfigError('AUTHSYNC_FORWARD_SECRET is set without AUTHSYNC_FORWARD_URL.');
-  let credentials = false;
+  let credentials: boolean;
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
