@@ -23,6 +23,8 @@ export class Follower {
   private wakeUp: (() => void) | null = null;
   private wakeRequested = false;
   private failures = 0;
+  /** The source's last fatal-looking answer (a refused key) until a drain succeeds. */
+  sourceProblem: string | null = null;
   private lastAttemptAtMs = 0;
 
   constructor(
@@ -56,14 +58,22 @@ export class Follower {
         try {
           await this.options.drain(signal);
           this.failures = 0;
+          this.sourceProblem = null;
         } catch (error) {
           if (signal.aborted) break;
-          if (error instanceof WorkOSAuthError) throw error;
           this.failures++;
-          log.error('sync step failed; will retry', {
-            error: (error as Error).message,
-            failures: this.failures,
-          });
+          // A refused key is said at once and kept for readiness (/readyz names it); the loop
+          // goes on with backoff, so webhooks still reach the inbox and a key restored on the
+          // provider's side (or a passing 401) needs no restart.
+          const refused = error instanceof WorkOSAuthError;
+          this.sourceProblem = refused ? (error as Error).message : null;
+          log.error(
+            refused ? 'the API refused the key; will retry' : 'sync step failed; will retry',
+            {
+              error: (error as Error).message,
+              failures: this.failures,
+            },
+          );
         }
         let wait = pollIntervalMs;
         if (this.failures > 0) wait = Math.min(60_000, 1000 * 2 ** this.failures);

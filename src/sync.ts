@@ -356,8 +356,8 @@ export class Sync {
   }
 
   /**
-   * Keeps following the stream until `signal` aborts (see `Follower`). Stops on a rejected API
-   * key.
+   * Keeps following the stream until `signal` aborts (see `Follower`). A refused API key is
+   * logged and retried with backoff; `sourceProblem` names it meanwhile.
    */
   async run(signal: AbortSignal): Promise<void> {
     await this.migrate();
@@ -379,6 +379,11 @@ export class Sync {
     } finally {
       this.engine.dispatching = false;
     }
+  }
+
+  /** What stops reading the stream now (a refused API key), for readiness; null when reading works. */
+  get sourceProblem(): string | null {
+    return this.follower.sourceProblem;
   }
 
   /** Where several processes share the database: whether this one reads the stream now. */
