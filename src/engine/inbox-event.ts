@@ -24,7 +24,7 @@ class LazyInboxEvent implements InboxEvent {
   }
 
   get json(): string {
-    return (this.text ??= JSON.stringify(this.event));
+    return (this.text ??= jsonOf(this.event));
   }
 }
 
@@ -37,5 +37,25 @@ export function projectSafely(
     return { changes: projector.project(event) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * An event's JSON for the inbox, whatever it holds: JSON.parse takes any depth, but
+ * JSON.stringify overflows the stack past a few thousand levels. Such an event (parked: its
+ * projection fails the same way) keeps its envelope, and a note instead of its body.
+ */
+export function jsonOf(raw: unknown): string {
+  try {
+    return JSON.stringify(raw) ?? 'null';
+  } catch (error) {
+    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const pick = (v: unknown) => (typeof v === 'string' ? v : null);
+    return JSON.stringify({
+      id: pick(e.id),
+      event: pick(e.event),
+      created_at: pick(e.created_at),
+      authsync_unstored: `the event could not be stored: ${(error as Error).message}`,
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { parseEvent, unparsedEnvelope, type WorkOSEvent } from './event.js';
-import { projectSafely, toInbox } from './inbox-event.js';
+import { jsonOf, projectSafely, toInbox } from './inbox-event.js';
 import type { EventSource, Projector } from './ports.js';
 import type { CommitBatch, Cursor, SyncStore } from './store.js';
 import type { Progress } from './sync.js';
@@ -74,7 +74,7 @@ function parseOrPark(raw: unknown): Parsed {
   } catch (error) {
     return {
       ...unparsedEnvelope(raw),
-      json: JSON.stringify(raw) ?? 'null',
+      json: jsonOf(raw),
       error: (error as Error).message,
     };
   }

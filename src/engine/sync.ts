@@ -2,7 +2,7 @@ import { normalizeTimestamp, parseEvent, unparsedEnvelope, type WorkOSEvent } fr
 import { PAGES_PER_SLICE, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
-import { projectSafely, toInbox } from './inbox-event.js';
+import { jsonOf, projectSafely, toInbox } from './inbox-event.js';
 import { replay } from './replay.js';
 import { runOutbox, type EffectHandler } from './outbox.js';
 import {
@@ -639,15 +639,6 @@ function eventTimeMs(raw: unknown): number {
     );
   } catch {
     return Number.NaN;
-  }
-}
-
-/** An event's JSON for the inbox, whatever it holds. */
-function jsonOf(raw: unknown): string {
-  try {
-    return JSON.stringify(raw) ?? 'null';
-  } catch {
-    return JSON.stringify(String(raw));
   }
 }
 

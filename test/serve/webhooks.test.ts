@@ -352,6 +352,23 @@ for (const kind of STORE_KINDS)
               }),
           },
           {
+            // JSON.parse takes any depth; JSON.stringify overflowed the stack (500 before, so
+            // WorkOS would have redelivered it for days).
+            name: 'signed event nested 30,000 levels deep (180 kB)',
+            status: 400,
+            reason: 'too_deep',
+            send: () => {
+              const deep = event.replace(
+                '"data":{',
+                `"data":{"x":${'['.repeat(30_000)}${']'.repeat(30_000)},`,
+              );
+              return rawRequest(served.webhookUrl, {
+                body: deep,
+                headers: { 'workos-signature': sign(deep) },
+              });
+            },
+          },
+          {
             name: 'signed JSON, not an event',
             status: 400,
             reason: 'not_an_event',

@@ -109,8 +109,9 @@ export class World {
 
   /**
    * Appends the event for a change already made to state. `data` is serialized now.
-   * `envelope` replaces envelope fields as sent (not `object` or `id`): a server's malformed
-   * event, for testing consumers; the stream still files it at its true time.
+   * `envelope` replaces envelope fields as sent (not `object` or `id`), and its `data_json`
+   * the payload with JSON text: a server's malformed event, for testing consumers; the stream
+   * still files it at its true time.
    */
   emit(
     type: string,
@@ -120,16 +121,20 @@ export class World {
   ): StoredEvent {
     const createdAtMs = this.now();
     const id = this.newId('event');
-    const json = JSON.stringify({
+    const { data_json: dataJson, ...fields } = envelope ?? {};
+    let json = JSON.stringify({
       object: 'event',
       id,
       event: type,
-      data,
+      data: typeof dataJson === 'string' ? DATA_SLOT : data,
       created_at: new Date(createdAtMs).toISOString(),
       context: {},
-      ...envelope,
+      ...fields,
       ...(envelope ? { object: 'event', id } : {}),
     });
+    // `data_json`: the payload as JSON text, spliced in as sent (nested deeper than
+    // JSON.stringify can go, say).
+    if (typeof dataJson === 'string') json = json.replace(JSON.stringify(DATA_SLOT), () => dataJson);
     const stored = this.events.append(id, type, organizationId, createdAtMs, json);
     for (const listener of this.listeners) listener(stored);
     return stored;
@@ -141,3 +146,5 @@ export class World {
     return item;
   }
 }
+
+const DATA_SLOT = '\u0000authsync-emulator-data\u0000';

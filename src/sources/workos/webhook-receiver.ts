@@ -1,8 +1,9 @@
 import { laneOf, parseEvent, unparsedEnvelope } from '../../engine/event.js';
+import { jsonOf } from '../../engine/inbox-event.js';
 import type { InboxEvent, SyncStore } from '../../engine/store.js';
 import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
 
-export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event';
+export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event' | 'too_deep';
 
 export type WebhookOutcome =
   | { status: 200; eventId: string; type: string; duplicate: boolean }
@@ -42,7 +43,13 @@ export class WorkOSWebhookReceiver {
     let inbox: InboxEvent;
     try {
       const event = parseEvent(body);
-      const json = JSON.stringify(event);
+      let json: string;
+      try {
+        json = JSON.stringify(event);
+      } catch {
+        // Nested past what JSON.stringify can walk (thousands of levels): no real event is.
+        return { status: 400, reason: 'too_deep', message: 'The body is nested too deeply.' };
+      }
       inbox = {
         id: event.id,
         type: event.event,
@@ -62,7 +69,7 @@ export class WorkOSWebhookReceiver {
           message: `The body is not a WorkOS event: ${(error as Error).message}`,
         };
       const { type, lane } = unparsedEnvelope(body);
-      inbox = { id, type, lane, createdAt: '', json: JSON.stringify(body) };
+      inbox = { id, type, lane, createdAt: '', json: jsonOf(body) };
     }
     const stored = await this.options.store.storeWebhookEvent(inbox, new Date(now).toISOString());
     return { status: 200, eventId: inbox.id, type: inbox.type, duplicate: !stored };
