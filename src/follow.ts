@@ -23,8 +23,11 @@ export class Follower {
   private wakeUp: (() => void) | null = null;
   private wakeRequested = false;
   private failures = 0;
-  /** The source's last fatal-looking answer (a refused key) until a drain succeeds. */
-  sourceProblem: string | null = null;
+  /**
+   * Why reading fails, for readiness, until a drain succeeds: a refused key at once, any other
+   * error from its third failure in a row (one network blip is not worth a failed probe).
+   */
+  problem: string | null = null;
   private lastAttemptAtMs = 0;
 
   constructor(
@@ -58,7 +61,7 @@ export class Follower {
         try {
           await this.options.drain(signal);
           this.failures = 0;
-          this.sourceProblem = null;
+          this.problem = null;
         } catch (error) {
           if (signal.aborted) break;
           this.failures++;
@@ -66,7 +69,9 @@ export class Follower {
           // goes on with backoff, so webhooks still reach the inbox and a key restored on the
           // provider's side (or a passing 401) needs no restart.
           const refused = error instanceof WorkOSAuthError;
-          this.sourceProblem = refused ? (error as Error).message : null;
+          if (refused) this.problem = (error as Error).message;
+          else if (this.failures >= 3)
+            this.problem = `reading fails (${this.failures} times in a row): ${(error as Error).message}`;
           log.error(
             refused ? 'the API refused the key; will retry' : 'sync step failed; will retry',
             {

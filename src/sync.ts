@@ -128,6 +128,7 @@ export class Sync {
   private successRecordedAtMs = 0;
   /** When a page of events was last read successfully (ms), for readiness. */
   lastReadOkAtMs: number | null = null;
+  private webhookProblem: string | null = null;
 
   /** Runs on any runtime: the store comes opened (`createSync` opens one from `DATABASE_URL` on Node). */
   constructor(options: CreateSyncOptions, runtime: SyncRuntime) {
@@ -225,7 +226,15 @@ export class Sync {
   ): Promise<WebhookOutcome> {
     if (!this.webhookReceiver) throw new ConfigError('WORKOS_WEBHOOK_SECRET is not set.');
     await this.migrate();
-    const outcome = await this.webhookReceiver.receive(raw, signatureHeader);
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await this.webhookReceiver.receive(raw, signatureHeader);
+      this.webhookProblem = null;
+    } catch (error) {
+      // The inbox refused it (a full disk, a database down): not ready until one is stored.
+      this.webhookProblem = `storing webhook deliveries fails: ${(error as Error).message}`;
+      throw error;
+    }
     if (outcome.status === 200 && !outcome.duplicate) {
       this.wake();
       // The reader may be another process: ring there too.
@@ -357,7 +366,7 @@ export class Sync {
 
   /**
    * Keeps following the stream until `signal` aborts (see `Follower`). A refused API key is
-   * logged and retried with backoff; `sourceProblem` names it meanwhile.
+   * logged and retried with backoff; `problems` names it meanwhile.
    */
   async run(signal: AbortSignal): Promise<void> {
     await this.migrate();
@@ -381,9 +390,12 @@ export class Sync {
     }
   }
 
-  /** What stops reading the stream now (a refused API key), for readiness; null when reading works. */
-  get sourceProblem(): string | null {
-    return this.follower.sourceProblem;
+  /**
+   * What keeps this sync from working now, for readiness: a refused API key, reading that failed
+   * several times in a row, webhook deliveries that cannot be stored. Empty when all is well.
+   */
+  get problems(): string[] {
+    return [this.follower.problem, this.webhookProblem].filter((p): p is string => p !== null);
   }
 
   /** Where several processes share the database: whether this one reads the stream now. */

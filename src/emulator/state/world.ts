@@ -134,7 +134,8 @@ export class World {
     });
     // `data_json`: the payload as JSON text, spliced in as sent (nested deeper than
     // JSON.stringify can go, say).
-    if (typeof dataJson === 'string') json = json.replace(JSON.stringify(DATA_SLOT), () => dataJson);
+    if (typeof dataJson === 'string')
+      json = json.replace(JSON.stringify(DATA_SLOT), () => dataJson);
     const stored = this.events.append(id, type, organizationId, createdAtMs, json);
     for (const listener of this.listeners) listener(stored);
     return stored;

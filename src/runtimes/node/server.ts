@@ -58,7 +58,7 @@ export function createServeApp(options: ServeAppOptions): Hono {
     } catch (error) {
       problems.push(`database unreachable: ${(error as Error).message}`);
     }
-    if (sync.sourceProblem) problems.push(sync.sourceProblem);
+    problems.push(...sync.problems);
     const lastOk = sync.lastReadOkAtMs ?? startedAtMs;
     const idleMs = Date.now() - lastOk;
     if (idleMs > stalledAfterMs)

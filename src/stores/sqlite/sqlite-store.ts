@@ -106,7 +106,11 @@ class SqliteExecutor implements SqlExecutor {
         this.driver.exec('COMMIT');
         return result;
       } catch (error) {
-        this.driver.exec('ROLLBACK');
+        try {
+          this.driver.exec('ROLLBACK');
+        } catch {
+          // SQLite rolled back already (a full disk, an I/O error): keep the error that says why.
+        }
         throw error;
       } finally {
         this.open = false;
