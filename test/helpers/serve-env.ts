@@ -13,7 +13,12 @@ export const SECRET = 'whsec_test_primary';
 export async function serveFor(
   emu: RunningEmulator,
   options: Partial<CreateSyncOptions> = {},
-  serviceOptions: { stalledAfterMs?: number; statusPassword?: string } = {},
+  serviceOptions: {
+    stalledAfterMs?: number;
+    statusPassword?: string;
+    headersTimeoutMs?: number;
+    requestTimeoutMs?: number;
+  } = {},
   kind: StoreKind = 'sqlite',
 ) {
   const path = tempDb(kind);

@@ -19,6 +19,9 @@ export interface ServeOptions {
   reconcileEveryMs: number;
   /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
   statusPassword?: string;
+  /** A client has this long to send a request's headers (default 10 s), and its whole body (default 30 s). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface RunningService {
@@ -46,15 +49,25 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     statusPassword: options.statusPassword,
   });
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () =>
-      resolve(s),
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port,
+        hostname: options.hostname,
+        // Slow clients (headers or a body dripped, then stalled) must not hold connections:
+        // Node checks these limits every `connectionsCheckingInterval` (30 s by default).
+        serverOptions: {
+          headersTimeout: options.headersTimeoutMs ?? 10_000,
+          requestTimeout: options.requestTimeoutMs ?? 30_000,
+          connectionsCheckingInterval: 1000,
+        },
+      },
+      () => resolve(s),
     );
     s.once('error', reject);
   });
-  if ('keepAliveTimeout' in server) {
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-  }
+  // Idle keep-alive connections outlive a load balancer's usual 60 s idle timeout.
+  if ('keepAliveTimeout' in server) server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const controller = new AbortController();
 
