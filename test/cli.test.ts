@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -113,5 +113,25 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
     const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('names DATABASE_URL and what to check when the SQLite file cannot be opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-paths-'));
+    writeFileSync(join(dir, 'not-a-db.db'), 'these bytes are no database\n'.repeat(200));
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing', 'sync.db'), /directory/],
+      [join(dir, 'not-a-db.db'), /not a (SQLite )?database/],
+      [dir, /read and write|unable to open/],
+    ];
+    for (const [path, why] of cases) {
+      const failed = await run('node', [CLI, 'status'], {
+        env: { ...process.env, DATABASE_URL: path },
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect('code' in failed && failed.code, path).toBe(1);
+      const stderr = (failed as { stderr: string }).stderr;
+      expect(stderr, path).toContain('DATABASE_URL');
+      expect(stderr, path).toContain(path);
+      expect(stderr, path).toMatch(why);
+    }
   });
 });

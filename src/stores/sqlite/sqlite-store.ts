@@ -121,9 +121,17 @@ class SqliteExecutor implements SqlExecutor {
   }
 
   async migrate(onUpgrade?: OnUpgrade): Promise<void> {
-    this.driver.exec(
-      'CREATE TABLE IF NOT EXISTS authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-    );
+    // Read first: a database that is up to date needs no write (so `status` works on a file
+    // this user may only read).
+    const known = this.driver
+      .prepare(
+        "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'authsync_migrations'",
+      )
+      .get();
+    if (!known)
+      this.driver.exec(
+        'CREATE TABLE IF NOT EXISTS authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
     const applied = new Set(
       (
         this.driver.prepare('SELECT version FROM authsync_migrations').all() as {
@@ -158,14 +166,37 @@ export class SqliteStore extends SqlStore {
   readonly driver: SqliteDriver;
 
   constructor(readonly path: string) {
-    const driver = openSqlite(path);
-    driver.exec('PRAGMA journal_mode = WAL');
-    driver.exec('PRAGMA synchronous = NORMAL');
-    // Checkpoint (the only fsyncs in WAL + NORMAL) every ~40 MiB of WAL instead of every 4 MiB:
-    // on catch-up, checkpoints were most of the time spent.
-    driver.exec('PRAGMA wal_autocheckpoint = 10000');
-    driver.exec('PRAGMA busy_timeout = 5000');
+    let driver: SqliteDriver;
+    try {
+      driver = openSqlite(path);
+      driver.exec('PRAGMA busy_timeout = 5000');
+      // Also the first read of the file: a file that is not a database fails here.
+      if (
+        (driver.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode !==
+        'wal'
+      )
+        driver.exec('PRAGMA journal_mode = WAL');
+      driver.exec('PRAGMA synchronous = NORMAL');
+      // Checkpoint (the only fsyncs in WAL + NORMAL) every ~40 MiB of WAL instead of every
+      // 4 MiB: on catch-up, checkpoints were most of the time spent.
+      driver.exec('PRAGMA wal_autocheckpoint = 10000');
+    } catch (error) {
+      throw new Error(
+        `DATABASE_URL names the SQLite file ${path}, which cannot be opened: ${(error as Error).message}. ${sqliteHint((error as Error).message)}`,
+        { cause: error },
+      );
+    }
     super(new SqliteExecutor(driver), new Statements(sqliteDialect));
     this.driver = driver;
   }
+}
+
+/** What to check, for SQLite's terse open errors. */
+function sqliteHint(message: string): string {
+  if (/directory does not exist/i.test(message)) return 'Create its directory first.';
+  if (/not a database/i.test(message))
+    return 'The file is not a SQLite database: point DATABASE_URL at a new or an authsync file.';
+  if (/readonly|read-only|unable to open/i.test(message))
+    return 'Check that this user can read and write the file and its directory.';
+  return 'Check the path and its permissions.';
 }
