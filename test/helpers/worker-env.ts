@@ -112,6 +112,8 @@ export async function startWorker(
     },
   });
   await mf.ready;
+  const runsDone = () =>
+    logs.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l.message === 'run done');
   const fetch = (path: string, init?: RequestInit): Promise<Response> =>
     mf.dispatchFetch(new URL(path, 'http://worker.test').toString(), init as never) as never;
   const sql = async (statements: string[]): Promise<unknown[][]> => {
@@ -126,14 +128,18 @@ export async function startWorker(
   return {
     db: { query: async <T>(text: string) => (await sql([text]))[0] as T[] },
     async scheduled() {
+      const before = runsDone().length;
       const response = await fetch('/cdn-cgi/handler/scheduled?cron=*+*+*+*+*');
       const outcome = await response.text();
       if (outcome !== 'ok') throw new Error(`scheduled run ended ${outcome}`);
+      // The run's report comes through workerd's stdout pipe, which may be read after the
+      // answer (seen in a loaded CI run): wait for it, so runs() always includes this run.
+      for (let waited = 0; runsDone().length === before && waited < 10_000; waited += 20)
+        await new Promise((r) => setTimeout(r, 20));
     },
     fetch,
     logs,
-    runs: () =>
-      logs.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l.message === 'run done'),
+    runs: runsDone,
     close: () => mf.dispose(),
   };
 }
