@@ -55,8 +55,10 @@ export function parseEvent(input: unknown): WorkOSEvent {
 }
 
 /**
- * The lane an event is applied in: its organization, or `''` for events that belong to none
- * (users, environment roles, ...). Events of one lane apply in stream order.
+ * The lane an event is applied in: its organization; for events that belong to none, the object
+ * they are about (`user:<id>` for a user's own events and its sessions and sign-ins,
+ * `role:<id>` for an environment role, ...), so a poison event holds back only the events of
+ * its own object; `''` when even that cannot be told. Events of one lane apply in stream order.
  */
 export function laneOf(event: WorkOSEvent): string {
   const d = event.data;
@@ -67,14 +69,18 @@ export function laneOf(event: WorkOSEvent): string {
       ? str((v as Record<string, unknown>).organization_id)
       : undefined;
   };
-  return (
+  const family = event.event.slice(0, event.event.indexOf('.') >>> 0);
+  const organization =
     str(d.organization_id) ??
     nested('organization_domain') ??
     nested('group') ??
     nested('user') ??
-    (event.event.startsWith('organization.') ? str(d.id) : undefined) ??
-    ''
-  );
+    (family === 'organization' ? str(d.id) : undefined);
+  if (organization) return organization;
+  const user = str(d.user_id) ?? (family === 'user' ? str(d.id) : undefined);
+  if (user) return `user:${user}`;
+  const id = str(d.id);
+  return id && family ? `${family}:${id}` : '';
 }
 
 /**
@@ -91,7 +97,7 @@ export function unparsedEnvelope(input: unknown): { id: string; type: string; la
   try {
     lane = laneOf({ object: 'event', id, event: type, data: data as never, created_at: '' });
   } catch {
-    // A payload too odd to name a lane: the lane of events without an organization.
+    // A payload too odd to name a lane: lane '', shared by such events only.
   }
   return { id, type, lane };
 }

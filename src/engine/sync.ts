@@ -50,7 +50,7 @@ export interface SyncEngineOptions {
 
 export interface AppliedEvent {
   id: string;
-  /** The organization lane (empty: events without an organization). */
+  /** Its lane: the organization, else the object it is about (`user:<id>`, ...), else empty (see `laneOf`). */
   lane: string;
   type: string;
   /** Who it was applied from: `api`, or `webhook` when the API had not shown it within the grace period. */

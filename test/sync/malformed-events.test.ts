@@ -76,9 +76,15 @@ for (const kind of STORE_KINDS)
             organization_id: org,
             envelope,
           }).then((r: { id: string }) => {
-            // The lane its payload names when the payload is readable.
-            const readable = !('data' in envelope);
-            malformed.set(r.id, readable && org ? org : '');
+            // The lane its payload names when the payload is readable: its organization, else
+            // the user it is about; '' when the payload cannot be read.
+            const lane =
+              'data_json' in envelope
+                ? (org ?? '')
+                : 'data' in envelope
+                  ? ''
+                  : (org ?? 'user:user_x');
+            malformed.set(r.id, lane);
             if ('data_json' in envelope) deep.add(r.id);
           });
         };
