@@ -14,7 +14,7 @@ import {
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
 import { project } from './projections/index.js';
-import { snapshotChanges } from './projections/snapshot.js';
+import { snapshotChanges, snapshotTables } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
 import type { HttpGet, WorkOSHttpOptions } from './sources/workos/http.js';
 import { RateLimiter } from './sources/workos/rate-limiter.js';
@@ -172,7 +172,7 @@ export class Sync {
       store: this.store,
       events,
       snapshot: sources.snapshot,
-      projector: { project, snapshotChanges },
+      projector: { project, snapshotChanges, snapshotTables },
       logger: this.log,
       clock: this.clock,
       settleMs: options.settleMs,
@@ -287,10 +287,15 @@ export class Sync {
     const tables = await reconcileTables({
       store: this.store,
       snapshot: this.snapshot,
-      projector: { project, snapshotChanges },
+      projector: { project, snapshotChanges, snapshotTables },
       startedAtMs,
       signal: options.signal,
       onProgress: options.onProgress,
+      onSkipped: (name, error) =>
+        this.log.warn('reconcile: an object could not be read; its tables are not pruned', {
+          object: name,
+          error,
+        }),
     });
     const report: ReconcileReport = {
       startedAt: new Date(startedAtMs).toISOString(),

@@ -28,9 +28,23 @@ export interface EmulatorOptions {
   rate?: number;
   faults?: Partial<FaultSettings>;
   webhooks?: Partial<WebhookSettings>;
+  /**
+   * Behave as another implementation of the WorkOS API may, within the published reference
+   * (`EmulatorVariant`): for testing that a consumer survives more than our own reading of it.
+   */
+  variant?: EmulatorVariant;
   /** Called while history is generated, with the count so far. */
   onProgress?: (generated: number, total: number) => void;
   clock?: () => number;
+}
+
+export interface EmulatorVariant {
+  /** Roles lists come in pages of this many, with `list_metadata.after` (the spec has no paging). */
+  rolesPageSize?: number;
+  /** A directory user's `groups` entries carry only `object`, `id` and `name`. */
+  briefGroups?: boolean;
+  /** `GET /events` ignores `range_start` and `range_end` (optional parameters may be ignored). */
+  ignoresRanges?: boolean;
 }
 
 /** The emulated WorkOS environment, independent of HTTP: state, stream, faults and webhooks. */
@@ -41,6 +55,7 @@ export class Emulator {
   readonly faults: Faults;
   readonly webhooks: WebhookDeliverer;
   readonly clock: () => number;
+  readonly variant: EmulatorVariant;
   private readonly generator: ScenarioGenerator;
   private liveTimer: NodeJS.Timeout | null = null;
 
@@ -48,6 +63,8 @@ export class Emulator {
     const seed = options.seed ?? 1;
     this.clock = options.clock ?? Date.now;
     this.world = new World(seed, this.clock);
+    this.variant = options.variant ?? {};
+    this.world.briefGroups = this.variant.briefGroups ?? false;
     this.generator = new ScenarioGenerator(this.world);
     this.apiKey = options.apiKey ?? `sk_test_${randomBytes(16).toString('hex')}`;
     this.settleMs = options.settleMs ?? 0;

@@ -1,5 +1,15 @@
 import type { EventSource } from './ports.js';
 
+/** The Events API answered outside the requested `range_start`..`range_end`: it ignores them. */
+export class RangesIgnoredError extends Error {
+  constructor() {
+    super('the Events API ignores range_start/range_end');
+  }
+}
+
+/** Edges are compared with this allowance (a server's rounding of times). */
+const RANGE_SLACK_MS = 1000;
+
 /** Pages each reading slice may hold read ahead (its share of the window), and its usual size. */
 export const PAGES_PER_SLICE = 6;
 
@@ -178,6 +188,11 @@ class SliceScheduler {
         signal,
       );
       if (page.length > 0) {
+        // A server may ignore the optional range parameters: then every slice would read the
+        // whole stream from its start (5,040 events fetched for 420, seen).
+        const startsBefore = !slice.after && createdMs(page[0]) < slice.startMs - RANGE_SLACK_MS;
+        if (startsBefore || createdMs(page[page.length - 1]) > slice.endMs + RANGE_SLACK_MS)
+          throw new RangesIgnoredError();
         slice.queue.push(page);
         this.buffered++;
       }

@@ -1,5 +1,7 @@
-import type { Checkpoint, Logger, Projector, SnapshotSource } from './ports.js';
-import type { SyncStore } from './store.js';
+import type { RowChange } from './changes.js';
+import { jsonOf } from './inbox-event.js';
+import type { Checkpoint, Logger, Projector, SnapshotItem, SnapshotSource } from './ports.js';
+import type { InboxEvent, SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
 /**
@@ -36,8 +38,21 @@ export async function importState(
   );
   for await (const page of deps.snapshot.snapshot(signal, resumeFrom)) {
     if (page.items.length > 0) {
-      const changes = page.items.flatMap((item) => deps.projector.snapshotChanges(item));
-      await store.commit({ received: [], changes });
+      const { changes, parked } = snapshotPageChanges(deps.projector, page.items);
+      for (const p of parked)
+        log.warn('an object could not be imported; parked as a dead letter, the import goes on', {
+          eventId: p.event.id,
+          error: p.error,
+        });
+      await store.commit({
+        received: parked.map((p) => ({ event: p.event, status: 'dead', source: 'import' })),
+        changes,
+        deadLetters: parked.map((p) => ({
+          eventId: p.event.id,
+          lane: p.event.lane,
+          error: p.error,
+        })),
+      });
       count += page.items.length;
       deps.checkpoint('import-page-committed');
       deps.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
@@ -55,4 +70,38 @@ export async function importState(
   await store.setState('import_started_at', null);
   log.info('first import done', { objects: count, followFrom });
   return count;
+}
+
+/**
+ * A page of snapshot objects as row changes, and the objects that cannot be imported (a field
+ * the projection needs is missing or malformed). Those are parked visibly: an inbox row and a
+ * dead letter named `import:<kind>:<id>`, in a lane of its own (it holds nothing back); the
+ * object's next event, or a reconcile, brings its row.
+ */
+export function snapshotPageChanges(
+  projector: Projector,
+  items: readonly SnapshotItem[],
+): { changes: RowChange[]; parked: { event: InboxEvent; kind: string; error: string }[] } {
+  const changes: RowChange[] = [];
+  const parked: { event: InboxEvent; kind: string; error: string }[] = [];
+  for (const item of items) {
+    try {
+      changes.push(...projector.snapshotChanges(item));
+    } catch (error) {
+      const id = typeof item.object.id === 'string' ? item.object.id : '(no id)';
+      const name = `import:${item.kind}:${id}`;
+      parked.push({
+        event: {
+          id: name,
+          type: `import.${item.kind}`,
+          lane: name,
+          createdAt: '',
+          json: jsonOf(item.object),
+        },
+        kind: item.kind,
+        error: `${item.kind} ${id} cannot be imported: ${(error as Error).message}`,
+      });
+    }
+  }
+  return { changes, parked };
 }

@@ -1,3 +1,4 @@
+import { snapshotPageChanges } from './first-import.js';
 import type { Projector, SnapshotSource } from './ports.js';
 import type { SyncStore, TableRepairs } from './store.js';
 import { TABLES } from './tables.js';
@@ -30,14 +31,22 @@ export async function reconcileTables(options: {
   clockSkewMs?: number;
   signal?: AbortSignal;
   onProgress?: (objects: number) => void;
+  /** An object the projection cannot read: not repaired, and its tables are not pruned. */
+  onSkipped?: (name: string, error: string) => void;
 }): Promise<TablesReport> {
   const { store, snapshot, projector } = options;
   await store.reconcileStart();
   const tables: Record<string, TableRepairs> = {};
   const repairsOf = (table: string) => (tables[table] ??= { missing: 0, stale: 0, deleted: 0 });
   let objects = 0;
+  /** Tables with an object that could not be read: their rows' absence proves nothing. */
+  const unsure = new Set<string>();
   for await (const { items } of snapshot.snapshot(options.signal)) {
-    const changes = items.flatMap((item) => projector.snapshotChanges(item));
+    const { changes, parked } = snapshotPageChanges(projector, items);
+    for (const p of parked) {
+      for (const table of projector.snapshotTables(p.kind)) unsure.add(table);
+      options.onSkipped?.(p.event.id, p.error);
+    }
     const page = await store.reconcilePage(changes);
     for (const [table, r] of Object.entries(page)) {
       repairsOf(table).missing += r.missing;
@@ -47,7 +56,10 @@ export async function reconcileTables(options: {
     options.onProgress?.(objects);
   }
   const before = new Date(options.startedAtMs - (options.clockSkewMs ?? 60_000)).toISOString();
-  const deleted = await store.reconcileFinish(RECONCILED_TABLES, before);
+  const deleted = await store.reconcileFinish(
+    RECONCILED_TABLES.filter((t) => !unsure.has(t)),
+    before,
+  );
   for (const [table, n] of Object.entries(deleted)) repairsOf(table).deleted += n;
   const totals: TableRepairs = { missing: 0, stale: 0, deleted: 0 };
   for (const r of Object.values(tables)) {

@@ -1,5 +1,5 @@
 import { normalizeTimestamp, parseEvent, unparsedEnvelope, type WorkOSEvent } from './event.js';
-import { PAGES_PER_SLICE, readSlicesInOrder } from './catch-up.js';
+import { PAGES_PER_SLICE, RangesIgnoredError, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
 import { jsonOf, projectSafely, toInbox } from './inbox-event.js';
@@ -255,18 +255,30 @@ export class SyncEngine {
       await this.commitBehind(staged);
       this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
     };
-    for await (const raw of readSlicesInOrder(this.options.events, {
-      fromMs,
-      toMs,
-      slices,
-      parallelism,
-      pageLimit: this.pageLimit,
-      signal,
-    })) {
-      this.checkpoint('page-fetched');
-      result.fetched += raw.length;
-      pages.add(raw);
-      if (pages.count >= this.stageEvents) await stage();
+    try {
+      for await (const raw of readSlicesInOrder(this.options.events, {
+        fromMs,
+        toMs,
+        slices,
+        parallelism,
+        pageLimit: this.pageLimit,
+        signal,
+      })) {
+        this.checkpoint('page-fetched');
+        result.fetched += raw.length;
+        pages.add(raw);
+        if (pages.count >= this.stageEvents) await stage();
+      }
+    } catch (error) {
+      if (!(error instanceof RangesIgnoredError)) throw error;
+      // Every page staged so far was within its slice: keep what committed, drop the rest
+      // (the cursor loop reads it again from the cursor).
+      pages.take();
+      await this.finishCommit();
+      this.log.warn('the Events API ignores range_start/range_end; reading with one cursor', {
+        cursor: cursor.after,
+      });
+      return cursor;
     }
     if (pages.count > 0) await stage();
     await this.finishCommit();

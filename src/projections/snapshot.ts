@@ -1,6 +1,6 @@
 import type { Row, RowChange } from '../engine/changes.js';
 import type { SnapshotItem } from '../engine/ports.js';
-import { str, time, type Obj } from './fields.js';
+import { optTime, str, time, type Obj } from './fields.js';
 import {
   connectionRow,
   directoryGroupRow,
@@ -54,9 +54,10 @@ export function snapshotChanges(item: SnapshotItem): RowChange[] {
       return [
         upsert('workos_directory_users', directoryUserRow(o)),
         // A membership has no time of its own: date it no later than it could have begun, so any
-        // add or remove event from the overlap orders after it.
+        // add or remove event from the overlap orders after it. A group entry may carry only
+        // its id and name (no time): then the user's own creation time dates it.
         ...groups.map((g) => {
-          const since = [time(o, 'created_at'), time(g, 'created_at')].sort()[1] as string;
+          const since = [time(o, 'created_at'), optTime(g, 'created_at') ?? ''].sort()[1]!;
           return upsert(
             'workos_directory_group_members',
             groupMemberRow({ ...g, directory_id: str(o, 'directory_id') }, o, since),
@@ -69,4 +70,21 @@ export function snapshotChanges(item: SnapshotItem): RowChange[] {
     default:
       throw new Error(`unknown snapshot kind ${item.kind}`);
   }
+}
+
+const TABLES_OF_KIND: Record<string, readonly string[]> = {
+  user: ['workos_users'],
+  organization: ['workos_organizations', 'workos_organization_domains'],
+  organization_membership: ['workos_organization_memberships'],
+  invitation: ['workos_invitations'],
+  role: ['workos_roles'],
+  connection: ['workos_connections'],
+  directory: ['workos_directories'],
+  directory_user: ['workos_directory_users', 'workos_directory_group_members'],
+  directory_group: ['workos_directory_groups'],
+};
+
+/** The tables `snapshotChanges` writes for objects of this kind. */
+export function snapshotTables(kind: string): readonly string[] {
+  return TABLES_OF_KIND[kind] ?? [];
 }

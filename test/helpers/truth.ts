@@ -72,10 +72,8 @@ export async function truthFromApi(
         iso(m.updated_at),
       ]);
     }
-    const roles = await fetch(new URL(`/authorization/organizations/${o.id}/roles`, url), {
-      headers: { authorization: `Bearer ${apiKey}` },
-    });
-    for (const r of ((await roles.json()) as { data: Obj[] }).data) {
+    // Every page: a server may page roles though the reference does not.
+    for (const r of await all(url, apiKey, `/authorization/organizations/${o.id}/roles`)) {
       if (r.type === 'OrganizationRole')
         put('workos_roles', `${o.id}:${r.slug}`, [
           r.slug,
@@ -85,10 +83,7 @@ export async function truthFromApi(
         ]);
     }
   }
-  const envRoles = await fetch(new URL('/authorization/roles', url), {
-    headers: { authorization: `Bearer ${apiKey}` },
-  });
-  for (const r of ((await envRoles.json()) as { data: Obj[] }).data)
+  for (const r of await all(url, apiKey, '/authorization/roles'))
     put('workos_roles', r.slug, [r.slug, null, JSON.stringify(r.permissions), iso(r.updated_at)]);
   for (const i of await all(url, apiKey, '/user_management/invitations')) {
     put('workos_invitations', i.id, [

@@ -172,17 +172,28 @@ export function mountLists(app: Hono, emulator: Emulator): void {
     const { organization_id: _org, ...rest } = r;
     return rest;
   };
-  app.get('/authorization/roles', (c) =>
-    c.json({ object: 'list', data: w().roles.where('organization', '').map(roleShape) }),
-  );
+  // A variant pages them (`rolesPageSize`): from `after`, with `list_metadata.after`.
+  const roleList = (c: Context, roles: { id: string; organization_id: string | null }[]) => {
+    const size = emulator.variant.rolesPageSize;
+    if (!size) return c.json({ object: 'list', data: roles.map(roleShape) });
+    const after = c.req.query('after');
+    const from = after ? roles.findIndex((r) => r.id === after) + 1 : 0;
+    const page = roles.slice(from, from + size);
+    const more = from + size < roles.length;
+    return c.json({
+      object: 'list',
+      data: page.map(roleShape),
+      list_metadata: { before: null, after: more ? page[page.length - 1]!.id : null },
+    });
+  };
+  app.get('/authorization/roles', (c) => roleList(c, w().roles.where('organization', '')));
   app.get('/authorization/organizations/:organizationId/roles', (c) => {
     const organizationId = c.req.param('organizationId');
     w().require(w().organizations, 'Organization', organizationId);
-    const roles = [
+    return roleList(c, [
       ...w().roles.where('organization', ''),
       ...w().roles.where('organization', organizationId),
-    ];
-    return c.json({ object: 'list', data: roles.map(roleShape) });
+    ]);
   });
 }
 

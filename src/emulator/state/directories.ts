@@ -27,7 +27,8 @@ export function directoryApiObject(d: Directory): Record<string, unknown> {
 export function directoryUserApiObject(world: World, u: DirectoryUser): Record<string, unknown> {
   const groups = [...(world.groupsOfUser.get(u.id) ?? [])]
     .map((id) => world.directoryGroups.get(id))
-    .filter((g): g is DirectoryGroup => g !== undefined);
+    .filter((g): g is DirectoryGroup => g !== undefined)
+    .map((g) => (world.briefGroups ? { object: g.object, id: g.id, name: g.name } : g));
   return { ...u, groups };
 }
 

@@ -63,6 +63,8 @@ export class World {
   readonly usersOfGroup = new Map<string, Set<string>>();
 
   readonly random: Random;
+  /** A directory user's `groups` entries as another implementation may send them (see EmulatorVariant). */
+  briefGroups = false;
   private readonly ulids: UlidGenerator;
   private readonly listeners = new Set<EventListener>();
   private lastMs = 0;

@@ -50,15 +50,14 @@ export class WorkOSStateImporter implements SnapshotSource {
     after: string | null,
   ): AsyncIterable<{ items: SnapshotItem[]; next?: string | null }> {
     switch (index) {
-      case 0: {
-        const roles = (await getJson(this.http, '/authorization/roles', {}, signal)) as ListPage;
-        yield {
-          items: roles.data
-            .filter((r) => r.type !== 'OrganizationRole')
-            .map((object) => ({ kind: 'role', object })),
-        };
+      case 0:
+        for await (const roles of this.unpaged('/authorization/roles', signal))
+          yield {
+            items: roles
+              .filter((r) => r.type !== 'OrganizationRole')
+              .map((object) => ({ kind: 'role', object })),
+          };
         return;
-      }
       case 1:
         return yield* this.flat('/user_management/users', 'user', signal, after);
       case 2:
@@ -102,17 +101,32 @@ export class WorkOSStateImporter implements SnapshotSource {
       signal,
     ))
       yield { items: members.data.map((object) => ({ kind: 'organization_membership', object })) };
-    const orgRoles = (await getJson(
-      this.http,
+    for await (const roles of this.unpaged(
       `/authorization/organizations/${encodeURIComponent(id)}/roles`,
-      {},
       signal,
-    )) as ListPage;
-    yield {
-      items: orgRoles.data
-        .filter((r) => r.type === 'OrganizationRole')
-        .map((object) => ({ kind: 'role', object, organizationId: id })),
-    };
+    ))
+      yield {
+        items: roles
+          .filter((r) => r.type === 'OrganizationRole')
+          .map((object) => ({ kind: 'role', object, organizationId: id })),
+      };
+  }
+
+  /**
+   * A list the reference documents without paging (roles). It is asked for as documented, and
+   * `list_metadata.after` followed should a server page it anyway: reading only the first
+   * page made reconcile delete the roles it did not see.
+   */
+  private async *unpaged(path: string, signal: AbortSignal | undefined): AsyncIterable<Obj[]> {
+    let after: string | undefined;
+    for (;;) {
+      const body = (await getJson(this.http, path, after ? { after } : {}, signal)) as ListPage;
+      if (!Array.isArray(body?.data)) throw new Error(`GET ${path} answered without a data array`);
+      yield body.data;
+      const next = body.list_metadata?.after;
+      if (!next || body.data.length === 0 || next === after) return;
+      after = next;
+    }
   }
 
   private async *flat(
