@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
 import { d1MigrationFiles } from '../../src/stores/d1/migrations.js';
+import { Random } from '../../src/emulator/random.js';
 import { appEndpoint, FORWARD_SECRET } from '../helpers/app-endpoint.js';
+import { expectPlanted, plant } from '../helpers/hostile-strings.js';
 import { SECRET, waitFor } from '../helpers/serve-env.js';
 import { dumpTables } from '../helpers/sync-env.js';
 import { differencesFromApi } from '../helpers/truth.js';
@@ -120,6 +122,25 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       }
     });
   }
+
+  it('hostile strings (NUL, lone surrogates, RTL, 200 kB) in every text field reach D1 as documented', async () => {
+    const emu = await startEmulator({ seed: 9, events: 200 });
+    const { path } = await bundleWorker();
+    const worker = await startWorker(emu, { script: path, vars: { AUTHSYNC_SETTLE_MS: '0' } });
+    try {
+      await worker.scheduled();
+      const planted = await plant(emu, new Random('hostile-strings:d1'));
+      await worker.scheduled();
+      expect(await worker.db.query('SELECT * FROM authsync_dead_letters')).toEqual([]);
+      expect(
+        await worker.db.query("SELECT id FROM authsync_events WHERE status <> 'applied'"),
+      ).toEqual([]);
+      await expectPlanted('d1', worker.db, planted, 'd1');
+    } finally {
+      await worker.close();
+      await emu.close();
+    }
+  });
 
   it('stops at its time budget between pages; later runs pick up from the committed cursor', async () => {
     const emu = await startEmulator({ seed: 3, events: 500 });
