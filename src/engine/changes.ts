@@ -51,7 +51,21 @@ export interface Append {
   row: Row;
 }
 
-export type RowChange = Upsert | Delete | DeleteWhere | Append;
+/**
+ * Moves a time column of an existing row forward, never back and never creating the row (a
+ * deleted one stays deleted): what a provider changes without an event of the object itself,
+ * such as `last_sign_in_at` on a sign-in.
+ */
+export interface Stamp {
+  op: 'stamp';
+  table: string;
+  /** The row's key (tables with a one-column key). */
+  key: string;
+  column: string;
+  at: string;
+}
+
+export type RowChange = Upsert | Delete | DeleteWhere | Append | Stamp;
 
 /** A JSON column's text (see `storableJson`: NUL and lone surrogates become U+FFFD). */
 export const json = (value: unknown): string | null =>

@@ -258,6 +258,30 @@ export function project(event: WorkOSEvent): RowChange[] {
     for (const c of changes) if (c.op === 'upsert') c.row.last_event_id = event.id;
     return changes;
   }
-  if (ACTIVITY_PREFIXES.some((p) => event.event.startsWith(p))) return activity(event.data, event);
+  if (ACTIVITY_PREFIXES.some((p) => event.event.startsWith(p))) {
+    const changes = activity(event.data, event);
+    if (isSignIn(event.event)) {
+      // A sign-in stamps the user's last_sign_in_at with no user event of its own (WorkOS
+      // does so too): moved forward here, never back, never for a deleted user.
+      const user = optStr(event.data, 'user_id');
+      if (user)
+        changes.push({
+          op: 'stamp',
+          table: 'workos_users',
+          key: user,
+          column: 'last_sign_in_at',
+          at: event.created_at,
+        });
+    }
+    return changes;
+  }
   return [];
+}
+
+/** Events that mean a user signed in: a session began, or an authentication succeeded. */
+function isSignIn(type: string): boolean {
+  return (
+    type === 'session.created' ||
+    (type.startsWith('authentication.') && type.endsWith('_succeeded'))
+  );
 }

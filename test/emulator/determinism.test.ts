@@ -67,7 +67,7 @@ describe('scenario generator', () => {
     }
   });
 
-  it('keeps the emulator state equal to replaying its own stream (no silent changes)', () => {
+  it('keeps the emulator state equal to replaying its own stream (no silent changes but the sign-in stamp)', () => {
     const emulator = new Emulator({ seed: 'replay', events: 8000, historyEndsAtMs: ENDS_AT });
     const w = emulator.world;
     const families: Record<string, Iterable<{ id: string }>> = {
@@ -83,6 +83,16 @@ describe('scenario generator', () => {
     for (let i = 0; i < w.events.length; i++) {
       const e = JSON.parse(w.events.at(i)!.json);
       const dot = e.event.lastIndexOf('.');
+      // A sign-in stamps last_sign_in_at with no user event (as WorkOS does).
+      if (e.event === 'session.created' || e.event === 'authentication.password_succeeded') {
+        const users = live.get('user')!;
+        const user = users.get(e.data.user_id);
+        if (user)
+          users.set(
+            e.data.user_id,
+            JSON.stringify({ ...JSON.parse(user), last_sign_in_at: e.created_at }),
+          );
+      }
       const rows = live.get(e.event.slice(0, dot));
       if (!rows) continue;
       if (e.event.endsWith('.deleted')) rows.delete(e.data.id);

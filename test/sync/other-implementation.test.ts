@@ -108,6 +108,43 @@ for (const kind of STORE_KINDS)
       );
     });
 
+    it('last_sign_in_at follows sign-ins that emit no user event, through events and the import', async () => {
+      await withVariant({}, kind, async ({ emu, db }) => {
+        const fromImport = tempDb(kind);
+        const world = emu.emulator.world;
+        const first = syncFor(emu, db, { settleMs: 0, importOnFirstRun: false });
+        try {
+          await first.runOnce();
+          // Sign-ins of many users, then more of everything (deletions included).
+          const users = [...world.users.values()].slice(0, 40);
+          for (const [i, user] of users.entries())
+            await emulatorChange(emu, {
+              op: 'activity.record',
+              type: i % 2 ? 'session.created' : 'authentication.password_succeeded',
+              user_id: user.id,
+            });
+          emu.emulator.generateNow(800);
+          await first.runOnce();
+          const second = syncFor(emu, fromImport, { settleMs: 0 });
+          await second.runOnce();
+          await second.close();
+          const signedIn = [...world.users.values()].filter((u) => u.last_sign_in_at !== null);
+          expect(signedIn.length).toBeGreaterThan(20);
+          for (const target of [db, fromImport]) {
+            const rows = await target.query<{ id: string; last_sign_in_at: string | null }>(
+              'SELECT id, last_sign_in_at FROM workos_users',
+            );
+            const stored = new Map(rows.map((r) => [r.id, r.last_sign_in_at]));
+            expect(stored.size).toBe(world.users.size);
+            for (const u of world.users.values())
+              expect(stored.get(u.id), u.id).toBe(u.last_sign_in_at);
+          }
+        } finally {
+          await first.close();
+        }
+      });
+    });
+
     it('an object the import cannot read is parked visibly; the import and reconcile go on and delete nothing', async () => {
       await withVariant({}, kind, async ({ emu, db, warnings }) => {
         // The server lists a user without a readable email.

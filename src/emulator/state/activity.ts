@@ -26,6 +26,13 @@ export function recordActivity(
   const expires = new Date(ms + 3600_000).toISOString();
   const ip = `203.0.113.${1 + world.random.int(250)}`;
   const organizationId = input.organization_id ?? null;
+  // A sign-in stamps the user's last_sign_in_at (at its event's time) without a user event or
+  // a new updated_at, as WorkOS does: a consumer must take it from these events or a listing.
+  const emit = (type: string, data: unknown) => {
+    const stored = world.emit(type, data, organizationId);
+    if (type === 'session.created' || type === 'authentication.password_succeeded')
+      world.users.put({ ...user, last_sign_in_at: new Date(stored.createdAtMs).toISOString() });
+  };
   switch (input.type) {
     case 'session.created':
     case 'session.revoked': {
@@ -44,7 +51,7 @@ export function recordActivity(
         created_at: now,
         updated_at: now,
       };
-      world.emit(input.type, session, organizationId);
+      emit(input.type, session);
       return;
     }
     case 'authentication.password_succeeded':
@@ -61,7 +68,7 @@ export function recordActivity(
           ? { error: { code: 'invalid_credentials', message: 'Invalid credentials.' } }
           : {}),
       };
-      world.emit(input.type, data, organizationId);
+      emit(input.type, data);
       return;
     }
     case 'email_verification.created':
@@ -76,7 +83,7 @@ export function recordActivity(
         created_at: now,
         updated_at: now,
       };
-      world.emit(input.type, data, organizationId);
+      emit(input.type, data);
       return;
     }
     case 'password_reset.created': {
@@ -88,7 +95,7 @@ export function recordActivity(
         expires_at: expires,
         created_at: now,
       };
-      world.emit(input.type, data, organizationId);
+      emit(input.type, data);
       return;
     }
   }

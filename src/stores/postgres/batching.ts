@@ -46,7 +46,18 @@ export class MultiRowStatements extends Statements {
         return this.cascadeTombstoneRows(shape.table, shape.column);
       case 'cascadeDelete':
         return this.cascadeDeleteRows(shape.table, shape.column);
+      case 'stamp':
+        return this.stampRows(shape.table, shape.column);
     }
+  }
+
+  /** Stamps of different rows (one row's stamps go to different rounds). */
+  private stampRows(table: string, column: string): Plan {
+    const t = tableSpec(table);
+    return this.rows(`stamp|${table}|${column}`, ['text', 'time'], ({ from, v }) => {
+      const col = sql.ref(`${t.name}.${column}`);
+      return sql`UPDATE ${sql.table(t.name)} SET ${sql.ref(column)} = s.at FROM (SELECT ${v(0)} AS key, ${v(1)} AS at ${from}) AS s WHERE ${sql.ref(`${t.name}.${t.key[0]!}`)} = s.key AND (${col} IS NULL OR ${col} < s.at)`;
+    });
   }
 
   private rows(key: string, types: SlotType[], build: (r: Rows) => RawBuilder<unknown>): Plan {
@@ -191,6 +202,9 @@ function accesses(shape: StepShape): Access[] {
         })),
       ];
     case 'append':
+      return [{ space: shape.table, key: shape.key, write: true }];
+    case 'stamp':
+      // The row's foreign keys are not known here: ordered after any cascade on its table.
       return [{ space: shape.table, key: shape.key, write: true }];
     case 'delete':
     case 'tombstone':

@@ -31,6 +31,7 @@ export type StepShape =
       /** The column's value. */
       key: string;
     }
+  | { op: 'stamp'; table: string; column: string; key: string }
   | { op: 'inbox'; key: string }
   | { op: 'outbox'; key: string };
 
@@ -160,6 +161,16 @@ export function* changeSteps(
     case 'append':
       yield appendStep(st, change, withShapes);
       return;
+    case 'stamp': {
+      const step: Step = {
+        plan: st.stampRow(change.table, change.column),
+        values: [change.key, change.at],
+      };
+      if (withShapes)
+        step.shape = { op: 'stamp', table: change.table, column: change.column, key: change.key };
+      yield step;
+      return;
+    }
   }
 }
 

@@ -160,6 +160,20 @@ export class Statements {
     );
   }
 
+  /** A `Stamp`: the column moves forward on an existing row. Values: key, time. */
+  stampRow(table: string, column: string): Plan {
+    return (
+      this.madeTablePlan(`stamp:${column}`, table) ??
+      this.tablePlan(`stamp:${column}`, table, () => {
+        const t = tableSpec(table);
+        if (t.key.length !== 1) throw new Error(`${table}: a stamp needs a one-column key`);
+        const at = this.dialect.typed(param(1), 'time');
+        const col = sql.ref(column);
+        return sql`UPDATE ${sql.table(t.name)} SET ${col} = ${at} WHERE ${sql.ref(t.key[0]!)} = ${param(0)} AND (${col} IS NULL OR ${col} < ${at})`;
+      })
+    );
+  }
+
   /** Record a deletion; keeps the latest. Values: table, key, deleted_at, event id. */
   recordTombstone(): Plan {
     return (this.tombstonePlan ??= this.plan(
