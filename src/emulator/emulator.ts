@@ -45,6 +45,11 @@ export interface EmulatorVariant {
   briefGroups?: boolean;
   /** `GET /events` ignores `range_start` and `range_end` (optional parameters may be ignored). */
   ignoresRanges?: boolean;
+  /**
+   * A domain added, verified or deleted emits only `organization_domain.*`: the organization's
+   * `domains` change with no organization event and its `updated_at` unchanged.
+   */
+  silentDomainChanges?: boolean;
 }
 
 /** The emulated WorkOS environment, independent of HTTP: state, stream, faults and webhooks. */
@@ -65,6 +70,7 @@ export class Emulator {
     this.world = new World(seed, this.clock);
     this.variant = options.variant ?? {};
     this.world.briefGroups = this.variant.briefGroups ?? false;
+    this.world.silentDomainChanges = this.variant.silentDomainChanges ?? false;
     this.generator = new ScenarioGenerator(this.world);
     this.apiKey = options.apiKey ?? `sk_test_${randomBytes(16).toString('hex')}`;
     this.settleMs = options.settleMs ?? 0;

@@ -65,7 +65,24 @@ export interface Stamp {
   at: string;
 }
 
-export type RowChange = Upsert | Delete | DeleteWhere | Append | Stamp;
+/**
+ * Adds a string to, or removes it from, a JSON array column of an existing row: an
+ * organization's `domains` on a domain event, which may come with no organization event. An add
+ * happens once (not if present) and only while `whileRow` exists (a replayed creation of a domain
+ * deleted since adds nothing); a remove takes every copy.
+ */
+export interface ListEdit {
+  op: 'listEdit';
+  edit: 'add' | 'remove';
+  table: string;
+  /** The row's key (tables with a one-column key). */
+  key: string;
+  column: string;
+  value: string;
+  whileRow?: { table: string; key: string };
+}
+
+export type RowChange = Upsert | Delete | DeleteWhere | Append | Stamp | ListEdit;
 
 /** A JSON column's text (see `storableJson`: NUL and lone surrogates become U+FFFD). */
 export const json = (value: unknown): string | null =>

@@ -47,6 +47,21 @@ const cascade = (table: string, column: string, value: string, event: WorkOSEven
 });
 const org = (id: string | null) => (id ? [{ table: 'workos_organizations', key: id }] : []);
 
+/** A domain's name added to (while the domain row exists) or removed from its organization's `domains`. */
+function domainsEdit(edit: 'add' | 'remove', d: Obj): RowChange {
+  return {
+    op: 'listEdit',
+    edit,
+    table: 'workos_organizations',
+    key: str(d, 'organization_id'),
+    column: 'domains',
+    value: str(d, 'domain'),
+    ...(edit === 'add'
+      ? { whileRow: { table: 'workos_organization_domains', key: str(d, 'id') } }
+      : {}),
+  };
+}
+
 /** Deleting an organization removes what hangs off it, whether or not WorkOS sends an event for each. */
 function organizationDeleted(d: Obj, e: WorkOSEvent): RowChange[] {
   const id = str(d, 'id');
@@ -137,6 +152,8 @@ const PROJECTIONS: Record<string, Projection> = {
 
   'organization_domain.created': (d) => [
     upsert('workos_organization_domains', domainRow(d), org(str(d, 'organization_id'))),
+    // The organization's `domains` too: a domain added may emit no organization event.
+    domainsEdit('add', d),
   ],
   'organization_domain.updated': (d) => [
     upsert('workos_organization_domains', domainRow(d), org(str(d, 'organization_id'))),
@@ -150,7 +167,11 @@ const PROJECTIONS: Record<string, Projection> = {
       upsert('workos_organization_domains', domainRow(domain), org(str(domain, 'organization_id'))),
     ];
   },
-  'organization_domain.deleted': (d, e) => [del('workos_organization_domains', str(d, 'id'), e)],
+  'organization_domain.deleted': (d, e) => [
+    del('workos_organization_domains', str(d, 'id'), e),
+    // (A deletion that does not name the domain leaves the list to the organization's events.)
+    ...(optStr(d, 'domain') && optStr(d, 'organization_id') ? [domainsEdit('remove', d)] : []),
+  ],
 
   'organization_membership.created': (d) => membership(d),
   'organization_membership.updated': (d) => membership(d),

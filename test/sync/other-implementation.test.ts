@@ -145,6 +145,55 @@ for (const kind of STORE_KINDS)
       });
     });
 
+    it("domain changes with no organization event: the organization's domains follow", async () => {
+      await withVariant({ silentDomainChanges: true }, kind, async ({ emu, db }) => {
+        const sync = syncFor(emu, db, { settleMs: 0 });
+        try {
+          await sync.runOnce();
+          const orgs = [...emu.emulator.world.organizations.values()].slice(0, 6);
+          for (const [i, org] of orgs.entries()) {
+            const added = await emulatorChange(emu, {
+              op: 'organization_domain.create',
+              organization_id: org.id,
+              domain: `silent-${i}.example.com`,
+            });
+            await emulatorChange(emu, { op: 'organization_domain.verify', id: added.id });
+            if (i % 2)
+              await emulatorChange(emu, { op: 'organization_domain.delete', id: added.id });
+            const existing = org.domains[0];
+            if (existing && i % 3 === 0)
+              await emulatorChange(emu, { op: 'organization_domain.delete', id: existing.id });
+          }
+          await sync.runOnce();
+          expect(await differencesFromApi(emu, db)).toEqual([]);
+          // Replaying everything changes nothing (an old creation does not bring a domain back).
+          await sync.replay('2000-01-01T00:00:00.000Z');
+          expect(await differencesFromApi(emu, db)).toEqual([]);
+        } finally {
+          await sync.close();
+        }
+      });
+    });
+
+    it('reconcile repairs a row whose updated_at matches but whose content does not', async () => {
+      await withVariant({}, kind, async ({ emu, db }) => {
+        const sync = syncFor(emu, db, { settleMs: 0 });
+        try {
+          await sync.runOnce();
+          const org = [...emu.emulator.world.organizations.values()].find(
+            (o) => o.domains.length > 0,
+          )!;
+          await db.exec(`UPDATE workos_organizations SET domains = '[]' WHERE id = '${org.id}'`);
+          expect((await differencesFromApi(emu, db)).length).toBe(1);
+          const report = await sync.reconcile();
+          expect(report.tables.workos_organizations?.stale).toBe(1);
+          expect(await differencesFromApi(emu, db)).toEqual([]);
+        } finally {
+          await sync.close();
+        }
+      });
+    });
+
     it('an object the import cannot read is parked visibly; the import and reconcile go on and delete nothing', async () => {
       await withVariant({}, kind, async ({ emu, db, warnings }) => {
         // The server lists a user without a readable email.

@@ -59,8 +59,12 @@ const newOrganization: Planner = (g) => {
     { length: domainCount },
     (_, i) => `${name.toLowerCase().replace(/[^a-z]/g, '')}${n}${i ? `-${i}` : ''}.com`,
   );
-  // organization.created, then per domain: organization_domain.created + organization.updated.
-  return { cost: 1 + 2 * domainCount, run: () => createOrganization(g.world, { name, domains }) };
+  // organization.created, then per domain: organization_domain.created + organization.updated
+  // (unless domain changes are silent: see EmulatorVariant).
+  return {
+    cost: 1 + domainEvents(g) * domainCount,
+    run: () => createOrganization(g.world, { name, domains }),
+  };
 };
 
 const updateOrg: Planner = (g, org) =>
@@ -87,6 +91,10 @@ const removeOrganization: Planner = (g, org) => {
   return { cost, run: () => deleteOrganization(w, org.id) };
 };
 
+/** Events per domain change: its own, and the organization.updated unless changes are silent. */
+const domainEvents = (g: { world: { silentDomainChanges: boolean } }) =>
+  g.world.silentDomainChanges ? 1 : 2;
+
 const settleDomain: Planner = (g, org) => {
   const pending = org
     ? g.world.domains.where('organization', org.id).find((d) => d.state === 'pending')
@@ -94,7 +102,7 @@ const settleDomain: Planner = (g, org) => {
   if (!pending) return null;
   // The domain event plus the organization.updated that re-embeds the domain.
   return {
-    cost: 2,
+    cost: domainEvents(g),
     run: () => verifyDomain(g.world, pending.id, g.random.chance(0.85) ? 'verified' : 'failed'),
   };
 };
@@ -102,7 +110,7 @@ const settleDomain: Planner = (g, org) => {
 const addDomain: Planner = (g, org) =>
   org
     ? {
-        cost: 2,
+        cost: domainEvents(g),
         run: () =>
           createDomain(g.world, {
             organization_id: org.id,

@@ -155,8 +155,13 @@ export function deleteDomain(world: World, id: string): OrganizationDomain {
 function refreshOrganizationDomains(world: World, organizationId: string): void {
   const organization = world.organizations.get(organizationId);
   if (!organization) return;
+  const domains = world.domains.where('organization', organizationId);
+  if (world.silentDomainChanges) {
+    world.organizations.put({ ...organization, domains });
+    return;
+  }
   saveOrganization(world, {
     ...organization,
-    domains: world.domains.where('organization', organizationId),
+    domains,
   });
 }

@@ -65,6 +65,8 @@ export class World {
   readonly random: Random;
   /** A directory user's `groups` entries as another implementation may send them (see EmulatorVariant). */
   briefGroups = false;
+  /** Domain changes leave the organization's event and `updated_at` alone (see EmulatorVariant). */
+  silentDomainChanges = false;
   private readonly ulids: UlidGenerator;
   private readonly listeners = new Set<EventListener>();
   private lastMs = 0;

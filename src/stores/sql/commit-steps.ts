@@ -161,6 +161,16 @@ export function* changeSteps(
     case 'append':
       yield appendStep(st, change, withShapes);
       return;
+    case 'listEdit':
+      // No shape: PostgreSQL runs it where it stands, after everything before it (its guard
+      // reads another table's row). Rare: domain events only.
+      yield {
+        plan: st.editList(change.edit, change.table, change.column, change.whileRow?.table ?? null),
+        values: change.whileRow
+          ? [change.key, change.value, change.whileRow.key]
+          : [change.key, change.value],
+      };
+      return;
     case 'stamp': {
       const step: Step = {
         plan: st.stampRow(change.table, change.column),

@@ -28,6 +28,12 @@ export interface SqlDialect {
   greatest(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
   /** The column that orders rows by insertion (the outbox is run oldest first). */
   insertionOrder: string;
+  /** Equality where two NULLs are equal. */
+  same(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** A JSON array column: with `value` appended; whether it holds `value`; without `value`. */
+  listAdd(list: RawBuilder<unknown>, value: RawBuilder<unknown>): RawBuilder<unknown>;
+  listHas(list: RawBuilder<unknown>, value: RawBuilder<unknown>): RawBuilder<unknown>;
+  listRemove(list: RawBuilder<unknown>, value: RawBuilder<unknown>): RawBuilder<unknown>;
 }
 
 const compileOnly = (name: DialectName): Kysely<unknown> =>
@@ -48,6 +54,12 @@ export const sqliteDialect: SqlDialect = {
   typed: (value) => sql`${value}`,
   greatest: (a, b) => sql`MAX(${a}, ${b})`,
   insertionOrder: 'rowid',
+  same: (a, b) => sql`${a} IS ${b}`,
+  listAdd: (list, value) => sql`json_insert(COALESCE(${list}, '[]'), '$[#]', ${value})`,
+  listHas: (list, value) =>
+    sql`EXISTS (SELECT 1 FROM json_each(COALESCE(${list}, '[]')) WHERE value = ${value})`,
+  listRemove: (list, value) =>
+    sql`(SELECT json_group_array(value) FROM json_each(COALESCE(${list}, '[]')) WHERE value <> ${value})`,
 };
 
 export const postgresDialect: SqlDialect = {
@@ -56,4 +68,10 @@ export const postgresDialect: SqlDialect = {
   typed: (value, type) => sql`CAST(${value} AS ${sql.raw(PG_TYPES[type])})`,
   greatest: (a, b) => sql`GREATEST(${a}, ${b})`,
   insertionOrder: 'seq',
+  same: (a, b) => sql`${a} IS NOT DISTINCT FROM ${b}`,
+  listAdd: (list, value) =>
+    sql`COALESCE(${list}, '[]'::jsonb) || jsonb_build_array(CAST(${value} AS text))`,
+  listHas: (list, value) =>
+    sql`COALESCE(${list}, '[]'::jsonb) @> jsonb_build_array(CAST(${value} AS text))`,
+  listRemove: (list, value) => sql`COALESCE(${list}, '[]'::jsonb) - CAST(${value} AS text)`,
 };

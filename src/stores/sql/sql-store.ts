@@ -17,7 +17,7 @@ import type {
 import { rowKey, TABLES, tableSpec } from '../../engine/tables.js';
 import { changeSteps, commitSteps, type Step } from './commit-steps.js';
 import type { Plan } from './plan.js';
-import type { Statements } from './statements.js';
+import { tieColumns, type Statements } from './statements.js';
 
 /** Runs compiled statements on one connection (or inside one transaction). */
 export interface SqlRunner {
@@ -220,7 +220,21 @@ export class SqlStore implements SyncStore {
           this.st.selectUpdatedAt(t.name),
           t.key.map((k) => change.row[k] ?? null),
         );
-        if (before && before.updated_at >= change.updatedAt) continue;
+        if (before && before.updated_at > change.updatedAt) continue;
+        if (before && before.updated_at === change.updatedAt) {
+          // Same updated_at, but the provider may have changed the object without touching it
+          // (a derived list, a sign-in): the listing's content wins where it differs.
+          const values = [
+            ...tieColumns(t).map((c) => change.row[c] ?? null),
+            ...t.key.map((k) => change.row[k] ?? null),
+            change.updatedAt,
+          ];
+          if ((await tx.run(this.st.repairTie(t.name), values)) > 0) {
+            repairs[t.name] ??= { missing: 0, stale: 0, deleted: 0 };
+            repairs[t.name]!.stale++;
+          }
+          continue;
+        }
         const write = changeSteps(this.st, change).next().value as Step;
         // Nothing written: a tombstone says it was deleted since, not ours to undo.
         if ((await tx.run(write.plan, write.values)) === 0) continue;

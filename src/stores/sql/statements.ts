@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { columnType, tableSpec } from '../../engine/tables.js';
+import { columnType, tableSpec, type TableSpec } from '../../engine/tables.js';
 import type { SqlDialect } from './dialect.js';
 import { compilePlan, param, type Plan } from './plan.js';
 
@@ -158,6 +158,46 @@ export class Statements {
         return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, sql`${param(t.key.length + 1)}`)}`;
       })
     );
+  }
+
+  /**
+   * A `ListEdit`. Values: key, value, and for an add with `whileRow`, that row's key.
+   */
+  editList(edit: 'add' | 'remove', table: string, column: string, whileTable: string | null): Plan {
+    return this.plan(`list|${edit}|${table}|${column}|${whileTable ?? ''}`, () => {
+      const t = tableSpec(table);
+      if (t.key.length !== 1) throw new Error(`${table}: a list edit needs a one-column key`);
+      const list = sql.ref(column);
+      const value = sql`${param(1)}`;
+      const row = sql`${sql.ref(t.key[0]!)} = ${param(0)}`;
+      if (edit === 'remove')
+        return sql`UPDATE ${sql.table(t.name)} SET ${list} = ${this.dialect.listRemove(list, value)} WHERE ${row} AND ${this.dialect.listHas(list, value)}`;
+      const parent = whileTable
+        ? sql` AND EXISTS (SELECT 1 FROM ${sql.table(whileTable)} WHERE ${sql.ref(tableSpec(whileTable).key[0]!)} = ${param(2)})`
+        : sql``;
+      return sql`UPDATE ${sql.table(t.name)} SET ${list} = ${this.dialect.listAdd(list, value)} WHERE ${row} AND NOT ${this.dialect.listHas(list, value)}${parent}`;
+    });
+  }
+
+  /**
+   * Reconciliation: a row whose `updated_at` equals the listing's but whose content differs (a
+   * provider change that left `updated_at` alone) takes the listing's values. Values: the
+   * columns of `tieColumns`, then the key columns, then updated_at.
+   */
+  repairTie(table: string): Plan {
+    return this.tablePlan('repairTie', table, () => {
+      const t = tableSpec(table);
+      const columns = tieColumns(t);
+      const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(columns.length + i)}`);
+      const at = this.dialect.typed(param(columns.length + t.key.length), 'time');
+      const differs = columns.map(
+        (c, i) =>
+          sql`NOT (${this.dialect.same(sql.ref(c), this.dialect.typed(param(i), columnType(c)))})`,
+      );
+      return sql`UPDATE ${sql.table(t.name)} SET ${sql.join(
+        columns.map((c, i) => sql`${sql.ref(c)} = ${this.dialect.typed(param(i), columnType(c))}`),
+      )} WHERE ${sql.join(where, sql` AND `)} AND updated_at = ${at} AND (${sql.join(differs, sql` OR `)})`;
+    });
   }
 
   /** A `Stamp`: the column moves forward on an existing row. Values: key, time. */
@@ -583,3 +623,8 @@ export class Statements {
 
 /** `upsertRow`'s kinds by number of parents (no `keepIfNull`), made once. */
 const UPSERT_KINDS = ['upsert0', 'upsert1', 'upsert2', 'upsert3'];
+
+/** The columns a tie repair compares and writes: all but the key, `updated_at` and `last_event_id`. */
+export function tieColumns(t: TableSpec): string[] {
+  return t.columns.filter((c) => !t.key.includes(c) && c !== 'updated_at' && c !== 'last_event_id');
+}
