@@ -44,6 +44,18 @@ export function wellFormedText(s: string): string {
 }
 
 /**
+ * Statement values with lone surrogates replaced in each string (SQLite, D1): the same array
+ * when there are none, the common case (one native check per string, no call through `text`).
+ */
+export function wellFormedValues(values: readonly unknown[]): readonly unknown[] {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'string' && !v.isWellFormed()) return storableValues(values, wellFormedText);
+  }
+  return values;
+}
+
+/**
  * Statement values with `text` applied to each string, and to the strings of array values
  * (PostgreSQL's merged statements bind columns as arrays). The same array when nothing changes.
  */

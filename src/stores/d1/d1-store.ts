@@ -7,7 +7,7 @@ import {
 } from '../../engine/store.js';
 import { commitSteps, type Step } from '../sql/commit-steps.js';
 import { sqliteDialect } from '../sql/dialect.js';
-import { storableValues, wellFormedText } from '../../engine/storable-text.js';
+import { wellFormedValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
@@ -31,7 +31,7 @@ class D1Executor implements SqlExecutor {
 
   private statement(plan: Plan, values: readonly unknown[] = []): D1PreparedStatement {
     // Lone surrogates become U+FFFD, as on SQLite (NUL is kept).
-    const params = storableValues(bind(plan, values), wellFormedText);
+    const params = wellFormedValues(bind(plan, values));
     if (params.length > D1_MAX_PARAMS)
       throw new Error(
         `A statement binds ${params.length} values; D1 allows ${D1_MAX_PARAMS}: ${plan.sql.slice(0, 80)}`,

@@ -1,7 +1,7 @@
 import type { OnUpgrade } from '../../engine/store.js';
 import type { Step } from '../sql/commit-steps.js';
 import { sqliteDialect } from '../sql/dialect.js';
-import { storableValues, wellFormedText } from '../../engine/storable-text.js';
+import { wellFormedValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
@@ -37,20 +37,17 @@ class SqliteExecutor implements SqlExecutor {
 
   private runSync(plan: Plan, values: readonly unknown[] = []): number {
     const { statement, params } = this.prepared(plan);
-    return Number(
-      statement.run(...storableValues(bind(plan, values, params), wellFormedText)).changes,
-    );
+    return Number(statement.run(...wellFormedValues(bind(plan, values, params))).changes);
   }
 
   private getSync<T>(plan: Plan, values: readonly unknown[] = []): T | undefined {
     const { statement, params } = this.prepared(plan);
-    return statement.get(...storableValues(bind(plan, values, params), wellFormedText)) as
-      T | undefined;
+    return statement.get(...wellFormedValues(bind(plan, values, params))) as T | undefined;
   }
 
   private allSync<T>(plan: Plan, values: readonly unknown[] = []): T[] {
     const { statement, params } = this.prepared(plan);
-    return statement.all(...storableValues(bind(plan, values, params), wellFormedText)) as T[];
+    return statement.all(...wellFormedValues(bind(plan, values, params))) as T[];
   }
 
   /**
