@@ -17,7 +17,7 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
   const store = openStore(
     options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     options.schema ?? env.DATABASE_SCHEMA,
-    { workExpireSeconds: options.workExpireSeconds },
+    { workExpireSeconds: options.workExpireSeconds, readOnly: options.readOnly },
   );
   return new Sync(
     { ...options, env },

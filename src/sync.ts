@@ -95,6 +95,11 @@ export interface CreateSyncOptions {
   onApplied?: (events: readonly AppliedEvent[]) => void;
   /** The time in ms (default `Date.now`): settle window, webhook grace and signature ages. Tests pin it. */
   clock?: () => number;
+  /**
+   * The database is only read (`authsync status`): on SQLite, opened read-only (a file this
+   * user cannot write is read as it is) and its migrations checked, never run.
+   */
+  readOnly?: boolean;
   /** Test hook: called at each step boundary (crash injection). */
   checkpoint?: (name: Checkpoint) => void;
   env?: Record<string, string | undefined>;

@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -103,6 +103,7 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
 
   it('ends quietly with exit 0 when its reader goes away (authsync status | head)', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'authsync-pipe-')), 'a.db');
+    await run('node', [CLI, 'migrate', '--database-url', db]);
     const child = spawn('node', [CLI, 'status', '--database-url', db], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -124,7 +125,7 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
       [dir, /read and write|unable to open/],
     ];
     for (const [path, why] of cases) {
-      const failed = await run('node', [CLI, 'status'], {
+      const failed = await run('node', [CLI, 'migrate'], {
         env: { ...process.env, DATABASE_URL: path },
       }).catch((error: { code: number; stderr: string }) => error);
       expect('code' in failed && failed.code, path).toBe(1);
@@ -133,5 +134,51 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
       expect(stderr, path).toContain(path);
       expect(stderr, path).toMatch(why);
     }
+    // `status` only reads: it creates no database, and says which command does.
+    const missing = join(dir, 'none.db');
+    const none = await run('node', [CLI, 'status'], {
+      env: { ...process.env, DATABASE_URL: missing },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect('code' in none && none.code).toBe(1);
+    expect((none as { stderr: string }).stderr).toMatch(/does not exist yet: `authsync sync`/);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('status reads a database this user cannot write (read-only directory or mount), and writes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-readonly-'));
+    const db = join(dir, 'sync.db');
+    await run('node', [CLI, 'demo', '--database-url', db]);
+    const expected = JSON.parse(
+      (await run('node', [CLI, 'status', '--json', '--database-url', db])).stdout,
+    ) as { rows: unknown };
+    // A writer closes last (as a stopped service would): no -wal or -shm is left beside it.
+    await run('node', [CLI, 'migrate', '--database-url', db]);
+    expect(existsSync(`${db}-shm`)).toBe(false);
+    const before = readFileSync(db);
+    // Root ignores file modes: it gets a read-only mount of the directory instead. Either way
+    // SQLite cannot create the WAL's -shm file beside the database.
+    const root = process.getuid?.() === 0;
+    if (root) {
+      execFileSync('mount', ['--bind', dir, dir]);
+      execFileSync('mount', ['-o', 'remount,bind,ro', dir]);
+    } else {
+      chmodSync(db, 0o444);
+      chmodSync(dir, 0o555);
+    }
+    try {
+      const status = await run('node', [CLI, 'status', '--json', '--database-url', db]);
+      expect((JSON.parse(status.stdout) as { rows: unknown }).rows).toEqual(expected.rows);
+      // Opening it to write is refused, naming the setting.
+      const migrate = await run('node', [CLI, 'migrate', '--database-url', db]).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect('code' in migrate && migrate.code).toBe(1);
+      expect((migrate as { stderr: string }).stderr).toContain('DATABASE_URL');
+    } finally {
+      if (root) execFileSync('umount', [dir]);
+      else chmodSync(dir, 0o755);
+    }
+    expect(readFileSync(db).equals(before)).toBe(true);
+    expect(existsSync(`${db}-shm`)).toBe(false);
   });
 });

@@ -42,12 +42,12 @@ export function sqlitePath(databaseUrl: string): string {
 export function openStore(
   databaseUrl: string,
   schema: string | undefined,
-  options: { workExpireSeconds?: number } = {},
+  options: { workExpireSeconds?: number; readOnly?: boolean } = {},
 ): SyncStore {
   const target = databaseTarget(databaseUrl);
   return target.kind === 'postgres'
     ? new PostgresStore(target.url, databaseSchema(schema), {
         jobExpireSeconds: options.workExpireSeconds,
       })
-    : new SqliteStore(target.path);
+    : new SqliteStore(target.path, { readOnly: options.readOnly });
 }

@@ -286,7 +286,7 @@ export function registerSyncCommands(program: Command): void {
       .description('Cursor, lag, rows per table, dead letters, last error.')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const sync = await open(flags, { offline: true });
+    const sync = await open(flags, { offline: true, readOnly: true });
     await sync.migrate();
     const report = await statusReport(sync.store);
     await sync.close();
@@ -362,7 +362,7 @@ export function registerSyncCommands(program: Command): void {
       .description('List dead letters')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const sync = await open(flags, { offline: true });
+    const sync = await open(flags, { offline: true, readOnly: true });
     await sync.migrate();
     const letters = await sync.store.deadLetters();
     await sync.close();

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 /** The little of a SQLite driver the store uses; both drivers below provide it. */
 export interface SqliteStatement {
@@ -22,21 +24,54 @@ export interface SqliteDriver {
  * `AUTHSYNC_SQLITE_DRIVER=better-sqlite3|node:sqlite` overrides the choice.
  */
 export function openSqlite(path: string, options: { readonly?: boolean } = {}): SqliteDriver {
+  const builtin = chosenBuiltin();
+  if (builtin)
+    return fromBuiltin(new builtin.DatabaseSync(path, { readOnly: options.readonly ?? false }));
+  return fromBetterSqlite(new (betterSqlite())(path, { readonly: options.readonly ?? false }));
+}
+
+/**
+ * Reads a SQLite file that cannot be opened the usual way because nothing may be written beside
+ * it (a WAL database needs its `-shm` file, and this user cannot create it: a read-only
+ * directory or mount). Only for a file closed cleanly (no `-wal` with content, checked by the
+ * caller): what it reads is the file as it is. node:sqlite opens it `immutable`; better-sqlite3
+ * takes no URI, so the file is read into memory with its header marked rollback-journal (a WAL
+ * header makes SQLite look for the `-wal` it cannot have).
+ */
+export function openSqliteSnapshot(path: string): SqliteDriver {
+  const builtin = chosenBuiltin();
+  if (builtin)
+    return fromBuiltin(
+      new builtin.DatabaseSync(`${pathToFileURL(path).href}?immutable=1`, { readOnly: true }),
+    );
+  const bytes = readFileSync(path);
+  // Bytes 18 and 19: the file format's write and read versions, 2 for WAL, 1 for rollback.
+  if (bytes.length >= 20) bytes[18] = bytes[19] = 1;
+  return fromBetterSqlite(new (betterSqlite())(bytes, { readonly: true }));
+}
+
+/** node:sqlite when it is to be used (see `openSqlite`), else undefined. */
+function chosenBuiltin(): NodeSqlite | undefined {
   const wanted = process.env.AUTHSYNC_SQLITE_DRIVER;
   const major = Number(process.versions.node.split('.')[0]);
   const builtin = wanted === 'better-sqlite3' ? undefined : loadBuiltin();
-  if (builtin && (wanted === 'node:sqlite' || major >= 24)) {
-    const db = new builtin.DatabaseSync(path, { readOnly: options.readonly ?? false });
-    return {
-      name: 'node:sqlite',
-      prepare: (sql) => db.prepare(sql) as unknown as SqliteStatement,
-      exec: (sql) => db.exec(sql),
-      close: () => db.close(),
-    };
-  }
-  const require = createRequire(import.meta.url);
-  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
-  const db = new Database(path, { readonly: options.readonly ?? false });
+  return builtin && (wanted === 'node:sqlite' || major >= 24) ? builtin : undefined;
+}
+
+function betterSqlite(): typeof import('better-sqlite3') {
+  return createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+}
+
+function fromBuiltin(db: NodeSqliteDatabase): SqliteDriver {
+  return {
+    name: 'node:sqlite',
+    prepare: (sql) => db.prepare(sql) as unknown as SqliteStatement,
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  };
+}
+
+function fromBetterSqlite(db: import('better-sqlite3').Database): SqliteDriver {
   return {
     name: 'better-sqlite3',
     prepare: (sql) => db.prepare(sql) as unknown as SqliteStatement,

@@ -5,7 +5,13 @@ import { wellFormedValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
-import { openSqlite, type SqliteDriver, type SqliteStatement } from './driver.js';
+import { existsSync, statSync } from 'node:fs';
+import {
+  openSqlite,
+  openSqliteSnapshot,
+  type SqliteDriver,
+  type SqliteStatement,
+} from './driver.js';
 import { MIGRATIONS } from './migrations.js';
 
 /**
@@ -24,7 +30,11 @@ class SqliteExecutor implements SqlExecutor {
   >();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly driver: SqliteDriver) {}
+  constructor(
+    readonly driver: SqliteDriver,
+    /** Only read (`status`): migrations are checked, never run. */
+    private readonly readOnly = false,
+  ) {}
 
   private prepared(plan: Plan): { statement: SqliteStatement; params: unknown[] } {
     let s = this.statements.get(plan.sql);
@@ -125,6 +135,19 @@ class SqliteExecutor implements SqlExecutor {
         "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'authsync_migrations'",
       )
       .get();
+    if (this.readOnly) {
+      const applied = known
+        ? (this.driver.prepare('SELECT version FROM authsync_migrations').all() as {
+            version: number;
+          }[])
+        : [];
+      const missing = MIGRATIONS.filter((m) => !applied.some((a) => a.version === m.version));
+      if (missing.length > 0)
+        throw new Error(
+          `The database lacks migrations ${missing.map((m) => m.version).join(', ')}: run \`authsync migrate\` as a user that can write it.`,
+        );
+      return;
+    }
     if (!known)
       this.driver.exec(
         'CREATE TABLE IF NOT EXISTS authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
@@ -162,29 +185,64 @@ class SqliteExecutor implements SqlExecutor {
 export class SqliteStore extends SqlStore {
   readonly driver: SqliteDriver;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** `readOnly`: for commands that only read (`status`), on a file this user may not write. */
+    options: { readOnly?: boolean } = {},
+  ) {
+    if (options.readOnly && path !== ':memory:' && !existsSync(path))
+      throw new Error(
+        `DATABASE_URL names the SQLite file ${path}, which does not exist yet: \`authsync sync\` or \`authsync migrate\` creates it.`,
+      );
     let driver: SqliteDriver;
     try {
-      driver = openSqlite(path);
-      driver.exec('PRAGMA busy_timeout = 5000');
-      // Also the first read of the file: a file that is not a database fails here.
-      if (
-        (driver.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode !==
-        'wal'
-      )
-        driver.exec('PRAGMA journal_mode = WAL');
-      driver.exec('PRAGMA synchronous = NORMAL');
-      // Checkpoint (the only fsyncs in WAL + NORMAL) every ~40 MiB of WAL instead of every
-      // 4 MiB: on catch-up, checkpoints were most of the time spent.
-      driver.exec('PRAGMA wal_autocheckpoint = 10000');
+      driver = options.readOnly ? openForReading(path) : openForWriting(path);
     } catch (error) {
       throw new Error(
         `DATABASE_URL names the SQLite file ${path}, which cannot be opened: ${(error as Error).message}. ${sqliteHint((error as Error).message)}`,
         { cause: error },
       );
     }
-    super(new SqliteExecutor(driver), new Statements(sqliteDialect));
+    super(new SqliteExecutor(driver, options.readOnly), new Statements(sqliteDialect));
     this.driver = driver;
+  }
+}
+
+function openForWriting(path: string): SqliteDriver {
+  const driver = openSqlite(path);
+  driver.exec('PRAGMA busy_timeout = 5000');
+  // Also the first read of the file: a file that is not a database fails here. Read before
+  // set: an up-to-date database needs no write.
+  const { journal_mode } = driver.prepare('PRAGMA journal_mode').get() as { journal_mode: string };
+  if (journal_mode !== 'wal') driver.exec('PRAGMA journal_mode = WAL');
+  driver.exec('PRAGMA synchronous = NORMAL');
+  // Checkpoint (the only fsyncs in WAL + NORMAL) every ~40 MiB of WAL instead of every 4 MiB:
+  // on catch-up, checkpoints were most of the time spent.
+  driver.exec('PRAGMA wal_autocheckpoint = 10000');
+  return driver;
+}
+
+/**
+ * A read-only connection. Where even that fails because SQLite cannot create the WAL's `-shm`
+ * beside the file (a read-only directory or mount), a file closed cleanly (no `-wal` with
+ * content) is read as it is (`openSqliteSnapshot`).
+ */
+function openForReading(path: string): SqliteDriver {
+  let driver: SqliteDriver | undefined;
+  try {
+    driver = openSqlite(path, { readonly: true });
+    driver.exec('PRAGMA busy_timeout = 5000');
+    driver.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get();
+    return driver;
+  } catch (error) {
+    driver?.close();
+    const wal = `${path}-wal`;
+    const cannotShare = /unable to open|readonly|read-only|disk I\/O/i.test(
+      (error as Error).message,
+    );
+    if (!cannotShare || !existsSync(path) || (existsSync(wal) && statSync(wal).size > 0))
+      throw error;
+    return openSqliteSnapshot(path);
   }
 }
 
