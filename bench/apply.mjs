@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Emulator } from '../dist/emulator/index.js';
 import { SyncEngine } from '../dist/engine/sync.js';
 import { project } from '../dist/projections/index.js';
-import { snapshotChanges, snapshotTables } from '../dist/projections/snapshot.js';
+import { snapshotChanges } from '../dist/projections/snapshot.js';
 import { SqliteStore } from '../dist/stores/sqlite/sqlite-store.js';
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ let next = 0;
 const engine = new SyncEngine({
   store,
   events: { readPage: async () => pages[next++] ?? [] },
-  projector: { project, snapshotChanges, snapshotTables },
+  projector: { project, snapshotChanges },
   importOnFirstRun: false,
   settleMs: 0,
   readParallelism: 1,

@@ -14,7 +14,7 @@ import {
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
 import { project } from './projections/index.js';
-import { snapshotChanges, snapshotTables } from './projections/snapshot.js';
+import { snapshotChanges } from './projections/snapshot.js';
 import { WorkOSEventsReader } from './sources/workos/events-reader.js';
 import type { HttpGet, WorkOSHttpOptions } from './sources/workos/http.js';
 import { RateLimiter } from './sources/workos/rate-limiter.js';
@@ -23,6 +23,9 @@ import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/web
 import { WorkOSWebhookVerifier, type Hmac } from './sources/workos/webhook-verifier.js';
 import type { SyncStore } from './engine/store.js';
 import { Follower } from './follow.js';
+
+/** WorkOS events and objects to row changes. */
+const PROJECTOR = { project, snapshotChanges };
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
 export interface SyncRuntime {
@@ -177,7 +180,7 @@ export class Sync {
       store: this.store,
       events,
       snapshot: sources.snapshot,
-      projector: { project, snapshotChanges, snapshotTables },
+      projector: PROJECTOR,
       logger: this.log,
       clock: this.clock,
       settleMs: options.settleMs,
@@ -292,12 +295,12 @@ export class Sync {
     const tables = await reconcileTables({
       store: this.store,
       snapshot: this.snapshot,
-      projector: { project, snapshotChanges, snapshotTables },
+      projector: PROJECTOR,
       startedAtMs,
       signal: options.signal,
       onProgress: options.onProgress,
       onSkipped: (name, error) =>
-        this.log.warn('reconcile: an object could not be read; its tables are not pruned', {
+        this.log.warn('reconcile: an object could not be read; nothing is deleted this run', {
           object: name,
           error,
         }),

@@ -1,6 +1,5 @@
 import { Webhook } from 'standardwebhooks';
 import type { WorkOSEvent } from '../engine/event.js';
-import { redactUrls } from '../engine/redact.js';
 import type { EffectHandler } from '../engine/outbox.js';
 
 export interface ForwardTarget {
@@ -56,7 +55,7 @@ export function forwardingHandler(target: ForwardTarget): EffectHandler {
       });
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-      throw new Error(`forwarding to the application's endpoint failed: ${redactUrls(cause)}`, {
+      throw new Error(`forwarding to the application's endpoint failed: ${cause}`, {
         cause: error,
       });
     }

@@ -1,3 +1,4 @@
+import { eventTimeMs } from './event.js';
 import type { EventSource } from './ports.js';
 
 /** The Events API answered outside the requested `range_start`..`range_end`: it ignores them. */
@@ -190,8 +191,8 @@ class SliceScheduler {
       if (page.length > 0) {
         // A server may ignore the optional range parameters: then every slice would read the
         // whole stream from its start (5,040 events fetched for 420, seen).
-        const startsBefore = !slice.after && createdMs(page[0]) < slice.startMs - RANGE_SLACK_MS;
-        if (startsBefore || createdMs(page[page.length - 1]) > slice.endMs + RANGE_SLACK_MS)
+        const startsBefore = !slice.after && eventTimeMs(page[0]) < slice.startMs - RANGE_SLACK_MS;
+        if (startsBefore || eventTimeMs(page[page.length - 1]) > slice.endMs + RANGE_SLACK_MS)
           throw new RangesIgnoredError();
         slice.queue.push(page);
         this.buffered++;
@@ -203,8 +204,8 @@ class SliceScheduler {
         const withId = page.findLast((e) => typeof (e as { id?: unknown })?.id === 'string');
         if (!withId) throw new Error('The Events API returned a full page of events without ids');
         slice.after = (withId as { id: string }).id;
-        const first = createdMs(page[0]);
-        slice.lastMs = createdMs(page[page.length - 1]);
+        const first = eventTimeMs(page[0]);
+        slice.lastMs = eventTimeMs(page[page.length - 1]);
         slice.msPerEvent = (slice.lastMs - first) / (page.length - 1);
       }
     } catch (error) {
@@ -247,8 +248,4 @@ class SliceScheduler {
     this.open.splice(this.open.indexOf(best) + 1, 0, rest);
     return true;
   }
-}
-
-function createdMs(event: unknown): number {
-  return Date.parse(String((event as { created_at?: unknown }).created_at));
 }

@@ -93,16 +93,11 @@ export function unparsedEnvelope(input: unknown): { id: string; type: string; la
   const type = typeof e.event === 'string' ? e.event : '';
   const data = typeof e.data === 'object' && e.data !== null ? e.data : {};
   const id = typeof e.id === 'string' && e.id !== '' ? e.id : `unidentified_${contentHash(input)}`;
-  let lane = '';
-  try {
-    lane = laneOf({ object: 'event', id, event: type, data: data as never, created_at: '' });
-  } catch {
-    // A payload too odd to name a lane: lane '', shared by such events only.
-  }
+  const lane = laneOf({ object: 'event', id, event: type, data: data as never, created_at: '' });
   return { id, type, lane };
 }
 
-/** 64 bits of two FNV-1a hashes of the JSON text: a stable name, not a security measure. */
+/** 64 bits (two FNV-1a hashes with different offset bases) of the JSON text: a stable name. */
 function contentHash(input: unknown): string {
   let text: string;
   try {
@@ -110,12 +105,24 @@ function contentHash(input: unknown): string {
   } catch {
     text = String(input);
   }
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  const hex = (h: number) => h.toString(16).padStart(8, '0');
+  return hex(fnv1a(text)) + hex(fnv1a(text, 0x01000193));
+}
+
+/** FNV-1a, 32 bits, of a string's UTF-16 code units: the same in every process. */
+export function fnv1a(text: string, basis = 0x811c9dc5): number {
+  let h = basis;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** An event's `created_at` in ms, or NaN when it is missing or unreadable (never a throw). */
+export function eventTimeMs(raw: unknown): number {
+  try {
+    return Date.parse(
+      normalizeTimestamp((raw as { created_at?: unknown })?.created_at, 'created_at'),
+    );
+  } catch {
+    return Number.NaN;
   }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,5 +1,5 @@
 import type { RowChange } from './changes.js';
-import { laneOf, type WorkOSEvent } from './event.js';
+import { laneOf, unparsedEnvelope, type WorkOSEvent } from './event.js';
 import type { Projector } from './ports.js';
 import type { InboxEvent } from './store.js';
 
@@ -58,4 +58,9 @@ export function jsonOf(raw: unknown): string {
       authsync_unstored: `the event could not be stored: ${(error as Error).message}`,
     });
   }
+}
+
+/** The inbox form of an event whose envelope does not parse (see `unparsedEnvelope`), to park it. */
+export function unreadableInbox(raw: unknown): InboxEvent {
+  return { ...unparsedEnvelope(raw), createdAt: '', json: jsonOf(raw) };
 }

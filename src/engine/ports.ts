@@ -34,8 +34,6 @@ export interface SnapshotSource {
 export interface Projector {
   project(event: WorkOSEvent): RowChange[];
   snapshotChanges(item: SnapshotItem): RowChange[];
-  /** The tables an object of this snapshot kind writes (reconcile deletes nothing from them if one fails). */
-  snapshotTables(kind: string): readonly string[];
 }
 
 export interface Logger {

@@ -31,7 +31,7 @@ export async function reconcileTables(options: {
   clockSkewMs?: number;
   signal?: AbortSignal;
   onProgress?: (objects: number) => void;
-  /** An object the projection cannot read: not repaired, and its tables are not pruned. */
+  /** An object the projection cannot read: not repaired, and nothing is pruned this run. */
   onSkipped?: (name: string, error: string) => void;
 }): Promise<TablesReport> {
   const { store, snapshot, projector } = options;
@@ -39,12 +39,12 @@ export async function reconcileTables(options: {
   const tables: Record<string, TableRepairs> = {};
   const repairsOf = (table: string) => (tables[table] ??= { missing: 0, stale: 0, deleted: 0 });
   let objects = 0;
-  /** Tables with an object that could not be read: their rows' absence proves nothing. */
-  const unsure = new Set<string>();
+  /** An object could not be read: then a row's absence from the listing proves nothing. */
+  let unsure = false;
   for await (const { items } of snapshot.snapshot(options.signal)) {
     const { changes, parked } = snapshotPageChanges(projector, items);
     for (const p of parked) {
-      for (const table of projector.snapshotTables(p.kind)) unsure.add(table);
+      unsure = true;
       options.onSkipped?.(p.event.id, p.error);
     }
     const page = await store.reconcilePage(changes);
@@ -56,10 +56,7 @@ export async function reconcileTables(options: {
     options.onProgress?.(objects);
   }
   const before = new Date(options.startedAtMs - (options.clockSkewMs ?? 60_000)).toISOString();
-  const deleted = await store.reconcileFinish(
-    RECONCILED_TABLES.filter((t) => !unsure.has(t)),
-    before,
-  );
+  const deleted = unsure ? {} : await store.reconcileFinish(RECONCILED_TABLES, before);
   for (const [table, n] of Object.entries(deleted)) repairsOf(table).deleted += n;
   const totals: TableRepairs = { missing: 0, stale: 0, deleted: 0 };
   for (const r of Object.values(tables)) {

@@ -1,7 +1,7 @@
-import { parseEvent, unparsedEnvelope, type WorkOSEvent } from './event.js';
-import { jsonOf, projectSafely, toInbox } from './inbox-event.js';
+import { parseEvent, type WorkOSEvent } from './event.js';
+import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
 import type { EventSource, Projector } from './ports.js';
-import type { CommitBatch, Cursor, SyncStore } from './store.js';
+import type { CommitBatch, Cursor, InboxEvent, SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
 /**
@@ -30,18 +30,14 @@ export async function replay(
     if (raw.length === 0) break;
     const batch: CommitBatch = { received: [], changes: [], deadLetters: [] };
     const parsed = raw.map(parseOrPark);
-    const known = await store.knownEvents(parsed.map((p) => ('event' in p ? p.event.id : p.id)));
+    const known = await store.knownEvents(parsed.map((p) => ('event' in p ? p.event : p.inbox).id));
     for (const item of parsed) {
       if (!('event' in item)) {
         // Unreadable: dead-lettered by whichever path met it first, or here if none did.
-        if (known.has(item.id)) continue;
-        const { id, type, lane, error } = item;
-        batch.received.push({
-          event: { id, type, lane, createdAt: '', json: item.json },
-          status: 'dead',
-          source: 'replay',
-        });
-        batch.deadLetters!.push({ eventId: id, lane, error });
+        if (known.has(item.inbox.id)) continue;
+        const { inbox, error } = item;
+        batch.received.push({ event: inbox, status: 'dead', source: 'replay' });
+        batch.deadLetters!.push({ eventId: inbox.id, lane: inbox.lane, error });
         continue;
       }
       const event = item.event;
@@ -59,23 +55,18 @@ export async function replay(
     await store.commit(batch);
     deps.onProgress?.({ phase: 'replay', count: reapplied, startedAtMs: started });
     const last = parsed[parsed.length - 1]!;
-    cursor = { after: 'event' in last ? last.event.id : last.id, rangeStart: null };
+    cursor = { after: ('event' in last ? last.event : last.inbox).id, rangeStart: null };
     if (raw.length < deps.pageLimit) break;
   }
   return { reapplied };
 }
 
-type Parsed =
-  { event: WorkOSEvent } | { id: string; type: string; lane: string; json: string; error: string };
+type Parsed = { event: WorkOSEvent } | { inbox: InboxEvent; error: string };
 
 function parseOrPark(raw: unknown): Parsed {
   try {
     return { event: parseEvent(raw) };
   } catch (error) {
-    return {
-      ...unparsedEnvelope(raw),
-      json: jsonOf(raw),
-      error: (error as Error).message,
-    };
+    return { inbox: unreadableInbox(raw), error: (error as Error).message };
   }
 }

@@ -1,8 +1,8 @@
-import { normalizeTimestamp, parseEvent, unparsedEnvelope, type WorkOSEvent } from './event.js';
+import { eventTimeMs, fnv1a, normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
 import { PAGES_PER_SLICE, RangesIgnoredError, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
-import { jsonOf, projectSafely, toInbox } from './inbox-event.js';
+import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
 import { replay } from './replay.js';
 import { runOutbox, type EffectHandler } from './outbox.js';
 import {
@@ -271,9 +271,8 @@ export class SyncEngine {
       }
     } catch (error) {
       if (!(error instanceof RangesIgnoredError)) throw error;
-      // Every page staged so far was within its slice: keep what committed, drop the rest
-      // (the cursor loop reads it again from the cursor).
-      pages.take();
+      // Every page staged so far was within its slice: keep what committed; the pages not yet
+      // staged are dropped (the cursor loop reads them again from the cursor).
       await this.finishCommit();
       this.log.warn('the Events API ignores range_start/range_end; reading with one cursor', {
         cursor: cursor.after,
@@ -389,10 +388,9 @@ export class SyncEngine {
       } catch (error) {
         // Park it under what can be told of it (in the lane its payload names, when it names
         // one), so the cursor passes it visibly and nothing else stops.
-        const { id, type, lane } = unparsedEnvelope(r);
-        const inbox: InboxEvent = { id, type, lane, createdAt: '', json: jsonOf(r) };
-        events.push({ object: 'event', id, event: type, data: {}, created_at: '' });
-        (unparsed ??= new Map()).set(id, { inbox, error: (error as Error).message });
+        const inbox = unreadableInbox(r);
+        events.push({ object: 'event', id: inbox.id, event: inbox.type, data: {}, created_at: '' });
+        (unparsed ??= new Map()).set(inbox.id, { inbox, error: (error as Error).message });
       }
     }
     const known = fromQueue
@@ -638,20 +636,7 @@ const MIN_SLICE_MS = 30_000;
 
 /** The job key of a lane (FNV-1a, so every process agrees). */
 export function workKey(lane: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < lane.length; i++) h = Math.imul(h ^ lane.charCodeAt(i), 0x01000193);
-  return `lanes:${(h >>> 0) % WORK_KEYS}`;
-}
-
-/** An event's `created_at` in ms, or NaN when it is missing or unreadable (never a throw). */
-function eventTimeMs(raw: unknown): number {
-  try {
-    return Date.parse(
-      normalizeTimestamp((raw as { created_at?: unknown })?.created_at, 'created_at'),
-    );
-  } catch {
-    return Number.NaN;
-  }
+  return `lanes:${fnv1a(lane) % WORK_KEYS}`;
 }
 
 function addCounts(result: DrainResult, page: PageOutcome): void {

@@ -71,20 +71,3 @@ export function snapshotChanges(item: SnapshotItem): RowChange[] {
       throw new Error(`unknown snapshot kind ${item.kind}`);
   }
 }
-
-const TABLES_OF_KIND: Record<string, readonly string[]> = {
-  user: ['workos_users'],
-  organization: ['workos_organizations', 'workos_organization_domains'],
-  organization_membership: ['workos_organization_memberships'],
-  invitation: ['workos_invitations'],
-  role: ['workos_roles'],
-  connection: ['workos_connections'],
-  directory: ['workos_directories'],
-  directory_user: ['workos_directory_users', 'workos_directory_group_members'],
-  directory_group: ['workos_directory_groups'],
-};
-
-/** The tables `snapshotChanges` writes for objects of this kind. */
-export function snapshotTables(kind: string): readonly string[] {
-  return TABLES_OF_KIND[kind] ?? [];
-}

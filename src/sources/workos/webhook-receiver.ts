@@ -1,5 +1,5 @@
-import { laneOf, parseEvent, unparsedEnvelope } from '../../engine/event.js';
-import { jsonOf } from '../../engine/inbox-event.js';
+import { laneOf, parseEvent } from '../../engine/event.js';
+import { unreadableInbox } from '../../engine/inbox-event.js';
 import type { InboxEvent, SyncStore } from '../../engine/store.js';
 import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
 
@@ -68,8 +68,7 @@ export class WorkOSWebhookReceiver {
           reason: 'not_an_event',
           message: `The body is not a WorkOS event: ${(error as Error).message}`,
         };
-      const { type, lane } = unparsedEnvelope(body);
-      inbox = { id, type, lane, createdAt: '', json: jsonOf(body) };
+      inbox = unreadableInbox(body);
     }
     const stored = await this.options.store.storeWebhookEvent(inbox, new Date(now).toISOString());
     return { status: 200, eventId: inbox.id, type: inbox.type, duplicate: !stored };
