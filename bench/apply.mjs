@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { Emulator } from '../dist/emulator/index.js';
 import { SyncEngine } from '../dist/engine/sync.js';
 import { project } from '../dist/projections/index.js';
+import { SQLITE_SCHEMA } from '../dist/schema/index.js';
 import { snapshotChanges } from '../dist/projections/snapshot.js';
 import { SqliteStore } from '../dist/stores/sqlite/sqlite-store.js';
 
@@ -35,7 +36,7 @@ for (let i = 0; i < count; i += 100) {
 }
 
 const dir = mkdtempSync(join(values.dir, 'authsync-apply-'));
-const store = new SqliteStore(join(dir, 'apply.db'));
+const store = new SqliteStore(join(dir, 'apply.db'), { storeSchema: SQLITE_SCHEMA });
 await store.migrate();
 const recorded = values.floor ? record(store.driver) : null;
 let next = 0;
@@ -112,7 +113,7 @@ function record(driver) {
 
 /** Runs the recorded commits into a fresh store of the same schema and settings. */
 async function replay(commits, path) {
-  const target = new SqliteStore(path);
+  const target = new SqliteStore(path, { storeSchema: SQLITE_SCHEMA });
   await target.migrate();
   const { driver } = target;
   const statements = new Map();

@@ -3,7 +3,7 @@ import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 
 /**
  * Configuration problems are found once, at the edge, and named by the setting to fix. Portable
- * (the Worker reads it too): what needs Node (file paths) is in `stores/open-store.ts`.
+ * (the Worker reads it too): what needs Node (file paths) is in `open-store.ts`.
  */
 export class ConfigError extends Error {}
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { DEFAULT_DATABASE_URL } from './config.js';
 import { undiciGet } from './runtimes/node/http-get.js';
-import { openStore } from './stores/open-store.js';
+import { openStore } from './open-store.js';
 import { Sync, type CreateSyncOptions } from './sync.js';
 
 export { Sync, type CreateSyncOptions, type ReconcileReport } from './sync.js';

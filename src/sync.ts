@@ -1,3 +1,4 @@
+import { WORKOS_TABLES } from './providers/workos/tables.js';
 import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
@@ -296,6 +297,7 @@ export class Sync {
       store: this.store,
       snapshot: this.snapshot,
       projector: PROJECTOR,
+      tables: WORKOS_TABLES,
       startedAtMs,
       signal: options.signal,
       onProgress: options.onProgress,

@@ -13,7 +13,7 @@ export {
 } from './runtimes/worker/worker.js';
 export { D1Store } from './stores/d1/d1-store.js';
 export type { D1Database } from './stores/d1/d1-types.js';
-export { TABLES } from './engine/tables.js';
+export { SQLITE_SCHEMA, TABLES } from './schema/index.js';
 export type { WorkOSEvent } from './engine/event.js';
 
 export default createWorker();

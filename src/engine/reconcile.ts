@@ -1,10 +1,7 @@
 import { snapshotPageChanges } from './first-import.js';
 import type { Projector, SnapshotSource } from './ports.js';
 import type { SyncStore, TableRepairs } from './store.js';
-import { TABLES } from './tables.js';
-
-/** Tables the list endpoints cover in full (activity is a log of events, not a state to list). */
-export const RECONCILED_TABLES = Object.keys(TABLES).filter((t) => t !== 'workos_activity');
+import type { TableSet } from './tables.js';
 
 export interface TablesReport {
   /** Objects read from the list endpoints. */
@@ -26,6 +23,8 @@ export async function reconcileTables(options: {
   store: SyncStore;
   snapshot: SnapshotSource;
   projector: Projector;
+  /** The provider's tables: those that are not logs are pruned of rows the listings lack. */
+  tables: TableSet;
   startedAtMs: number;
   /** Allowance for the provider's clock being behind ours (default 60 s). */
   clockSkewMs?: number;
@@ -56,7 +55,12 @@ export async function reconcileTables(options: {
     options.onProgress?.(objects);
   }
   const before = new Date(options.startedAtMs - (options.clockSkewMs ?? 60_000)).toISOString();
-  const deleted = unsure ? {} : await store.reconcileFinish(RECONCILED_TABLES, before);
+  const deleted = unsure
+    ? {}
+    : await store.reconcileFinish(
+        options.tables.tables.filter((t) => !t.log).map((t) => t.name),
+        before,
+      );
   for (const [table, n] of Object.entries(deleted)) repairsOf(table).deleted += n;
   const totals: TableRepairs = { missing: 0, stale: 0, deleted: 0 };
   for (const r of Object.values(tables)) {

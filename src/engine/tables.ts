@@ -1,133 +1,105 @@
 /**
- * The tables authsync keeps: an interface of the product (documented in the README), the
- * same on every store. `key` lists the primary-key columns; `columns` all columns in order.
- * Every entity table also has `raw` (the object as JSON), `created_at`, `updated_at` and
- * `last_event_id` (the event that last wrote the row; null when it came from the first import).
+ * Tables as the engine sees them: each provider declares a table set (names, keys, a declared
+ * type per column, indexes), the catalog gathers the sets a store holds. Applications read these
+ * tables directly, so a set is an interface of the product; its history is the frozen migrations
+ * (`src/schema/`), and a test checks that every store's schema matches the catalog exactly.
  */
-export interface TableSpec {
+
+/**
+ * What a column holds. Rows carry booleans as 0/1, JSON as text, times as ISO-8601 UTC strings;
+ * each store maps the kind to its own type (PostgreSQL: boolean, jsonb, timestamptz, bigint).
+ */
+export type ColumnType = 'text' | 'integer' | 'boolean' | 'json' | 'time';
+
+export interface IndexSpec {
   name: string;
-  key: string[];
-  columns: string[];
+  columns: readonly string[];
 }
 
-const entity = (name: string, columns: string[], key = ['id']): TableSpec => ({
-  name,
-  key,
-  columns: [
-    ...key,
-    ...columns.filter((c) => !key.includes(c)),
-    'raw',
-    'created_at',
-    'updated_at',
-    'last_event_id',
-  ],
-});
+export interface TableSpec {
+  name: string;
+  /** The primary-key columns. */
+  key: readonly string[];
+  /** All columns, in order. */
+  columns: readonly string[];
+  types: Readonly<Record<string, ColumnType>>;
+  /** Columns that may not be null (the key columns among them). */
+  required: readonly string[];
+  indexes: readonly IndexSpec[];
+  /**
+   * An append-only log (one row per event, never updated or deleted): reconciliation leaves
+   * it alone, since no list endpoint shows its rows.
+   */
+  log?: boolean;
+}
 
-export const TABLES: Record<string, TableSpec> = Object.fromEntries(
-  [
-    entity('workos_users', [
-      'email',
-      'email_verified',
-      'first_name',
-      'last_name',
-      'profile_picture_url',
-      'external_id',
-      'metadata',
-      'last_sign_in_at',
-      'locale',
-    ]),
-    entity('workos_organizations', [
-      'name',
-      'external_id',
-      'stripe_customer_id',
-      'allow_profiles_outside_organization',
-      'metadata',
-      'domains',
-    ]),
-    entity('workos_organization_domains', [
-      'organization_id',
-      'domain',
-      'state',
-      'verification_strategy',
-      'verification_token',
-      'verification_prefix',
-    ]),
-    entity('workos_organization_memberships', [
-      'user_id',
-      'organization_id',
-      'status',
-      'role_slug',
-      'role_slugs',
-      'custom_attributes',
-      'directory_managed',
-    ]),
-    entity('workos_invitations', [
-      'email',
-      'state',
-      'organization_id',
-      'inviter_user_id',
-      'accepted_user_id',
-      'role_slug',
-      'expires_at',
-      'accepted_at',
-      'revoked_at',
-    ]),
-    entity(
-      'workos_roles',
-      [
-        'slug',
-        'organization_id',
-        'type',
-        'name',
-        'description',
-        'permissions',
-        'resource_type_slug',
-      ],
-      ['key'],
-    ),
-    entity('workos_connections', [
-      'organization_id',
-      'connection_type',
-      'name',
-      'state',
-      'status',
-      'domains',
-    ]),
-    entity('workos_directories', ['organization_id', 'type', 'state', 'name', 'domain']),
-    entity('workos_directory_users', [
-      'directory_id',
-      'organization_id',
-      'idp_id',
-      'email',
-      'first_name',
-      'last_name',
-      'username',
-      'job_title',
-      'state',
-      'role_slug',
-      'custom_attributes',
-    ]),
-    entity('workos_directory_groups', ['directory_id', 'organization_id', 'idp_id', 'name']),
-    {
-      name: 'workos_directory_group_members',
-      key: ['directory_group_id', 'directory_user_id'],
-      columns: [
-        'directory_group_id',
-        'directory_user_id',
-        'directory_id',
-        'organization_id',
-        'created_at',
-        'updated_at',
-        'last_event_id',
-      ],
-    },
-    {
-      name: 'workos_activity',
-      key: ['id'],
-      columns: ['id', 'event', 'user_id', 'organization_id', 'occurred_at', 'data'],
-    },
-  ].map((t) => [t.name, t]),
-);
+/** One provider's tables, and the columns its cascades select rows by. */
+export interface TableSet {
+  tables: readonly TableSpec[];
+  /** Foreign keys that never change: a deleted parent's rows are found by them (`deleteWhere`). */
+  cascadeColumns: readonly string[];
+}
+
+/**
+ * An entity table: the key, the declared columns, then `raw` (the object as JSON), `created_at`,
+ * `updated_at` and `last_event_id` (the event that last wrote the row; null from an import).
+ */
+export function entityTable(
+  name: string,
+  columns: Record<string, ColumnType>,
+  options: { key?: string[]; indexes?: IndexSpec[] } = {},
+): TableSpec {
+  const key = options.key ?? ['id'];
+  const types: Record<string, ColumnType> = {};
+  for (const k of key) types[k] = 'text';
+  Object.assign(types, columns, {
+    raw: 'json',
+    created_at: 'time',
+    updated_at: 'time',
+    last_event_id: 'text',
+  });
+  return {
+    name,
+    key,
+    columns: Object.keys(types),
+    types,
+    required: [...key, 'created_at', 'updated_at'],
+    indexes: options.indexes ?? [],
+  };
+}
+
+/** The tables a store holds: every set it is given, looked up by name. */
+export class TableCatalog {
+  private readonly byName = new Map<string, TableSpec>();
+  readonly cascadeColumns: readonly string[];
+
+  constructor(sets: readonly TableSet[]) {
+    const cascade = new Set<string>();
+    for (const set of sets) {
+      for (const t of set.tables) {
+        if (this.byName.has(t.name)) throw new Error(`two table sets declare ${t.name}`);
+        this.byName.set(t.name, t);
+      }
+      for (const c of set.cascadeColumns) cascade.add(c);
+    }
+    this.cascadeColumns = [...cascade];
+  }
+
+  /** Every table's name, in declaration order. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  tables(): TableSpec[] {
+    return [...this.byName.values()];
+  }
+
+  spec(name: string): TableSpec {
+    const spec = this.byName.get(name);
+    if (!spec) throw new Error(`unknown table ${name}`);
+    return spec;
+  }
+}
 
 /** The key of a row as one string (tombstones and parents use it): key columns joined by `/`. */
 export function rowKey(table: TableSpec, row: Record<string, unknown>): string {
@@ -135,45 +107,15 @@ export function rowKey(table: TableSpec, row: Record<string, unknown>): string {
   return table.key.map((k) => String(row[k] ?? '')).join('/');
 }
 
-export function tableSpec(name: string): TableSpec {
-  const spec = TABLES[name];
-  if (!spec) throw new Error(`unknown table ${name}`);
-  return spec;
+/** One numbered step of a store's schema history: fixed text, never edited once shipped. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
 }
 
-export type ColumnType = 'text' | 'bool' | 'json' | 'time';
-
-const BOOL_COLUMNS = new Set([
-  'email_verified',
-  'allow_profiles_outside_organization',
-  'directory_managed',
-]);
-const JSON_COLUMNS = new Set([
-  'metadata',
-  'domains',
-  'role_slugs',
-  'custom_attributes',
-  'permissions',
-  'raw',
-  'data',
-]);
-const TIME_COLUMNS = new Set([
-  'created_at',
-  'updated_at',
-  'last_sign_in_at',
-  'expires_at',
-  'accepted_at',
-  'revoked_at',
-  'occurred_at',
-]);
-
-/**
- * What a column holds, for stores with richer types than SQLite (PostgreSQL: boolean, jsonb,
- * timestamptz). Rows carry booleans as 0/1, JSON as text and times as ISO-8601 UTC strings.
- */
-export function columnType(column: string): ColumnType {
-  if (BOOL_COLUMNS.has(column)) return 'bool';
-  if (JSON_COLUMNS.has(column)) return 'json';
-  if (TIME_COLUMNS.has(column)) return 'time';
-  return 'text';
+/** What a store is given to hold: the tables it keeps and the migrations that make them. */
+export interface StoreSchema {
+  tables: TableCatalog;
+  migrations: readonly Migration[];
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TABLES } from '../../src/engine/tables.js';
+import { TABLES } from '../../src/schema/index.js';
 import { asTestDb, type Queryable, type TestDb } from './test-db.js';
 import { createSync, type CreateSyncOptions } from '../../src/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { onTestFinished } from 'vitest';
 import { openSqlite } from '../../src/stores/sqlite/driver.js';
 import type { SyncStore } from '../../src/engine/store.js';
+import { POSTGRES_SCHEMA, SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 
@@ -71,7 +72,7 @@ export function postgresDb(url: string, schema = 'public'): TestDb {
     async exec(text: string) {
       await this.query(text);
     },
-    store: () => new PostgresStore(url, schema),
+    store: () => new PostgresStore(url, schema, { storeSchema: POSTGRES_SCHEMA }),
   };
 }
 
@@ -115,6 +116,6 @@ function sqliteDb(path: string): TestDb {
     env: { DATABASE_URL: path },
     query: async <T>(text: string) => withDb((db) => db.prepare(text).all() as T[]),
     exec: async (text: string) => withDb((db) => db.exec(text)),
-    store: () => new SqliteStore(path),
+    store: () => new SqliteStore(path, { storeSchema: SQLITE_SCHEMA }),
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { POSTGRES_SCHEMA } from '../../src/schema/index.js';
 import type { RowChange } from '../../src/engine/changes.js';
 import type { CommitBatch, SyncStore } from '../../src/engine/store.js';
 import { Random } from '../../src/emulator/random.js';
@@ -138,7 +139,10 @@ describe('PostgreSQL: a commit merged into multi-row statements equals its steps
       const sqlite = tempDb('sqlite');
       await commitAll(merged.store(), batches);
       await commitAll(
-        new PostgresStore(PG_URL, oneByOne.schema, { mergeStatements: false }),
+        new PostgresStore(PG_URL, oneByOne.schema, {
+          storeSchema: POSTGRES_SCHEMA,
+          mergeStatements: false,
+        }),
         batches,
       );
       await commitAll(sqlite.store(), batches);

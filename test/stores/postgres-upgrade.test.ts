@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/emulator/index.js';
-import { MIGRATIONS } from '../../src/stores/postgres/migrations.js';
+import { POSTGRES_SCHEMA } from '../../src/schema/index.js';
+
+const MIGRATIONS = POSTGRES_SCHEMA.migrations;
 import { drainEmulator } from '../helpers/drain.js';
 import { dumpTables } from '../helpers/sync-env.js';
 import { tempDb, type TestDb } from '../helpers/test-db.js';

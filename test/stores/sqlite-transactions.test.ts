@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/engine/changes.js';
+import { SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { tempDbPath } from '../helpers/sync-env.js';
 
@@ -19,7 +20,7 @@ const user = (id: string): RowChange => ({
  */
 describe('SQLite: statements from other tasks never run inside a transaction', () => {
   it('whatever the moment they are issued, during commits and webhook group commits', async () => {
-    const store = new SqliteStore(tempDbPath());
+    const store = new SqliteStore(tempDbPath(), { storeSchema: SQLITE_SCHEMA });
     await store.migrate();
     // Watch the connection: is a transaction open when a probe (a state read) runs?
     const driver = store.driver;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/emulator/index.js';
 import { createSync } from '../../src/index.js';
 import { openSqlite, type SqliteDriver } from '../../src/stores/sqlite/driver.js';
-import { MIGRATIONS } from '../../src/stores/sqlite/migrations.js';
+import { SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { drainEmulator } from '../helpers/drain.js';
 import { dumpTables } from '../helpers/sync-env.js';
@@ -16,7 +16,7 @@ function previousRelease(path: string): void {
   db.exec(
     'CREATE TABLE authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
-  for (const m of MIGRATIONS.filter((m) => m.version <= 5)) {
+  for (const m of SQLITE_SCHEMA.migrations.filter((m) => m.version <= 5)) {
     db.exec(m.sql);
     db.prepare('INSERT INTO authsync_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
   }
@@ -49,7 +49,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     previousRelease(join(dir, 'old.db'));
 
     // Rows written under the old schema (the store's statements are the same for both).
-    const old = new SqliteStore(join(dir, 'old.db'));
+    const old = new SqliteStore(join(dir, 'old.db'), { storeSchema: SQLITE_SCHEMA });
     expect(await drainEmulator(old, emulator, 0)).toBe(3000);
     const before = { tables: tableSql(old.driver), indexes: indexNames(old.driver) };
     const rowsBefore = await dumpTables(join(dir, 'old.db'));
@@ -76,7 +76,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     const length = emulator.world.events.length;
     emulator.generateNow(2000);
     expect(await drainEmulator(old, emulator, length)).toBe(2000);
-    const fresh = new SqliteStore(join(dir, 'fresh.db'));
+    const fresh = new SqliteStore(join(dir, 'fresh.db'), { storeSchema: SQLITE_SCHEMA });
     // A new database is created, not upgraded: nothing to announce.
     await fresh.migrate(() => upgrades.push(-1));
     expect(upgrades).toEqual([6]);

@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
+import { CATALOG, SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { d1MigrationFiles } from '../../src/stores/d1/migrations.js';
 import { Random } from '../../src/emulator/random.js';
 import { appEndpoint, FORWARD_SECRET } from '../helpers/app-endpoint.js';
 import { expectPlanted, plant } from '../helpers/hostile-strings.js';
+import { declaredShape, ENGINE_TABLES, sqliteShape, sqliteTables } from '../helpers/schema.js';
 import { SECRET, waitFor } from '../helpers/serve-env.js';
 import { dumpTables } from '../helpers/sync-env.js';
 import { differencesFromApi } from '../helpers/truth.js';
@@ -83,9 +85,23 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
 
   it('d1/migrations (for wrangler) are exactly what the SQLite migrations generate', () => {
     const dir = new URL('../../d1/migrations/', import.meta.url);
-    const files = d1MigrationFiles();
+    const files = d1MigrationFiles(SQLITE_SCHEMA.migrations);
     expect(readdirSync(dir).sort()).toEqual(files.map((f) => f.name));
     for (const f of files) expect(readFileSync(new URL(f.name, dir), 'utf8')).toBe(f.sql);
+  });
+
+  it('D1 after the wrangler migrations has exactly the tables, columns, types and indexes the catalog declares', async () => {
+    const emu = await startEmulator({ seed: 1, events: 10 });
+    const { path } = await bundleWorker();
+    const worker = await startWorker(emu, { script: path });
+    try {
+      const query = <T>(text: string) => worker.db.query<T>(text);
+      expect(await sqliteShape(query)).toEqual(declaredShape('sqlite'));
+      expect(await sqliteTables(query)).toEqual([...CATALOG.names(), ...ENGINE_TABLES].sort());
+    } finally {
+      await worker.close();
+      await emu.close();
+    }
   });
 
   for (const seed of [1, 2]) {

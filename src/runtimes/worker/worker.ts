@@ -7,6 +7,7 @@ import { ConcurrentRunError } from '../../engine/store.js';
 import type { DrainResult } from '../../engine/sync.js';
 import { statusReport } from '../../status-report.js';
 import { D1Store } from '../../stores/d1/d1-store.js';
+import { SQLITE_SCHEMA } from '../../schema/index.js';
 import type { D1Database } from '../../stores/d1/d1-types.js';
 import { Sync } from '../../sync.js';
 import { mountStatusRoute } from '../http/status-route.js';
@@ -112,6 +113,7 @@ export function createWorker(options: WorkerOptions = {}) {
       },
       {
         store: new D1Store(env.DB, {
+          storeSchema: SQLITE_SCHEMA,
           effectLeaseMs: numberVar(env.AUTHSYNC_EFFECT_LEASE_MS, 'AUTHSYNC_EFFECT_LEASE_MS'),
         }),
       },

@@ -11,7 +11,7 @@ import { wellFormedValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
-import { MIGRATIONS } from '../sqlite/migrations.js';
+import type { Migration, StoreSchema } from '../../engine/tables.js';
 import type { D1Database, D1PreparedStatement } from './d1-types.js';
 
 /** D1 refuses statements binding more values than this. */
@@ -27,7 +27,10 @@ export const D1_MAX_PARAMS = 100;
 class D1Executor implements SqlExecutor {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly d1: D1Database) {}
+  constructor(
+    private readonly d1: D1Database,
+    private readonly migrations: readonly Migration[],
+  ) {}
 
   private statement(plan: Plan, values: readonly unknown[] = []): D1PreparedStatement {
     // Lone surrogates become U+FFFD, as on SQLite (NUL is kept).
@@ -75,7 +78,7 @@ class D1Executor implements SqlExecutor {
     } catch {
       applied = new Set();
     }
-    const missing = MIGRATIONS.filter((m) => !applied.has(m.version)).map((m) => m.version);
+    const missing = this.migrations.filter((m) => !applied.has(m.version)).map((m) => m.version);
     if (missing.length > 0)
       throw new ConfigError(
         `The D1 database lacks authsync migrations ${missing.join(', ')}: run \`wrangler d1 migrations apply <DATABASE>\` with migrations_dir = "node_modules/authsync/d1/migrations".`,
@@ -102,9 +105,16 @@ export class D1Store extends SqlStore {
 
   private readonly effectLeaseMs: number;
 
-  /** `effectLeaseMs`: how long a run owns the effects it claimed (default 60 s). */
-  constructor(d1: D1Database, options: { effectLeaseMs?: number } = {}) {
-    super(new D1Executor(d1), new Statements(sqliteDialect), { maxInList: D1_MAX_PARAMS });
+  /**
+   * `storeSchema`: the tables it holds and the migrations that make them (`src/schema`, SQLite's);
+   * `effectLeaseMs`: how long a run owns the effects it claimed (default 60 s).
+   */
+  constructor(d1: D1Database, options: { storeSchema: StoreSchema; effectLeaseMs?: number }) {
+    super(
+      new D1Executor(d1, options.storeSchema.migrations),
+      new Statements(sqliteDialect, options.storeSchema.tables),
+      { maxInList: D1_MAX_PARAMS },
+    );
     this.effectLeaseMs = options.effectLeaseMs ?? 60_000;
   }
 

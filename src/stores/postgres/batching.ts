@@ -1,8 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import { columnType, tableSpec, type ColumnType } from '../../engine/tables.js';
-import { CASCADE_COLUMNS, type Step, type StepShape } from '../sql/commit-steps.js';
-import { postgresDialect } from '../sql/dialect.js';
-import { PG_TYPES } from '../sql/ddl.js';
+import type { ColumnType, TableCatalog } from '../../engine/tables.js';
+import type { Step, StepShape } from '../sql/commit-steps.js';
+import { PG_TYPES, postgresDialect } from '../sql/dialect.js';
 import { param, type Plan } from '../sql/plan.js';
 import { Statements } from '../sql/statements.js';
 
@@ -23,8 +22,8 @@ interface Rows {
  * travels as text and is cast where the single-row statement casts it.
  */
 export class MultiRowStatements extends Statements {
-  constructor() {
-    super(postgresDialect);
+  constructor(tables: TableCatalog) {
+    super(postgresDialect, tables);
   }
 
   /** The multi-row plan for steps of this shape (values: one array per single-row value). */
@@ -53,7 +52,7 @@ export class MultiRowStatements extends Statements {
 
   /** Stamps of different rows (one row's stamps go to different rounds). */
   private stampRows(table: string, column: string): Plan {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     return this.rows(`stamp|${table}|${column}`, ['text', 'time'], ({ from, v }) => {
       const col = sql.ref(`${t.name}.${column}`);
       return sql`UPDATE ${sql.table(t.name)} SET ${sql.ref(column)} = s.at FROM (SELECT ${v(0)} AS key, ${v(1)} AS at ${from}) AS s WHERE ${sql.ref(`${t.name}.${t.key[0]!}`)} = s.key AND (${col} IS NULL OR ${col} < s.at)`;
@@ -72,9 +71,9 @@ export class MultiRowStatements extends Statements {
   }
 
   private upsertRows(table: string, parents: number, keepIfNull: readonly string[]): Plan {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     const n = t.columns.length;
-    const types: SlotType[] = t.columns.map(columnType);
+    const types: SlotType[] = t.columns.map((c) => t.types[c]!);
     for (let i = 0; i <= parents; i++) types.push('text', 'text', 'time');
     return this.rows(`upsert|${table}|${parents}|${keepIfNull.join(',')}`, types, ({ from, v }) => {
       const e = t.columns.indexOf('last_event_id');
@@ -89,10 +88,10 @@ export class MultiRowStatements extends Statements {
   }
 
   private appendRows(table: string): Plan {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     return this.rows(
       `append|${table}`,
-      t.columns.map(columnType),
+      t.columns.map((c) => t.types[c]!),
       ({ from, v }) =>
         sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
           t.columns.map((_, i) => v(i)),
@@ -101,7 +100,7 @@ export class MultiRowStatements extends Statements {
   }
 
   private deleteRows(table: string): Plan {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     const types: SlotType[] = [...t.key.map(() => 'text' as const), 'time', 'text'];
     return this.rows(`delete|${table}`, types, ({ from, v }) => {
       const where = t.key.map((k, i) => sql`${sql.ref(`${t.name}.${k}`)} = ${v(i)}`);
@@ -142,7 +141,7 @@ export class MultiRowStatements extends Statements {
 
   /** Cascades on one column, several values (each row has one value: no row is met twice). */
   private cascadeTombstoneRows(table: string, column: string): Plan {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     return this.rows(
       `cascadeTombstones|${table}|${column}`,
       ['time', 'text', 'text'],
@@ -152,7 +151,7 @@ export class MultiRowStatements extends Statements {
   }
 
   private cascadeDeleteRows(table: string, column: string): Plan {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     return this.rows(
       `cascadeDelete|${table}|${column}`,
       ['text', 'time', 'text'],
@@ -260,6 +259,8 @@ function noteIn(map: Map<string, number>, key: string, round: number): void {
 class Schedule {
   private readonly spaces = new Map<string, SpaceRounds>();
 
+  constructor(private readonly cascadeColumns: readonly string[]) {}
+
   private space(name: string): SpaceRounds {
     let s = this.spaces.get(name);
     if (!s) this.spaces.set(name, (s = new SpaceRounds()));
@@ -282,7 +283,7 @@ class Schedule {
         after(s.anyUnknown);
         after(lastOf(s.cascadeOnValue, f));
         for (const [column, last] of s.cascadeOnColumn) if (column !== a.filter.column) after(last);
-        if (!CASCADE_COLUMNS.includes(a.filter.column)) after(s.any);
+        if (!this.cascadeColumns.includes(a.filter.column)) after(s.any);
       } else {
         const key = a.key!;
         after(lastOf(a.tomb ? s.tombWritten : s.rowWritten, key));
@@ -298,7 +299,7 @@ class Schedule {
         noteIn(s.cascadeOnValue, `${a.filter.column}=${a.filter.value}`, round);
         s.cascadeAny = Math.max(s.cascadeAny, round);
         noteIn(s.cascadeOnColumn, a.filter.column, round);
-        if (!CASCADE_COLUMNS.includes(a.filter.column))
+        if (!this.cascadeColumns.includes(a.filter.column))
           s.cascadeOdd = Math.max(s.cascadeOdd, round);
       } else {
         const written = a.tomb ? s.tombWritten : s.rowWritten;
@@ -323,12 +324,12 @@ class Schedule {
 export function mergeSteps(steps: Iterable<Step>, multi: MultiRowStatements): Step[] {
   const out: Step[] = [];
   let rounds: Map<string, Step[]>[] = [];
-  let schedule = new Schedule();
+  let schedule = new Schedule(multi.tables.cascadeColumns);
   const flush = () => {
     for (const byPlan of rounds)
       for (const group of byPlan.values()) out.push(...merge(group, multi));
     rounds = [];
-    schedule = new Schedule();
+    schedule = new Schedule(multi.tables.cascadeColumns);
   };
   for (const step of steps) {
     if (!step.shape) {

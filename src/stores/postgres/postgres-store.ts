@@ -6,11 +6,11 @@ import { storableText, storableValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
-import { MIGRATIONS } from './migrations.js';
 import { mergeSteps, MultiRowStatements } from './batching.js';
 import { PgReaderLease } from './reader-lease.js';
 import { PgWorkQueue, type QueueTransaction } from './work-queue.js';
 import { SCHEMA_PATTERN } from './schema-name.js';
+import type { Migration, StoreSchema } from '../../engine/tables.js';
 import { hostname } from 'node:os';
 import type {
   CommitBatch,
@@ -19,8 +19,6 @@ import type {
   ProcessInfo,
   ReaderLease,
 } from '../../engine/store.js';
-
-const multiRow = new MultiRowStatements();
 
 /** Loaded on first use: a SQLite deployment never pays for the PostgreSQL driver. */
 let driver: typeof pg | undefined;
@@ -71,8 +69,13 @@ class PgRunner implements SqlRunner {
     private readonly client: pg.Pool | pg.PoolClient,
     private readonly names: (sql: string) => string,
     protected readonly url: string,
-    readonly mergesSteps: boolean,
+    /** Where commits are merged into multi-row statements (null: run one by one). */
+    protected readonly multiRow: MultiRowStatements | null,
   ) {}
+
+  get mergesSteps(): boolean {
+    return this.multiRow !== null;
+  }
 
   private async query(plan: Plan, values: readonly unknown[] = []) {
     try {
@@ -111,7 +114,7 @@ class PgRunner implements SqlRunner {
    * transaction is aborted and the rest fail with it.
    */
   async runSteps(steps: Iterable<Step>): Promise<void> {
-    const merged = this.mergesSteps ? mergeSteps(steps, multiRow) : steps;
+    const merged = this.multiRow ? mergeSteps(steps, this.multiRow) : steps;
     await Promise.all(Array.from(merged, (step) => this.query(step.plan, step.values)));
   }
 }
@@ -122,9 +125,10 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
     private readonly schema: string,
     private readonly statementName: (sql: string) => string,
     url: string,
-    mergeStatements: boolean,
+    multiRow: MultiRowStatements | null,
+    private readonly migrations: readonly Migration[],
   ) {
-    super(pool, statementName, url, mergeStatements);
+    super(pool, statementName, url, multiRow);
   }
 
   private readonly guarded = new WeakSet<pg.PoolClient>();
@@ -150,7 +154,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgRunner(client, this.statementName, this.url, this.mergesSteps));
+      const result = await fn(new PgRunner(client, this.statementName, this.url, this.multiRow));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -179,7 +183,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
           (r: { version: number }) => r.version,
         ),
       );
-      for (const m of MIGRATIONS) {
+      for (const m of this.migrations) {
         if (applied.has(m.version)) continue;
         if (applied.size > 0) onUpgrade?.(m);
         await client.query(m.sql);
@@ -212,8 +216,13 @@ export class PostgresStore extends SqlStore {
   constructor(
     readonly url: string,
     readonly schema = 'public',
-    /** Merge a commit's statements into multi-row ones (tests compare with one by one). */
-    options: { mergeStatements?: boolean; jobExpireSeconds?: number } = {},
+    options: {
+      /** The tables it holds and the migrations that make them (`src/schema`). */
+      storeSchema: StoreSchema;
+      /** Merge a commit's statements into multi-row ones (tests compare with one by one). */
+      mergeStatements?: boolean;
+      jobExpireSeconds?: number;
+    },
   ) {
     if (!SCHEMA_PATTERN.test(schema))
       throw new Error(
@@ -242,8 +251,17 @@ export class PostgresStore extends SqlStore {
       return name;
     };
     super(
-      new PostgresExecutor(pool, schema, statementName, url, options.mergeStatements ?? true),
-      new Statements(postgresDialect),
+      new PostgresExecutor(
+        pool,
+        schema,
+        statementName,
+        url,
+        options.mergeStatements === false
+          ? null
+          : new MultiRowStatements(options.storeSchema.tables),
+        options.storeSchema.migrations,
+      ),
+      new Statements(postgresDialect, options.storeSchema.tables),
       { asArray: true },
     );
     this.pool = pool;

@@ -1,6 +1,6 @@
 import type { Row, RowChange } from '../../engine/changes.js';
 import type { CommitBatch } from '../../engine/store.js';
-import { rowKey, tableSpec, type TableSpec } from '../../engine/tables.js';
+import { rowKey, type TableSpec } from '../../engine/tables.js';
 import type { Plan } from './plan.js';
 import type { Statements } from './statements.js';
 
@@ -34,15 +34,6 @@ export type StepShape =
   | { op: 'stamp'; table: string; column: string; key: string }
   | { op: 'inbox'; key: string }
   | { op: 'outbox'; key: string };
-
-/** Columns that cascades (`deleteWhere`) select rows by: foreign keys, which never change. */
-export const CASCADE_COLUMNS = [
-  'organization_id',
-  'user_id',
-  'directory_id',
-  'directory_user_id',
-  'directory_group_id',
-];
 
 /** One statement to run, with its values in the order its plan lists them. */
 export interface Step {
@@ -123,7 +114,7 @@ export function* changeSteps(
       yield upsertStep(st, change, withShapes);
       return;
     case 'delete': {
-      const cascadeValues = withShapes ? deletedValues(change.table, change.object) : undefined;
+      const cascadeValues = withShapes ? deletedValues(st, change.table, change.object) : undefined;
       const remove: Step = {
         plan: st.deleteRow(change.table),
         values: [...change.key.split('/'), change.at, change.eventId ?? null],
@@ -199,7 +190,7 @@ function upsertStep(
   change: Extract<RowChange, { op: 'upsert' }>,
   withShapes: boolean,
 ): Step {
-  const t = tableSpec(change.table);
+  const t = st.tables.spec(change.table);
   const parents = change.parents ?? NONE;
   const keepIfNull = change.keepIfNull ?? NONE;
   const n = t.columns.length;
@@ -223,9 +214,9 @@ function upsertStep(
       keepIfNull,
       key,
       guards: [{ table: t.name, key }, ...parents],
-      cascadeValues: CASCADE_COLUMNS.filter((c) => change.row[c] != null).map(
-        (c) => `${c}=${String(change.row[c])}`,
-      ),
+      cascadeValues: st.tables.cascadeColumns
+        .filter((c) => change.row[c] != null)
+        .map((c) => `${c}=${String(change.row[c])}`),
     };
   return step;
 }
@@ -235,7 +226,7 @@ function appendStep(
   change: Extract<RowChange, { op: 'append' }>,
   withShapes: boolean,
 ): Step {
-  const t = tableSpec(change.table);
+  const t = st.tables.spec(change.table);
   const step: Step = { plan: st.appendRow(change.table), values: columnValues(t, change.row, 0) };
   if (withShapes) step.shape = { op: 'append', table: change.table, key: rowKey(t, change.row) };
   return step;
@@ -246,13 +237,15 @@ function appendStep(
  * object its event shows; undefined (unknown) unless the object gives every one of them.
  */
 function deletedValues(
+  st: Statements,
   table: string,
   object: Record<string, unknown> | undefined,
 ): string[] | undefined {
   if (!object) return undefined;
   const values: string[] = [];
-  for (const c of CASCADE_COLUMNS) {
-    if (!tableSpec(table).columns.includes(c)) continue;
+  const columns = st.tables.spec(table).columns;
+  for (const c of st.tables.cascadeColumns) {
+    if (!columns.includes(c)) continue;
     if (!(c in object)) return undefined;
     if (object[c] != null) values.push(`${c}=${String(object[c])}`);
   }

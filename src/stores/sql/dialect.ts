@@ -11,9 +11,17 @@ import {
   type RawBuilder,
 } from 'kysely';
 import type { ColumnType } from '../../engine/tables.js';
-import { PG_TYPES } from './ddl.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/** How PostgreSQL stores each kind of column (SQLite keeps text, and integers for booleans). */
+export const PG_TYPES: Record<ColumnType, string> = {
+  text: 'text',
+  integer: 'bigint',
+  boolean: 'boolean',
+  json: 'jsonb',
+  time: 'timestamptz',
+};
 
 /**
  * What differs between the SQL databases authsync writes to, and a Kysely that only compiles

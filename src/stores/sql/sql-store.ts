@@ -14,7 +14,7 @@ import type {
   SyncStore,
   TableRepairs,
 } from '../../engine/store.js';
-import { rowKey, TABLES, tableSpec } from '../../engine/tables.js';
+import { rowKey } from '../../engine/tables.js';
 import { changeSteps, commitSteps, type Step } from './commit-steps.js';
 import type { Plan } from './plan.js';
 import { tieColumns, type Statements } from './statements.js';
@@ -214,7 +214,7 @@ export class SqlStore implements SyncStore {
     await this.db.transaction(async (tx) => {
       for (const change of changes) {
         if (change.op !== 'upsert') continue;
-        const t = tableSpec(change.table);
+        const t = this.st.tables.spec(change.table);
         await tx.run(this.st.insertReconcileSeen(), [t.name, rowKey(t, change.row)]);
         const before = await tx.get<{ updated_at: string }>(
           this.st.selectUpdatedAt(t.name),
@@ -356,7 +356,7 @@ export class SqlStore implements SyncStore {
 
   async status(): Promise<StoreStatus> {
     const rows: Record<string, number> = {};
-    for (const name of Object.keys(TABLES))
+    for (const name of this.st.tables.names())
       rows[name] = Number((await this.db.get<{ n: number }>(this.st.countRows(name)))!.n);
     const inbox: Record<string, number> = {};
     for (const r of await this.db.all<{ status: string; n: number }>(this.st.countInboxByStatus()))

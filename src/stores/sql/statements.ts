@@ -1,18 +1,21 @@
 import { sql, type RawBuilder } from 'kysely';
-import { columnType, tableSpec, type TableSpec } from '../../engine/tables.js';
+import type { TableCatalog, TableSpec } from '../../engine/tables.js';
 import type { SqlDialect } from './dialect.js';
 import { compilePlan, param, type Plan } from './plan.js';
 
 /**
  * Every statement the SQL stores run, written once with Kysely and compiled per dialect. Values
- * are always bound parameters; table and column names come only from `TABLES`, never from input.
+ * are always bound parameters; table and column names come only from the catalog the store is given, never from input.
  * Each method returns the compiled plan of one statement shape (compiled on first use); the
  * comment above it lists the values it takes, in order.
  */
 export class Statements {
   private readonly cache = new Map<string, Plan>();
 
-  constructor(readonly dialect: SqlDialect) {}
+  constructor(
+    readonly dialect: SqlDialect,
+    readonly tables: TableCatalog,
+  ) {}
 
   protected plan(key: string, build: () => RawBuilder<unknown>): Plan {
     let plan = this.cache.get(key);
@@ -91,7 +94,7 @@ export class Statements {
    * (ties: the later event id wins; `keepIfNull` columns keep the stored value over a null).
    */
   upsertConflict(table: string, keepIfNull: readonly string[]): RawBuilder<unknown> {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     const sets = t.columns
       .filter((c) => !t.key.includes(c))
       .map((c) =>
@@ -105,7 +108,7 @@ export class Statements {
   }
 
   protected keyExpression(table: string, alias?: string): RawBuilder<unknown> {
-    const t = tableSpec(table);
+    const t = this.tables.spec(table);
     return sql.join(
       t.key.map((k) => sql.ref(alias ? `${alias}.${k}` : k)),
       sql` || '/' || `,
@@ -128,7 +131,7 @@ export class Statements {
     return (
       this.madeTablePlan(kind, table) ??
       this.tablePlan(kind, table, () => {
-        const t = tableSpec(table);
+        const t = this.tables.spec(table);
         const n = t.columns.length;
         const e = t.columns.indexOf('last_event_id');
         const eventId = e < 0 ? sql`NULL` : sql`${param(e)}`;
@@ -137,7 +140,7 @@ export class Statements {
         );
         return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) SELECT ${sql.join(
           t.columns.map(
-            (c, i) => sql`${this.dialect.typed(param(i), columnType(c))} AS ${sql.ref(c)}`,
+            (c, i) => sql`${this.dialect.typed(param(i), t.types[c]!)} AS ${sql.ref(c)}`,
           ),
         )} WHERE ${sql.join(guards, sql` AND `)} ${this.upsertConflict(table, keepIfNull)}`;
       })
@@ -152,7 +155,7 @@ export class Statements {
     return (
       this.madeTablePlan('delete', table) ??
       this.tablePlan('delete', table, () => {
-        const t = tableSpec(table);
+        const t = this.tables.spec(table);
         const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
         const at = this.dialect.typed(param(t.key.length), 'time');
         return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, sql`${param(t.key.length + 1)}`)}`;
@@ -165,7 +168,7 @@ export class Statements {
    */
   editList(edit: 'add' | 'remove', table: string, column: string, whileTable: string | null): Plan {
     return this.plan(`list|${edit}|${table}|${column}|${whileTable ?? ''}`, () => {
-      const t = tableSpec(table);
+      const t = this.tables.spec(table);
       if (t.key.length !== 1) throw new Error(`${table}: a list edit needs a one-column key`);
       const list = sql.ref(column);
       const value = sql`${param(1)}`;
@@ -173,7 +176,7 @@ export class Statements {
       if (edit === 'remove')
         return sql`UPDATE ${sql.table(t.name)} SET ${list} = ${this.dialect.listRemove(list, value)} WHERE ${row} AND ${this.dialect.listHas(list, value)}`;
       const parent = whileTable
-        ? sql` AND EXISTS (SELECT 1 FROM ${sql.table(whileTable)} WHERE ${sql.ref(tableSpec(whileTable).key[0]!)} = ${param(2)})`
+        ? sql` AND EXISTS (SELECT 1 FROM ${sql.table(whileTable)} WHERE ${sql.ref(this.tables.spec(whileTable).key[0]!)} = ${param(2)})`
         : sql``;
       return sql`UPDATE ${sql.table(t.name)} SET ${list} = ${this.dialect.listAdd(list, value)} WHERE ${row} AND NOT ${this.dialect.listHas(list, value)}${parent}`;
     });
@@ -186,16 +189,16 @@ export class Statements {
    */
   repairTie(table: string): Plan {
     return this.tablePlan('repairTie', table, () => {
-      const t = tableSpec(table);
+      const t = this.tables.spec(table);
       const columns = tieColumns(t);
       const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(columns.length + i)}`);
       const at = this.dialect.typed(param(columns.length + t.key.length), 'time');
       const differs = columns.map(
         (c, i) =>
-          sql`NOT (${this.dialect.same(sql.ref(c), this.dialect.typed(param(i), columnType(c)))})`,
+          sql`NOT (${this.dialect.same(sql.ref(c), this.dialect.typed(param(i), t.types[c]!))})`,
       );
       return sql`UPDATE ${sql.table(t.name)} SET ${sql.join(
-        columns.map((c, i) => sql`${sql.ref(c)} = ${this.dialect.typed(param(i), columnType(c))}`),
+        columns.map((c, i) => sql`${sql.ref(c)} = ${this.dialect.typed(param(i), t.types[c]!)}`),
       )} WHERE ${sql.join(where, sql` AND `)} AND updated_at = ${at} AND (${sql.join(differs, sql` OR `)})`;
     });
   }
@@ -205,7 +208,7 @@ export class Statements {
     return (
       this.madeTablePlan(`stamp:${column}`, table) ??
       this.tablePlan(`stamp:${column}`, table, () => {
-        const t = tableSpec(table);
+        const t = this.tables.spec(table);
         if (t.key.length !== 1) throw new Error(`${table}: a stamp needs a one-column key`);
         const at = this.dialect.typed(param(1), 'time');
         const col = sql.ref(column);
@@ -226,7 +229,7 @@ export class Statements {
   /** Tombstones for every row a cascade removes. Values: at, value, event id. */
   tombstoneWhere(table: string, column: string): Plan {
     return this.plan(`tombstoneWhere|${table}|${column}`, () => {
-      const t = tableSpec(table);
+      const t = this.tables.spec(table);
       if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
       const at = this.dialect.typed(param(0), 'time');
       const eventId = this.dialect.typed(param(2), 'text');
@@ -237,7 +240,7 @@ export class Statements {
   /** The cascade itself. Values: value, at, event id. */
   deleteWhere(table: string, column: string): Plan {
     return this.plan(`deleteWhere|${table}|${column}`, () => {
-      const t = tableSpec(table);
+      const t = this.tables.spec(table);
       if (!t.columns.includes(column)) throw new Error(`${table} has no column ${column}`);
       const at = this.dialect.typed(param(1), 'time');
       return sql`DELETE FROM ${sql.table(t.name)} WHERE ${sql.ref(column)} = ${param(0)} AND ${this.notAfter(sql.ref('updated_at'), sql.ref('last_event_id'), at, this.dialect.typed(param(2), 'text'))}`;
@@ -249,9 +252,9 @@ export class Statements {
     return (
       this.madeTablePlan('append', table) ??
       this.tablePlan('append', table, () => {
-        const t = tableSpec(table);
+        const t = this.tables.spec(table);
         return sql`INSERT INTO ${sql.table(t.name)} (${sql.join(t.columns.map((c) => sql.ref(c)))}) VALUES (${sql.join(
-          t.columns.map((c, i) => this.dialect.typed(param(i), columnType(c))),
+          t.columns.map((c, i) => this.dialect.typed(param(i), t.types[c]!)),
         )}) ON CONFLICT DO NOTHING`;
       })
     );
@@ -554,7 +557,7 @@ export class Statements {
   countRows(table: string): Plan {
     return this.plan(
       `count|${table}`,
-      () => sql`SELECT COUNT(*) AS n FROM ${sql.table(tableSpec(table).name)}`,
+      () => sql`SELECT COUNT(*) AS n FROM ${sql.table(this.tables.spec(table).name)}`,
     );
   }
 
@@ -606,7 +609,7 @@ export class Statements {
   /** The stored `updated_at` of one row. Values: the key columns. */
   selectUpdatedAt(table: string): Plan {
     return this.tablePlan('updatedAt', table, () => {
-      const t = tableSpec(table);
+      const t = this.tables.spec(table);
       const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(i)}`);
       return sql`SELECT updated_at FROM ${sql.table(t.name)} WHERE ${sql.join(where, sql` AND `)}`;
     });
@@ -615,7 +618,7 @@ export class Statements {
   /** Keys of rows last written before a time that the list endpoints did not show. Values: before. */
   selectUnseen(table: string): Plan {
     return this.tablePlan('unseen', table, () => {
-      const t = tableSpec(table);
+      const t = this.tables.spec(table);
       return sql`SELECT ${this.keyExpression(table, 't')} AS ${sql.ref('key')} FROM ${sql.table(t.name)} AS t WHERE t.updated_at < ${this.dialect.typed(param(0), 'time')} AND NOT EXISTS (SELECT 1 FROM authsync_reconcile_seen s WHERE s.table_name = ${sql.lit(t.name)} AND s.${sql.ref('key')} = ${this.keyExpression(table, 't')})`;
     });
   }

@@ -12,7 +12,7 @@ import {
   type SqliteDriver,
   type SqliteStatement,
 } from './driver.js';
-import { MIGRATIONS } from './migrations.js';
+import type { Migration, StoreSchema } from '../../engine/tables.js';
 
 /**
  * One SQLite connection as a `SqlExecutor`. The driver is synchronous: a whole commit runs
@@ -32,6 +32,7 @@ class SqliteExecutor implements SqlExecutor {
 
   constructor(
     readonly driver: SqliteDriver,
+    private readonly migrations: readonly Migration[],
     /** Only read (`status`): migrations are checked, never run. */
     private readonly readOnly = false,
   ) {}
@@ -141,7 +142,7 @@ class SqliteExecutor implements SqlExecutor {
             version: number;
           }[])
         : [];
-      const missing = MIGRATIONS.filter((m) => !applied.some((a) => a.version === m.version));
+      const missing = this.migrations.filter((m) => !applied.some((a) => a.version === m.version));
       if (missing.length > 0)
         throw new Error(
           `The database lacks migrations ${missing.map((m) => m.version).join(', ')}: run \`authsync migrate\` as a user that can write it.`,
@@ -159,7 +160,7 @@ class SqliteExecutor implements SqlExecutor {
         }[]
       ).map((r) => r.version),
     );
-    for (const m of MIGRATIONS) {
+    for (const m of this.migrations) {
       if (applied.has(m.version)) continue;
       if (applied.size > 0) onUpgrade?.(m);
       await this.transaction(async () => {
@@ -187,8 +188,12 @@ export class SqliteStore extends SqlStore {
 
   constructor(
     readonly path: string,
-    /** `readOnly`: for commands that only read (`status`), on a file this user may not write. */
-    options: { readOnly?: boolean } = {},
+    options: {
+      /** The tables it holds and the migrations that make them (`src/schema`). */
+      storeSchema: StoreSchema;
+      /** For commands that only read (`status`), on a file this user may not write. */
+      readOnly?: boolean;
+    },
   ) {
     if (options.readOnly && path !== ':memory:' && !existsSync(path))
       throw new Error(
@@ -203,7 +208,10 @@ export class SqliteStore extends SqlStore {
         { cause: error },
       );
     }
-    super(new SqliteExecutor(driver, options.readOnly), new Statements(sqliteDialect));
+    super(
+      new SqliteExecutor(driver, options.storeSchema.migrations, options.readOnly),
+      new Statements(sqliteDialect, options.storeSchema.tables),
+    );
     this.driver = driver;
   }
 }

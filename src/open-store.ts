@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, databaseSchema } from '../config.js';
-import { showSetting } from '../engine/redact.js';
-import type { SyncStore } from '../engine/store.js';
-import { PostgresStore } from './postgres/postgres-store.js';
-import { SqliteStore } from './sqlite/sqlite-store.js';
+import { ConfigError, databaseSchema } from './config.js';
+import { showSetting } from './engine/redact.js';
+import type { SyncStore } from './engine/store.js';
+import { POSTGRES_SCHEMA, SQLITE_SCHEMA } from './schema/index.js';
+import { PostgresStore } from './stores/postgres/postgres-store.js';
+import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -47,7 +48,8 @@ export function openStore(
   const target = databaseTarget(databaseUrl);
   return target.kind === 'postgres'
     ? new PostgresStore(target.url, databaseSchema(schema), {
+        storeSchema: POSTGRES_SCHEMA,
         jobExpireSeconds: options.workExpireSeconds,
       })
-    : new SqliteStore(target.path, { readOnly: options.readOnly });
+    : new SqliteStore(target.path, { storeSchema: SQLITE_SCHEMA, readOnly: options.readOnly });
 }

@@ -1,0 +1,10 @@
+import type { Migration } from '../../engine/tables.js';
+import { m0001 } from './0001-tables.js';
+import { m0002 } from './0002-webhook-inbox.js';
+import { m0003 } from './0003-reconcile-keys.js';
+import { m0004 } from './0004-tombstone-event-ids.js';
+import { m0005 } from './0005-queued-events-by-lane.js';
+import { m0006 } from './0006-product-tables-with-rowids.js';
+
+/** Every migration, in order; each runs once (recorded in authsync_migrations). */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];

@@ -1,0 +1,138 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Emulator } from '../../src/emulator/index.js';
+import { CATALOG, POSTGRES_SCHEMA, SQLITE_SCHEMA } from '../../src/schema/index.js';
+import { openSqlite } from '../../src/stores/sqlite/driver.js';
+import { drainEmulator } from '../helpers/drain.js';
+import {
+  declaredShape,
+  ENGINE_TABLES,
+  postgresShape,
+  postgresTables,
+  sqliteShape,
+  sqliteTables,
+} from '../helpers/schema.js';
+import { dumpTables } from '../helpers/sync-env.js';
+import { tempDb, type TestDb } from '../helpers/test-db.js';
+
+const FIXTURES = new URL('../fixtures/schemas/', import.meta.url);
+
+/** test/fixtures/schemas: databases as earlier releases left them (scripts/schema-fixtures.sh). */
+const releases = readdirSync(FIXTURES)
+  .map((file) => /^(sqlite|postgres)-v(\d+)\.sql$/.exec(file))
+  .filter((m) => m !== null)
+  .map((m) => ({ file: m[0], kind: m[1] as 'sqlite' | 'postgres', version: Number(m[2]) }));
+
+const shapeOf = (db: TestDb, tables?: string[]) =>
+  db.kind === 'sqlite'
+    ? sqliteShape((t) => db.query(t), tables)
+    : postgresShape((t) => db.query(t), db.schema!, tables);
+const tablesOf = (db: TestDb) =>
+  db.kind === 'sqlite'
+    ? sqliteTables((t) => db.query(t))
+    : postgresTables((t) => db.query(t), db.schema!);
+
+/** What a fresh database holds, checked against the catalog: exactly its tables, no more. */
+async function expectCatalog(db: TestDb): Promise<void> {
+  expect(await shapeOf(db)).toEqual(declaredShape(db.kind));
+  expect(await tablesOf(db)).toEqual([...CATALOG.names(), ...ENGINE_TABLES].sort());
+}
+
+/** Loads a fixture's dump (PostgreSQL: into this test's own schema). */
+async function loadRelease(db: TestDb, file: string, version: number): Promise<void> {
+  const dump = readFileSync(new URL(file, FIXTURES), 'utf8');
+  if (db.kind === 'sqlite') {
+    const driver = openSqlite(db.url);
+    driver.exec(dump);
+    driver.close();
+  } else {
+    const named = dump.replaceAll(`fixture_v${version}`, db.schema!);
+    await db.exec(named);
+  }
+}
+
+/** Copies the product tables' rows and the tombstones of `from` into `to` (same columns). */
+async function copyRows(from: TestDb, to: TestDb): Promise<void> {
+  const tables = [
+    ...CATALOG.tables(),
+    { name: 'authsync_tombstones', columns: ['table_name', 'key', 'deleted_at', 'event_id'] },
+  ];
+  if (from.kind === 'sqlite') {
+    const driver = openSqlite(to.url);
+    driver.exec(`ATTACH DATABASE '${from.url}' AS old`);
+    for (const t of tables)
+      driver.exec(
+        `INSERT INTO main.${t.name} (${t.columns.join(', ')}) SELECT ${t.columns.join(', ')} FROM old.${t.name}`,
+      );
+    driver.close();
+  } else {
+    for (const t of tables)
+      await to.exec(
+        `INSERT INTO "${to.schema}".${t.name} (${t.columns.join(', ')}) SELECT ${t.columns.join(', ')} FROM "${from.schema}".${t.name}`,
+      );
+  }
+}
+
+describe('the schema history', () => {
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    it(`${kind}: a fresh database has exactly the tables, columns, types and indexes the catalog declares`, async () => {
+      const db = tempDb(kind);
+      const store = db.store();
+      try {
+        await store.migrate();
+        await expectCatalog(db);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  it('has a fixture of every earlier release, on both dialects', () => {
+    const newest = (kind: string) =>
+      Math.max(
+        ...(kind === 'sqlite' ? SQLITE_SCHEMA : POSTGRES_SCHEMA).migrations.map((m) => m.version),
+      );
+    for (const kind of ['sqlite', 'postgres'] as const) {
+      const versions = releases
+        .filter((r) => r.kind === kind)
+        .map((r) => r.version)
+        .sort((a, b) => a - b);
+      // Every release before the newest migration (a new migration adds its predecessor here).
+      expect(versions, kind).toEqual(Array.from({ length: newest(kind) - 1 }, (_, i) => i + 1));
+    }
+  });
+
+  for (const release of releases) {
+    it(`${release.kind}: a database of the release whose newest migration was ${release.version} upgrades to the catalog, keeps its rows and syncs on as a fresh one`, async () => {
+      const old = tempDb(release.kind);
+      await loadRelease(old, release.file, release.version);
+      const rowsBefore = await dumpTables(old);
+      expect(rowsBefore).toMatch(/workos_users\n\[\{/);
+      const store = old.store();
+      const fresh = tempDb(release.kind);
+      const freshStore = fresh.store();
+      const emulator = new Emulator({ seed: `upgrade-${release.file}`, events: 600 });
+      try {
+        const upgrades: number[] = [];
+        await store.migrate((m) => upgrades.push(m.version));
+        const all = (release.kind === 'sqlite' ? SQLITE_SCHEMA : POSTGRES_SCHEMA).migrations;
+        expect(upgrades).toEqual(all.map((m) => m.version).filter((v) => v > release.version));
+        expect(await dumpTables(old)).toBe(rowsBefore);
+        await expectCatalog(old);
+
+        // The engine's tables as a fresh database has them, and the same behaviour: a fresh
+        // database given the same rows ends equal after the same events.
+        await freshStore.migrate();
+        expect(await shapeOf(old, ENGINE_TABLES)).toEqual(await shapeOf(fresh, ENGINE_TABLES));
+        await copyRows(old, fresh);
+        expect(await drainEmulator(store, emulator, 0)).toBe(600);
+        expect(await drainEmulator(freshStore, emulator, 0)).toBe(600);
+        expect(await dumpTables(old)).toBe(await dumpTables(fresh));
+      } finally {
+        await store.close();
+        await freshStore.close();
+        emulator.close();
+      }
+    });
+  }
+});
