@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from '../dist/emulator/index.js';
 import { SyncEngine } from '../dist/engine/sync.js';
-import { project } from '../dist/projections/index.js';
+import { project } from '../dist/providers/workos/projections/index.js';
 import { SQLITE_SCHEMA } from '../dist/schema/index.js';
-import { snapshotChanges } from '../dist/projections/snapshot.js';
+import { snapshotChanges } from '../dist/providers/workos/projections/snapshot.js';
 import { SqliteStore } from '../dist/stores/sqlite/sqlite-store.js';
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 import type { Logger } from './engine/ports.js';
 import { sleep } from './engine/sleep.js';
 import type { ReaderLease, SyncStore } from './engine/store.js';
-import { WorkOSAuthError } from './sources/workos/http.js';
+import { CredentialsRefusedError } from './http/get-json.js';
 
 /** After a webhook, the first re-poll for events the API has not shown yet (then doubling). */
 const HELD_POLL_FIRST_MS = 100;
@@ -68,7 +68,7 @@ export class Follower {
           // A refused key is said at once and kept for readiness (/readyz names it); the loop
           // goes on with backoff, so webhooks still reach the inbox and a key restored on the
           // provider's side (or a passing 401) needs no restart.
-          const refused = error instanceof WorkOSAuthError;
+          const refused = error instanceof CredentialsRefusedError;
           if (refused) this.problem = (error as Error).message;
           else if (this.failures >= 3)
             this.problem = `reading fails (${this.failures} times in a row): ${(error as Error).message}`;

@@ -5,9 +5,9 @@
  */
 export { VERSION } from './version.js';
 export { createSync, Sync, type CreateSyncOptions } from './create-sync.js';
-export type { WorkOSEvent } from './engine/event.js';
+export type { WorkOSEvent } from './providers/workos/envelope.js';
 export type { DrainResult } from './engine/sync.js';
 export { TABLES } from './schema/index.js';
 export type { ReconcileReport } from './create-sync.js';
-export { WorkOSWebhookVerifier } from './sources/workos/webhook-verifier.js';
+export { WorkOSWebhookVerifier } from './providers/workos/webhook-verifier.js';
 export { limitHeapGrowth } from './runtimes/node/heap.js';

@@ -1,4 +1,4 @@
-import { WORKOS_TABLES } from './providers/workos/tables.js';
+import { workos } from './providers/workos/index.js';
 import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
@@ -14,19 +14,15 @@ import {
   forwardTarget,
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
-import { project } from './projections/index.js';
-import { snapshotChanges } from './projections/snapshot.js';
-import { WorkOSEventsReader } from './sources/workos/events-reader.js';
-import type { HttpGet, WorkOSHttpOptions } from './sources/workos/http.js';
-import { RateLimiter } from './sources/workos/rate-limiter.js';
-import { WorkOSStateImporter } from './sources/workos/state-importer.js';
-import { WorkOSWebhookReceiver, type WebhookOutcome } from './sources/workos/webhook-receiver.js';
-import { WorkOSWebhookVerifier, type Hmac } from './sources/workos/webhook-verifier.js';
+import { WorkOSEventsReader } from './providers/workos/events-reader.js';
+import type { HttpGet } from './http/get-json.js';
+import { workosApi } from './providers/workos/http.js';
+import { RateLimiter } from './http/rate-limiter.js';
+import { WorkOSStateImporter } from './providers/workos/state-importer.js';
+import { WorkOSWebhookReceiver, type WebhookOutcome } from './providers/workos/webhook-receiver.js';
+import { WorkOSWebhookVerifier, type Hmac } from './providers/workos/webhook-verifier.js';
 import type { SyncStore } from './engine/store.js';
 import { Follower } from './follow.js';
-
-/** WorkOS events and objects to row changes. */
-const PROJECTOR = { project, snapshotChanges };
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
 export interface SyncRuntime {
@@ -181,7 +177,7 @@ export class Sync {
       store: this.store,
       events,
       snapshot: sources.snapshot,
-      projector: PROJECTOR,
+      provider: workos,
       logger: this.log,
       clock: this.clock,
       settleMs: options.settleMs,
@@ -296,8 +292,7 @@ export class Sync {
     const tables = await reconcileTables({
       store: this.store,
       snapshot: this.snapshot,
-      projector: PROJECTOR,
-      tables: WORKOS_TABLES,
+      provider: workos,
       startedAtMs,
       signal: options.signal,
       onProgress: options.onProgress,
@@ -472,7 +467,7 @@ function workosSources(
   logger: Logger,
   get: HttpGet | undefined,
 ): { events: EventSource; snapshot: SnapshotSource } {
-  const http: WorkOSHttpOptions = {
+  const http = workosApi({
     apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
     apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
     logger,
@@ -482,7 +477,7 @@ function workosSources(
       options.rateLimit?.requests ?? 5900,
       options.rateLimit?.windowMs ?? 60_000,
     ),
-  };
+  });
   return { events: new WorkOSEventsReader(http), snapshot: new WorkOSStateImporter(http) };
 }
 

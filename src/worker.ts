@@ -14,6 +14,6 @@ export {
 export { D1Store } from './stores/d1/d1-store.js';
 export type { D1Database } from './stores/d1/d1-types.js';
 export { SQLITE_SCHEMA, TABLES } from './schema/index.js';
-export type { WorkOSEvent } from './engine/event.js';
+export type { WorkOSEvent } from './providers/workos/envelope.js';
 
 export default createWorker();

@@ -1,5 +1,4 @@
 import { Webhook } from 'standardwebhooks';
-import type { WorkOSEvent } from '../engine/event.js';
 import type { EffectHandler } from '../engine/outbox.js';
 
 export interface ForwardTarget {
@@ -34,8 +33,8 @@ const TIMEOUT_MS = 10_000;
  */
 export function forwardingHandler(target: ForwardTarget): EffectHandler {
   const signer = new Webhook(target.secret);
-  return async (event: WorkOSEvent) => {
-    if (!matchesEventTypes(event.event, target.events)) return;
+  return async (event, { id, type }) => {
+    if (!matchesEventTypes(type, target.events)) return;
     const body = JSON.stringify(event);
     const now = new Date();
     let response: Response;
@@ -45,9 +44,9 @@ export function forwardingHandler(target: ForwardTarget): EffectHandler {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'authsync',
-          'webhook-id': event.id,
+          'webhook-id': id,
           'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-          'webhook-signature': signer.sign(event.id, now, body),
+          'webhook-signature': signer.sign(id, now, body),
         },
         body,
         redirect: 'manual',

@@ -1,4 +1,3 @@
-import { eventTimeMs } from './event.js';
 import type { EventSource } from './ports.js';
 
 /** The Events API answered outside the requested `range_start`..`range_end`: it ignores them. */
@@ -22,6 +21,8 @@ export interface SliceOptions {
   /** Requests in flight at most. */
   parallelism: number;
   pageLimit: number;
+  /** An event's time in ms from its envelope (NaN when unreadable): the provider's. */
+  timeMs: (raw: unknown) => number;
   /** Each slot's share of the read-ahead window, in pages (default `PAGES_PER_SLICE`). */
   bufferPages?: number;
   signal?: AbortSignal;
@@ -191,8 +192,12 @@ class SliceScheduler {
       if (page.length > 0) {
         // A server may ignore the optional range parameters: then every slice would read the
         // whole stream from its start (5,040 events fetched for 420, seen).
-        const startsBefore = !slice.after && eventTimeMs(page[0]) < slice.startMs - RANGE_SLACK_MS;
-        if (startsBefore || eventTimeMs(page[page.length - 1]) > slice.endMs + RANGE_SLACK_MS)
+        const startsBefore =
+          !slice.after && this.options.timeMs(page[0]) < slice.startMs - RANGE_SLACK_MS;
+        if (
+          startsBefore ||
+          this.options.timeMs(page[page.length - 1]) > slice.endMs + RANGE_SLACK_MS
+        )
           throw new RangesIgnoredError();
         slice.queue.push(page);
         this.buffered++;
@@ -204,8 +209,8 @@ class SliceScheduler {
         const withId = page.findLast((e) => typeof (e as { id?: unknown })?.id === 'string');
         if (!withId) throw new Error('The Events API returned a full page of events without ids');
         slice.after = (withId as { id: string }).id;
-        const first = eventTimeMs(page[0]);
-        slice.lastMs = eventTimeMs(page[page.length - 1]);
+        const first = this.options.timeMs(page[0]);
+        slice.lastMs = this.options.timeMs(page[page.length - 1]);
         slice.msPerEvent = (slice.lastMs - first) / (page.length - 1);
       }
     } catch (error) {

@@ -1,7 +1,6 @@
 import type { RowChange } from './changes.js';
-import { parseEvent } from './event.js';
 import { projectSafely } from './inbox-event.js';
-import type { Projector } from './ports.js';
+import type { Provider } from './provider.js';
 import type { CommitBatch, InboxEvent, SyncStore } from './store.js';
 
 export interface DeadLetterResolution {
@@ -18,7 +17,7 @@ export interface DeadLetterResolution {
 export async function resolveDeadLetter(
   deps: {
     store: SyncStore;
-    projector: Projector;
+    provider: Provider;
     queueEffects: (batch: CommitBatch, inbox: InboxEvent) => void;
   },
   eventId: string,
@@ -51,7 +50,7 @@ export async function resolveDeadLetter(
     }
     let outcome: { changes: RowChange[] } | { error: string };
     try {
-      outcome = projectSafely(deps.projector, parseEvent(JSON.parse(item.json)));
+      outcome = projectSafely(deps.provider, deps.provider.parseEvent(JSON.parse(item.json)));
     } catch (error) {
       outcome = { error: (error as Error).message };
     }

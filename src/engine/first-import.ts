@@ -1,6 +1,7 @@
 import type { RowChange } from './changes.js';
 import { jsonOf } from './inbox-event.js';
-import type { Checkpoint, Logger, Projector, SnapshotItem, SnapshotSource } from './ports.js';
+import type { Checkpoint, Logger, SnapshotItem, SnapshotSource } from './ports.js';
+import type { Provider } from './provider.js';
 import type { InboxEvent, SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
@@ -15,7 +16,7 @@ export async function importState(
   deps: {
     store: SyncStore;
     snapshot: SnapshotSource;
-    projector: Projector;
+    provider: Provider;
     log: Logger;
     clock: () => number;
     overlapMs: number;
@@ -38,7 +39,7 @@ export async function importState(
   );
   for await (const page of deps.snapshot.snapshot(signal, resumeFrom)) {
     if (page.items.length > 0) {
-      const { changes, parked } = snapshotPageChanges(deps.projector, page.items);
+      const { changes, parked } = snapshotPageChanges(deps.provider, page.items);
       for (const p of parked)
         log.warn('an object could not be imported; parked as a dead letter, the import goes on', {
           eventId: p.event.id,
@@ -79,14 +80,14 @@ export async function importState(
  * object's next event, or a reconcile, brings its row.
  */
 export function snapshotPageChanges(
-  projector: Projector,
+  provider: Pick<Provider, 'snapshotChanges'>,
   items: readonly SnapshotItem[],
 ): { changes: RowChange[]; parked: { event: InboxEvent; kind: string; error: string }[] } {
   const changes: RowChange[] = [];
   const parked: { event: InboxEvent; kind: string; error: string }[] = [];
   for (const item of items) {
     try {
-      changes.push(...projector.snapshotChanges(item));
+      changes.push(...provider.snapshotChanges(item));
     } catch (error) {
       const id = typeof item.object.id === 'string' ? item.object.id : '(no id)';
       const name = `import:${item.kind}:${id}`;

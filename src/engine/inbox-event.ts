@@ -1,10 +1,10 @@
 import type { RowChange } from './changes.js';
-import { laneOf, unparsedEnvelope, type WorkOSEvent } from './event.js';
-import type { Projector } from './ports.js';
+import type { EngineEvent } from './event.js';
+import type { Provider } from './provider.js';
 import type { InboxEvent } from './store.js';
 
 /** The inbox form of an event; its JSON is made only if something reads it (most applied events never are). */
-export function toInbox(event: WorkOSEvent): InboxEvent {
+export function toInbox(event: EngineEvent): InboxEvent {
   return new LazyInboxEvent(event);
 }
 
@@ -16,25 +16,25 @@ class LazyInboxEvent implements InboxEvent {
   readonly createdAt: string;
   private text: string | undefined;
 
-  constructor(private readonly event: WorkOSEvent) {
+  constructor(private readonly event: EngineEvent) {
     this.id = event.id;
-    this.type = event.event;
-    this.lane = laneOf(event);
-    this.createdAt = event.created_at;
+    this.type = event.type;
+    this.lane = event.lane;
+    this.createdAt = event.occurredAt;
   }
 
   get json(): string {
-    return (this.text ??= jsonOf(this.event));
+    return (this.text ??= jsonOf(this.event.raw));
   }
 }
 
 /** The event's row changes, or the projection's error (a poison event) instead of a throw. */
 export function projectSafely(
-  projector: Projector,
-  event: WorkOSEvent,
+  provider: Pick<Provider, 'project'>,
+  event: EngineEvent,
 ): { changes: RowChange[] } | { error: string } {
   try {
-    return { changes: projector.project(event) };
+    return { changes: provider.project(event) };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
@@ -49,18 +49,19 @@ export function jsonOf(raw: unknown): string {
   try {
     return JSON.stringify(raw) ?? 'null';
   } catch (error) {
+    // Its top-level strings (an id, a type, a time), whatever the provider calls them.
     const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const pick = (v: unknown) => (typeof v === 'string' ? v : null);
     return JSON.stringify({
-      id: pick(e.id),
-      event: pick(e.event),
-      created_at: pick(e.created_at),
+      ...Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'string')),
       authsync_unstored: `the event could not be stored: ${(error as Error).message}`,
     });
   }
 }
 
-/** The inbox form of an event whose envelope does not parse (see `unparsedEnvelope`), to park it. */
-export function unreadableInbox(raw: unknown): InboxEvent {
-  return { ...unparsedEnvelope(raw), createdAt: '', json: jsonOf(raw) };
+/** The inbox form of an event whose envelope does not parse (see `describeUnreadable`), to park it. */
+export function unreadableInbox(
+  provider: Pick<Provider, 'describeUnreadable'>,
+  raw: unknown,
+): InboxEvent {
+  return { ...provider.describeUnreadable(raw), createdAt: '', json: jsonOf(raw) };
 }

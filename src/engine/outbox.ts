@@ -1,9 +1,16 @@
 import { redactUrls } from './redact.js';
-import type { WorkOSEvent } from './event.js';
 import type { Logger } from './ports.js';
 import type { SyncStore } from './store.js';
 
-export type EffectHandler = (event: WorkOSEvent) => void | Promise<void>;
+/**
+ * A user handler: given the event's envelope as the provider sent it (normalized), and its id
+ * and type (the same for every provider).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each provider types its own envelope (see `Sync.on`)
+export type EffectHandler<E = any> = (
+  event: E,
+  meta: { id: string; type: string },
+) => void | Promise<void>;
 
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 5 * 60_000;
@@ -24,10 +31,11 @@ export async function runOutbox(
     const due = await store.outboxDue(100, options.clock());
     if (due.length === 0) return ran;
     for (const [index, item] of due.entries()) {
-      const event = JSON.parse(item.json) as WorkOSEvent;
+      const event: unknown = JSON.parse(item.json);
+      const meta = { id: item.eventId, type: item.type };
       const list = [...(handlers.get(item.type) ?? []), ...(handlers.get('*') ?? [])];
       try {
-        for (const handler of list) await handler(event);
+        for (const handler of list) await handler(event, meta);
         options.afterHandler?.();
         await store.outboxDone(item.eventId);
         ran++;

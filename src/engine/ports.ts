@@ -1,5 +1,3 @@
-import type { RowChange } from './changes.js';
-import type { WorkOSEvent } from './event.js';
 import type { Cursor } from './store.js';
 
 /** Reads pages of raw events from the provider, ascending, after the cursor. */
@@ -28,12 +26,6 @@ export interface SnapshotPage {
 /** The provider's current state, page by page, for the first import and reconciliation. */
 export interface SnapshotSource {
   snapshot(signal?: AbortSignal, resumeFrom?: string): AsyncIterable<SnapshotPage>;
-}
-
-/** Turns events and snapshot objects into row changes (the projections). */
-export interface Projector {
-  project(event: WorkOSEvent): RowChange[];
-  snapshotChanges(item: SnapshotItem): RowChange[];
 }
 
 export interface Logger {

@@ -1,7 +1,7 @@
 import { snapshotPageChanges } from './first-import.js';
-import type { Projector, SnapshotSource } from './ports.js';
+import type { SnapshotSource } from './ports.js';
+import type { Provider } from './provider.js';
 import type { SyncStore, TableRepairs } from './store.js';
-import type { TableSet } from './tables.js';
 
 export interface TablesReport {
   /** Objects read from the list endpoints. */
@@ -22,9 +22,7 @@ export interface TablesReport {
 export async function reconcileTables(options: {
   store: SyncStore;
   snapshot: SnapshotSource;
-  projector: Projector;
-  /** The provider's tables: those that are not logs are pruned of rows the listings lack. */
-  tables: TableSet;
+  provider: Provider;
   startedAtMs: number;
   /** Allowance for the provider's clock being behind ours (default 60 s). */
   clockSkewMs?: number;
@@ -33,7 +31,7 @@ export async function reconcileTables(options: {
   /** An object the projection cannot read: not repaired, and nothing is pruned this run. */
   onSkipped?: (name: string, error: string) => void;
 }): Promise<TablesReport> {
-  const { store, snapshot, projector } = options;
+  const { store, snapshot, provider } = options;
   await store.reconcileStart();
   const tables: Record<string, TableRepairs> = {};
   const repairsOf = (table: string) => (tables[table] ??= { missing: 0, stale: 0, deleted: 0 });
@@ -41,7 +39,7 @@ export async function reconcileTables(options: {
   /** An object could not be read: then a row's absence from the listing proves nothing. */
   let unsure = false;
   for await (const { items } of snapshot.snapshot(options.signal)) {
-    const { changes, parked } = snapshotPageChanges(projector, items);
+    const { changes, parked } = snapshotPageChanges(provider, items);
     for (const p of parked) {
       unsure = true;
       options.onSkipped?.(p.event.id, p.error);
@@ -58,7 +56,7 @@ export async function reconcileTables(options: {
   const deleted = unsure
     ? {}
     : await store.reconcileFinish(
-        options.tables.tables.filter((t) => !t.log).map((t) => t.name),
+        provider.tables.tables.filter((t) => !t.log).map((t) => t.name),
         before,
       );
   for (const [table, n] of Object.entries(deleted)) repairsOf(table).deleted += n;

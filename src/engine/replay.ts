@@ -1,6 +1,7 @@
-import { parseEvent, type WorkOSEvent } from './event.js';
+import type { EngineEvent } from './event.js';
 import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
-import type { EventSource, Projector } from './ports.js';
+import type { EventSource } from './ports.js';
+import type { Provider } from './provider.js';
 import type { CommitBatch, Cursor, InboxEvent, SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
@@ -12,7 +13,7 @@ export async function replay(
   deps: {
     store: SyncStore;
     events: EventSource;
-    projector: Projector;
+    provider: Provider;
     pageLimit: number;
     clock: () => number;
     onProgress?: (p: Progress) => void;
@@ -29,7 +30,7 @@ export async function replay(
     const raw = await deps.events.readPage(cursor, deps.pageLimit, signal);
     if (raw.length === 0) break;
     const batch: CommitBatch = { received: [], changes: [], deadLetters: [] };
-    const parsed = raw.map(parseOrPark);
+    const parsed = raw.map((r) => parseOrPark(deps.provider, r));
     const known = await store.knownEvents(parsed.map((p) => ('event' in p ? p.event : p.inbox).id));
     for (const item of parsed) {
       if (!('event' in item)) {
@@ -45,7 +46,7 @@ export async function replay(
         const stored = await store.inboxEvent(event.id);
         if (stored && stored.status !== 'applied') continue;
       }
-      const outcome = projectSafely(deps.projector, event);
+      const outcome = projectSafely(deps.provider, event);
       if ('error' in outcome) continue;
       if (!known.has(event.id))
         batch.received.push({ event: toInbox(event), status: 'applied', source: 'replay' });
@@ -61,12 +62,12 @@ export async function replay(
   return { reapplied };
 }
 
-type Parsed = { event: WorkOSEvent } | { inbox: InboxEvent; error: string };
+type Parsed = { event: EngineEvent } | { inbox: InboxEvent; error: string };
 
-function parseOrPark(raw: unknown): Parsed {
+function parseOrPark(provider: Provider, raw: unknown): Parsed {
   try {
-    return { event: parseEvent(raw) };
+    return { event: provider.parseEvent(raw) };
   } catch (error) {
-    return { inbox: unreadableInbox(raw), error: (error as Error).message };
+    return { inbox: unreadableInbox(provider, raw), error: (error as Error).message };
   }
 }

@@ -1,6 +1,6 @@
 /**
- * What the tables hold of a provider's strings. WorkOS and Auth0 accept any string JSON can
- * carry, including U+0000 and UTF-16 surrogates without their pair; PostgreSQL's `text` and
+ * What the tables hold of a provider's strings. Providers (for example WorkOS and Auth0) accept
+ * any string JSON can carry, including U+0000 and UTF-16 surrogates without their pair; PostgreSQL's `text` and
  * `jsonb` refuse both (`invalid byte sequence for encoding "UTF8": 0x00`, `unsupported Unicode
  * escape sequence`), and UTF-8 itself cannot encode a lone surrogate. So:
  * - JSON columns (`raw`, `metadata`, ...) hold, on every store, the value with each NUL and each

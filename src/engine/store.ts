@@ -106,11 +106,11 @@ export interface Backlog {
 
 /** Row repairs of one table made by reconciliation. */
 export interface TableRepairs {
-  /** Rows WorkOS has that were missing here. */
+  /** Rows the provider has that were missing here. */
   missing: number;
   /** Rows older here than there. */
   stale: number;
-  /** Rows here that WorkOS no longer has. */
+  /** Rows here that the provider no longer has. */
   deleted: number;
 }
 

@@ -1,4 +1,4 @@
-import { eventTimeMs, fnv1a, normalizeTimestamp, parseEvent, type WorkOSEvent } from './event.js';
+import { fnv1a, type EngineEvent } from './event.js';
 import { PAGES_PER_SLICE, RangesIgnoredError, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
@@ -10,16 +10,17 @@ import {
   type Checkpoint,
   type EventSource,
   type Logger,
-  type Projector,
   type SnapshotSource,
 } from './ports.js';
+import type { Provider } from './provider.js';
 import type { CommitBatch, Cursor, InboxEvent, SyncStore } from './store.js';
 
 export interface SyncEngineOptions {
   store: SyncStore;
   events: EventSource;
   snapshot?: SnapshotSource;
-  projector: Projector;
+  /** The provider whose events these are: envelope, lanes, projections. */
+  provider: Provider;
   logger?: Logger;
   clock?: () => number;
   /** Events younger than this are applied but not yet trusted as final: the cursor stays before them (default 5,000 ms). */
@@ -212,7 +213,7 @@ export class SyncEngine {
     // unsettled ones, can be far ahead of the cursor; starting there skipped what lay between).
     const sample = await this.options.events.readPage(cursor, this.pageLimit, signal);
     if (sample.length < this.pageLimit) return cursor;
-    const times = sample.map(eventTimeMs);
+    const times = sample.map((raw) => this.options.provider.occurredAtMs(raw));
     // An unreadable first event is parked by the cursor loop, which then reads the rest; the
     // sample's other times only tell the density.
     if (Number.isNaN(times[0]!)) return cursor;
@@ -262,6 +263,7 @@ export class SyncEngine {
         slices,
         parallelism,
         pageLimit: this.pageLimit,
+        timeMs: (raw) => this.options.provider.occurredAtMs(raw),
         signal,
       })) {
         this.checkpoint('page-fetched');
@@ -378,18 +380,26 @@ export class SyncEngine {
     /** Events already in the inbox as `queued` (a job's): apply them, do not dedupe or queue. */
     fromQueue = false,
   ): Promise<PageOutcome> {
-    const events: WorkOSEvent[] = [];
+    const provider = this.options.provider;
+    const events: EngineEvent[] = [];
     const batch = staged.batch;
     /** Events without a usable envelope, parked below (rare: made only when there is one). */
     let unparsed: Map<string, { inbox: InboxEvent; error: string }> | null = null;
     for (const r of raw) {
       try {
-        events.push(parseEvent(r));
+        events.push(provider.parseEvent(r));
       } catch (error) {
         // Park it under what can be told of it (in the lane its payload names, when it names
         // one), so the cursor passes it visibly and nothing else stops.
-        const inbox = unreadableInbox(r);
-        events.push({ object: 'event', id: inbox.id, event: inbox.type, data: {}, created_at: '' });
+        const inbox = unreadableInbox(provider, r);
+        events.push({
+          id: inbox.id,
+          type: inbox.type,
+          occurredAt: '',
+          lane: inbox.lane,
+          data: {},
+          raw: {},
+        });
         (unparsed ??= new Map()).set(inbox.id, { inbox, error: (error as Error).message });
       }
     }
@@ -439,7 +449,7 @@ export class SyncEngine {
         queued++;
         continue;
       }
-      const outcome = projectSafely(this.options.projector, event);
+      const outcome = projectSafely(provider, event);
       if ('error' in outcome) {
         this.park(batch, inbox, outcome.error, source, blocked);
         deadLettered++;
@@ -454,10 +464,10 @@ export class SyncEngine {
           lane: inbox.lane,
           type: inbox.type,
           source,
-          createdAt: event.created_at,
+          createdAt: event.occurredAt,
         });
       applied++;
-      if (!lastEventAt || event.created_at > lastEventAt) lastEventAt = event.created_at;
+      if (!lastEventAt || event.occurredAt > lastEventAt) lastEventAt = event.occurredAt;
     }
     // Only the API reader moves the cursor; events applied from webhooks leave it where it is.
     const { cursor: next, allSettled } = cursor
@@ -494,22 +504,15 @@ export class SyncEngine {
    * again next time, so one that the API shows late, before them, is not skipped.
    */
   private settledCursor(
-    events: readonly unknown[],
+    events: readonly EngineEvent[],
     cursor: Cursor,
   ): { cursor: Cursor; allSettled: boolean } {
     const settledBefore = new Date(this.clock() - this.settleMs).toISOString();
     let next = cursor;
-    for (const item of events) {
-      // Raw or already parsed: only the id and the time are read (no full envelope parse).
-      const e = (item ?? {}) as { id?: unknown; created_at?: unknown };
-      let createdAt = '';
-      try {
-        createdAt = normalizeTimestamp(e.created_at, 'created_at');
-      } catch {
-        // An unparseable event is parked as a dead letter; its position still counts.
-      }
-      if (createdAt > settledBefore) return { cursor: next, allSettled: false };
-      if (typeof e.id === 'string') next = { after: e.id, rangeStart: null };
+    for (const e of events) {
+      // An unparseable event (no time: parked as a dead letter) still counts as a position.
+      if (e.occurredAt > settledBefore) return { cursor: next, allSettled: false };
+      next = { after: e.id, rangeStart: null };
     }
     return { cursor: next, allSettled: true };
   }
@@ -561,7 +564,7 @@ export class SyncEngine {
       {
         store: this.store,
         snapshot,
-        projector: this.options.projector,
+        provider: this.options.provider,
         log: this.log,
         clock: this.clock,
         overlapMs: this.options.importOverlapMs ?? 5 * 60_000,
@@ -581,7 +584,7 @@ export class SyncEngine {
       {
         store: this.store,
         events: this.options.events,
-        projector: this.options.projector,
+        provider: this.options.provider,
         pageLimit: this.pageLimit,
         clock: this.clock,
         onProgress: this.options.onProgress,
@@ -608,7 +611,7 @@ export class SyncEngine {
     const result = await resolveDeadLetter(
       {
         store: this.store,
-        projector: this.options.projector,
+        provider: this.options.provider,
         queueEffects: (batch, inbox) => this.queueEffects(batch, inbox),
       },
       eventId,

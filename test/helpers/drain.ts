@@ -1,8 +1,7 @@
+import { workos } from '../../src/providers/workos/index.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import type { SyncStore } from '../../src/engine/store.js';
 import { SyncEngine } from '../../src/engine/sync.js';
-import { project } from '../../src/projections/index.js';
-import { snapshotChanges } from '../../src/projections/snapshot.js';
 
 /**
  * Applies the emulator's events from index `from` on into `store`, in pages of 100, as the sync
@@ -23,7 +22,7 @@ export async function drainEmulator(
   const engine = new SyncEngine({
     store,
     events: { readPage: async () => (pages[next++] ?? []) as never },
-    projector: { project, snapshotChanges },
+    provider: workos,
     importOnFirstRun: false,
     settleMs: 0,
     readParallelism: 1,

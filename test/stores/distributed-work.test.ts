@@ -27,7 +27,7 @@ describe('distributed work: applying and effects spread over processes (pg-boss)
     const { script, log } = childScript(
       `import { appendFileSync } from 'node:fs';
        import { createSync } from '__DIST__/index.js';
-       import { laneOf } from '__DIST__/engine/event.js';
+       import { laneOf } from '__DIST__/providers/workos/envelope.js';
        const sync = createSync({ ...${JSON.stringify(db.options)}, settleMs: 1000, pollIntervalMs: 200,
          distribute: true, workConcurrency: 8, workExpireSeconds: 3,
          onApplied: (events) => appendFileSync('__LOG__.applied', events.map((e) => process.pid + ' ' + e.id + ' ' + e.lane + '\\n').join('')),

@@ -15,7 +15,7 @@ describe('several processes on one PostgreSQL', () => {
     const { script, log } = childScript(
       `import { appendFileSync } from 'node:fs';
        import { createSync } from '__DIST__/index.js';
-       import { laneOf } from '__DIST__/engine/event.js';
+       import { laneOf } from '__DIST__/providers/workos/envelope.js';
        const sync = createSync({ ...${JSON.stringify(db.options)}, settleMs: 1000, pollIntervalMs: 200,
          logger: { info: (m) => console.log(m), warn() {}, error() {} } });
        sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'));

@@ -1,3 +1,4 @@
+import { occurredAtMs } from '../../src/providers/workos/envelope.js';
 import { describe, expect, it } from 'vitest';
 import { readSlicesInOrder } from '../../src/engine/catch-up.js';
 import type { Cursor } from '../../src/engine/store.js';
@@ -49,6 +50,7 @@ describe('reading a backlog in parallel time slices', () => {
     const { source, fromMs, toMs, ids } = slowSource(2_000, 1);
     const pages: unknown[][] = [];
     for await (const page of readSlicesInOrder(source, {
+      timeMs: occurredAtMs,
       fromMs,
       toMs,
       slices: 13,
@@ -72,6 +74,7 @@ describe('reading a backlog in parallel time slices', () => {
     let consumed = 0;
     let mostHeld = 0;
     for await (const page of readSlicesInOrder(source, {
+      timeMs: occurredAtMs,
       fromMs,
       toMs,
       slices: 16,
@@ -100,6 +103,7 @@ describe('reading a backlog in parallel time slices', () => {
     );
     const pages: unknown[][] = [];
     for await (const page of readSlicesInOrder(source, {
+      timeMs: occurredAtMs,
       fromMs,
       toMs,
       slices: 4,
@@ -119,6 +123,7 @@ describe('reading a backlog in parallel time slices', () => {
   it('stops reading when the consumer stops', async () => {
     const { source, stats, fromMs, toMs } = slowSource(5_000, 2);
     for await (const page of readSlicesInOrder(source, {
+      timeMs: occurredAtMs,
       fromMs,
       toMs,
       slices: 20,

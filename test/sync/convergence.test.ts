@@ -1,8 +1,7 @@
+import { workos } from '../../src/providers/workos/index.js';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { SyncEngine } from '../../src/engine/sync.js';
-import { project } from '../../src/projections/index.js';
-import { snapshotChanges } from '../../src/projections/snapshot.js';
 import { Random } from '../../src/emulator/random.js';
 import { dumpTables, syncFor } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
@@ -110,7 +109,7 @@ for (const kind of STORE_KINDS)
           events: {
             readPage: async (_cursor, limit) => delivered.slice(position, (position += limit)),
           },
-          projector: { project, snapshotChanges },
+          provider: workos,
           importOnFirstRun: false,
           settleMs: 0,
           // These pages ignore the cursor, so no parallel slices: one reader takes them in turn.

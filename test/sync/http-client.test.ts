@@ -4,7 +4,8 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/engine/ports.js';
 import { undiciGet } from '../../src/runtimes/node/http-get.js';
-import { fetchGet, getJson, type HttpGet } from '../../src/sources/workos/http.js';
+import { fetchGet, getJson, type HttpGet } from '../../src/http/get-json.js';
+import { workosApi } from '../../src/providers/workos/http.js';
 
 // The emulator never compresses; WorkOS does. Both clients must ask for it and inflate it.
 const page = { object: 'list', data: [{ id: 'event_1', note: 'ü "quoted" \\ ✓' }] };
@@ -46,7 +47,9 @@ for (const [name, get] of clients)
     it('asks for compressed pages and reads plain, gzip and brotli ones alike', async () => {
       for (const encoding of ['none', 'gzip', 'br']) {
         seen.length = 0;
-        expect(await getJson({ ...options, apiUrl: url }, '/events', { encoding })).toEqual(page);
+        expect(
+          await getJson(workosApi({ ...options, apiUrl: url }), '/events', { encoding }),
+        ).toEqual(page);
         expect(seen[0]).toMatch(/gzip/);
       }
     });
@@ -55,14 +58,14 @@ for (const [name, get] of clients)
 it('an encoding it cannot read fails with a message that names it, after retrying', async () => {
   await expect(
     getJson(
-      {
+      workosApi({
         apiUrl: url,
         apiKey: 'sk_test',
         logger: silentLogger,
         get: undiciGet,
         maxAttempts: 2,
         baseDelayMs: 1,
-      },
+      }),
       '/events',
       { encoding: 'zstd-ish' },
     ),

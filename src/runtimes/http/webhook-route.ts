@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DEFAULT_MAX_BODY_BYTES } from '../../config.js';
-import type { WebhookOutcome } from '../../sources/workos/webhook-receiver.js';
+import type { WebhookOutcome } from '../../providers/workos/webhook-receiver.js';
 import type { Sync } from '../../sync.js';
 
 export interface WebhookRouteOptions<C extends Context> {

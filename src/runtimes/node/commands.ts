@@ -6,7 +6,7 @@ import {
 } from '../../config.js';
 import type { CreateSyncOptions, Sync } from '../../create-sync.js';
 import { statusReport } from '../../status-report.js';
-import { DEFAULT_TOLERANCE_MS } from '../../sources/workos/webhook-verifier.js';
+import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
 import { progressLine } from './progress.js';

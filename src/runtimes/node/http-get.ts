@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
 import { Agent, request } from 'undici';
-import type { HttpGet } from '../../sources/workos/http.js';
+import type { HttpGet } from '../../http/get-json.js';
 
 const dispatcher = new Agent();
 const inflate: Record<string, (data: Buffer) => Promise<Buffer>> = {

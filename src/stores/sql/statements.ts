@@ -592,7 +592,7 @@ export class Statements {
   }
 
   // Reconciliation: keys the list endpoints showed are noted in a table of their own (bounded
-  // memory, whatever the tenant's size); rows not among them are the ones WorkOS deleted.
+  // memory, whatever the tenant's size); rows not among them are the ones the provider deleted.
   clearReconcileSeen(): Plan {
     return this.plan('clearSeen', () => sql`DELETE FROM authsync_reconcile_seen`);
   }

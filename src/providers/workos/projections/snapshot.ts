@@ -1,5 +1,5 @@
-import type { Row, RowChange } from '../engine/changes.js';
-import type { SnapshotItem } from '../engine/ports.js';
+import type { Row, RowChange } from '../../../engine/changes.js';
+import type { SnapshotItem } from '../../../engine/ports.js';
 import { optTime, str, time, type Obj } from './fields.js';
 import {
   connectionRow,

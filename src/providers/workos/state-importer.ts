@@ -1,5 +1,5 @@
 import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
-import { getJson, type WorkOSHttpOptions } from './http.js';
+import { getJson, type JsonApiOptions } from '../../http/get-json.js';
 
 type Obj = Record<string, unknown>;
 interface ListPage {
@@ -14,7 +14,7 @@ interface ListPage {
  * Memory stays bounded: one page of each list at a time.
  */
 export class WorkOSStateImporter implements SnapshotSource {
-  constructor(private readonly http: WorkOSHttpOptions) {}
+  constructor(private readonly http: JsonApiOptions) {}
 
   /** A list's pages from `after`, each with the `after` of the next page (null after the last). */
   private async *pages(

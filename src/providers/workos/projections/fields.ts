@@ -1,5 +1,5 @@
-import { InvalidEventError, normalizeTimestamp } from '../engine/event.js';
-import { storableJson } from '../engine/storable-text.js';
+import { InvalidEventError, normalizeTimestamp } from '../../../engine/event.js';
+import { storableJson } from '../../../engine/storable-text.js';
 
 export type Obj = Record<string, unknown>;
 

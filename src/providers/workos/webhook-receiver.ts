@@ -1,6 +1,6 @@
-import { laneOf, parseEvent } from '../../engine/event.js';
 import { unreadableInbox } from '../../engine/inbox-event.js';
 import type { InboxEvent, SyncStore } from '../../engine/store.js';
+import { describeUnreadable, parseWorkOSEvent } from './envelope.js';
 import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
 
 export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event' | 'too_deep';
@@ -42,19 +42,19 @@ export class WorkOSWebhookReceiver {
     }
     let inbox: InboxEvent;
     try {
-      const event = parseEvent(body);
+      const event = parseWorkOSEvent(body);
       let json: string;
       try {
-        json = JSON.stringify(event);
+        json = JSON.stringify(event.raw);
       } catch {
         // Nested past what JSON.stringify can walk (thousands of levels): no real event is.
         return { status: 400, reason: 'too_deep', message: 'The body is nested too deeply.' };
       }
       inbox = {
         id: event.id,
-        type: event.event,
-        lane: laneOf(event),
-        createdAt: event.created_at,
+        type: event.type,
+        lane: event.lane,
+        createdAt: event.occurredAt,
         json,
       };
     } catch (error) {
@@ -68,7 +68,7 @@ export class WorkOSWebhookReceiver {
           reason: 'not_an_event',
           message: `The body is not a WorkOS event: ${(error as Error).message}`,
         };
-      inbox = unreadableInbox(body);
+      inbox = unreadableInbox({ describeUnreadable }, body);
     }
     const stored = await this.options.store.storeWebhookEvent(inbox, new Date(now).toISOString());
     return { status: 200, eventId: inbox.id, type: inbox.type, duplicate: !stored };

@@ -1,5 +1,5 @@
-import { json, type Row, type RowChange } from '../engine/changes.js';
-import type { WorkOSEvent } from '../engine/event.js';
+import { json, type Row, type RowChange } from '../../../engine/changes.js';
+import type { EngineEvent } from '../../../engine/event.js';
 import { obj, optStr, str, type Obj } from './fields.js';
 import {
   connectionRow,
@@ -16,7 +16,7 @@ import {
   userRow,
 } from './rows.js';
 
-type Projection = (data: Obj, event: WorkOSEvent) => RowChange[];
+type Projection = (data: Obj, event: EngineEvent) => RowChange[];
 
 const upsert = (
   table: string,
@@ -29,20 +29,20 @@ const upsert = (
   updatedAt: String(row.updated_at),
   ...(parents ? { parents } : {}),
 });
-const del = (table: string, key: string, event: WorkOSEvent): RowChange => ({
+const del = (table: string, key: string, event: EngineEvent): RowChange => ({
   op: 'delete',
   table,
   key,
-  at: event.created_at,
+  at: event.occurredAt,
   eventId: event.id,
   object: event.data,
 });
-const cascade = (table: string, column: string, value: string, event: WorkOSEvent): RowChange => ({
+const cascade = (table: string, column: string, value: string, event: EngineEvent): RowChange => ({
   op: 'deleteWhere',
   table,
   column,
   value,
-  at: event.created_at,
+  at: event.occurredAt,
   eventId: event.id,
 });
 const org = (id: string | null) => (id ? [{ table: 'workos_organizations', key: id }] : []);
@@ -63,7 +63,7 @@ function domainsEdit(edit: 'add' | 'remove', d: Obj): RowChange {
 }
 
 /** Deleting an organization removes what hangs off it, whether or not WorkOS sends an event for each. */
-function organizationDeleted(d: Obj, e: WorkOSEvent): RowChange[] {
+function organizationDeleted(d: Obj, e: EngineEvent): RowChange[] {
   const id = str(d, 'id');
   return [
     ...[
@@ -82,7 +82,7 @@ function organizationDeleted(d: Obj, e: WorkOSEvent): RowChange[] {
 function directoryCascade(
   column: 'directory_id' | 'organization_id',
   value: string,
-  e: WorkOSEvent,
+  e: EngineEvent,
 ): RowChange[] {
   return [
     'workos_directory_group_members',
@@ -93,7 +93,7 @@ function directoryCascade(
 
 function roleChange(
   d: Obj,
-  e: WorkOSEvent,
+  e: EngineEvent,
   organizationId: string | null,
   deleted: boolean,
 ): RowChange[] {
@@ -107,14 +107,14 @@ function roleChange(
   ];
 }
 
-function groupMembership(d: Obj, e: WorkOSEvent, added: boolean): RowChange[] {
+function groupMembership(d: Obj, e: EngineEvent, added: boolean): RowChange[] {
   const group = obj(d, 'group');
   const user = obj(d, 'user');
   const key = `${str(group, 'id')}/${str(user, 'id')}`;
   if (!added) return [del('workos_directory_group_members', key, e)];
   // Memberships have no updated_at of their own: the event time orders them.
   return [
-    upsert('workos_directory_group_members', groupMemberRow(group, user, e.created_at), [
+    upsert('workos_directory_group_members', groupMemberRow(group, user, e.occurredAt), [
       { table: 'workos_directory_groups', key: str(group, 'id') },
       { table: 'workos_directory_users', key: str(user, 'id') },
       { table: 'workos_directories', key: str(group, 'directory_id') },
@@ -129,10 +129,10 @@ const activity: Projection = (d, e) => [
     table: 'workos_activity',
     row: {
       id: e.id,
-      event: e.event,
+      event: e.type,
       user_id: optStr(d, 'user_id'),
       organization_id: optStr(d, 'organization_id'),
-      occurred_at: e.created_at,
+      occurred_at: e.occurredAt,
       data: json(d),
     },
   },
@@ -272,16 +272,16 @@ const ACTIVITY_PREFIXES = [
  * events replay freely. Throws InvalidEventError for a payload it cannot apply (poison).
  * Event types authsync does not keep give no changes.
  */
-export function project(event: WorkOSEvent): RowChange[] {
-  const projection = PROJECTIONS[event.event];
+export function project(event: EngineEvent): RowChange[] {
+  const projection = PROJECTIONS[event.type];
   if (projection) {
     const changes = projection(event.data, event);
     for (const c of changes) if (c.op === 'upsert') c.row.last_event_id = event.id;
     return changes;
   }
-  if (ACTIVITY_PREFIXES.some((p) => event.event.startsWith(p))) {
+  if (ACTIVITY_PREFIXES.some((p) => event.type.startsWith(p))) {
     const changes = activity(event.data, event);
-    if (isSignIn(event.event)) {
+    if (isSignIn(event.type)) {
       // A sign-in stamps the user's last_sign_in_at with no user event of its own (WorkOS
       // does so too): moved forward here, never back, never for a deleted user.
       const user = optStr(event.data, 'user_id');
@@ -291,7 +291,7 @@ export function project(event: WorkOSEvent): RowChange[] {
           table: 'workos_users',
           key: user,
           column: 'last_sign_in_at',
-          at: event.created_at,
+          at: event.occurredAt,
         });
     }
     return changes;

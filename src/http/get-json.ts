@@ -1,12 +1,12 @@
-import type { Logger } from '../../engine/ports.js';
-import { sleep as defaultSleep } from '../../engine/sleep.js';
+import type { Logger } from '../engine/ports.js';
+import { sleep as defaultSleep } from '../engine/sleep.js';
 import type { RateLimiter } from './rate-limiter.js';
 
-/** The API key was refused: nothing will work until the configuration changes. */
-export class WorkOSAuthError extends Error {}
+/** The credentials were refused: nothing will work until the configuration changes. */
+export class CredentialsRefusedError extends Error {}
 
-/** WorkOS rejected the request itself (400/404/422): retrying the same request cannot help. */
-export class WorkOSRequestError extends Error {
+/** The API rejected the request itself (400/404/422): retrying the same request cannot help. */
+export class RequestRefusedError extends Error {
   constructor(
     message: string,
     readonly status: number,
@@ -15,10 +15,15 @@ export class WorkOSRequestError extends Error {
   }
 }
 
-export interface WorkOSHttpOptions {
-  apiUrl: string;
-  apiKey: string;
+/** How a provider's API is reached, and how its messages name the settings to fix. */
+export interface JsonApiOptions {
+  /** The API's base URL. */
+  baseUrl: string;
+  /** Sent with every request (the credentials among them). */
+  headers: Record<string, string>;
   logger: Logger;
+  /** Names used in errors and logs: the provider, and the settings a user would fix. */
+  names: { provider: string; credentials: string; url: string };
   /** Attempts per request before giving up on 429/5xx/network errors (default 10). */
   maxAttempts?: number;
   /** First backoff delay; doubles per attempt, with full jitter, up to `maxDelayMs`. */
@@ -58,17 +63,18 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
 }
 
 /**
- * GET a WorkOS endpoint and parse its JSON, retrying what can be retried: 429 (as Retry-After
+ * GET an API endpoint and parse its JSON, retrying what can be retried: 429 (as Retry-After
  * says), 5xx, resets, timeouts and truncated or unparseable bodies (exponential backoff with
  * full jitter). 401/403 and other 4xx are thrown at once with a message saying what to fix.
  */
 export async function getJson(
-  options: WorkOSHttpOptions,
+  options: JsonApiOptions,
   path: string,
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<unknown> {
-  const url = new URL(path, options.apiUrl);
+  const { names } = options;
+  const url = new URL(path, options.baseUrl);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
   const maxAttempts = options.maxAttempts ?? 10;
   const base = options.baseDelayMs ?? 250;
@@ -83,11 +89,7 @@ export async function getJson(
     try {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
       const response = await get(url, {
-        headers: {
-          authorization: `Bearer ${options.apiKey}`,
-          accept: 'application/json',
-          'user-agent': 'authsync',
-        },
+        headers: options.headers,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       const text = await response.text();
@@ -98,8 +100,8 @@ export async function getJson(
           lastProblem = `unparseable JSON from ${url.pathname} (${text.length} bytes)`;
         }
       } else if (response.status === 401 || response.status === 403) {
-        throw new WorkOSAuthError(
-          `WORKOS_API_KEY was rejected by ${options.apiUrl} (${response.status}). Check the key and that it belongs to this environment.`,
+        throw new CredentialsRefusedError(
+          `${names.credentials} was rejected by ${options.baseUrl} (${response.status}). Check the key and that it belongs to this environment.`,
         );
       } else if (response.status === 429) {
         lastProblem = 'rate limited (429)';
@@ -113,24 +115,25 @@ export async function getJson(
         } catch {
           // keep the raw text
         }
-        throw new WorkOSRequestError(
-          `WorkOS answered ${response.status} to GET ${url.pathname}${url.search}: ${message}`,
+        throw new RequestRefusedError(
+          `${names.provider} answered ${response.status} to GET ${url.pathname}${url.search}: ${message}`,
           response.status,
         );
       }
     } catch (error) {
-      if (error instanceof WorkOSAuthError || error instanceof WorkOSRequestError) throw error;
+      if (error instanceof CredentialsRefusedError || error instanceof RequestRefusedError)
+        throw error;
       if (signal?.aborted) throw signal.reason;
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       lastProblem = `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
     }
     if (attempt >= maxAttempts) {
       throw new Error(
-        `GET ${url.pathname} failed ${attempt} times; last: ${lastProblem}. Is WORKOS_API_URL (${options.apiUrl}) reachable?`,
+        `GET ${url.pathname} failed ${attempt} times; last: ${lastProblem}. Is ${names.url} (${options.baseUrl}) reachable?`,
       );
     }
     const delay = waitMs ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
-    options.logger.warn('WorkOS request failed; retrying', {
+    options.logger.warn(`${names.provider} request failed; retrying`, {
       path: url.pathname,
       attempt,
       problem: lastProblem,

@@ -1,10 +1,10 @@
 import type { EventSource } from '../../engine/ports.js';
 import type { Cursor } from '../../engine/store.js';
-import { getJson, type WorkOSHttpOptions } from './http.js';
+import { getJson, type JsonApiOptions } from '../../http/get-json.js';
 
 /** `GET /events` in ascending order after the cursor (or from `range_start` before there is one). */
 export class WorkOSEventsReader implements EventSource {
-  constructor(private readonly http: WorkOSHttpOptions) {}
+  constructor(private readonly http: JsonApiOptions) {}
 
   async readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]> {
     const query: Record<string, string | undefined> = { order: 'asc', limit: String(limit) };

@@ -1,6 +1,6 @@
 /**
- * A client-side request budget shared by every request to one API, in WorkOS's own terms:
- * at most `requests` in any `windowMs` (WorkOS: 6,000 per 60 s per IP, all endpoints). Parallel
+ * A client-side request budget shared by every request to one API: at most `requests` in any
+ * `windowMs` (for example WorkOS: 6,000 per 60 s per IP, all endpoints). Parallel
  * readers share it, so they slow down before the server has to answer 429.
  */
 export class RateLimiter {

@@ -1,5 +1,5 @@
-import { bool, json, type Row } from '../engine/changes.js';
-import { InvalidEventError } from '../engine/event.js';
+import { bool, json, type Row } from '../../../engine/changes.js';
+import { InvalidEventError } from '../../../engine/event.js';
 import { obj, optStr, optTime, str, tail, type Obj } from './fields.js';
 
 /**
