@@ -1,11 +1,12 @@
 import { showSetting } from './engine/redact.js';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
+import { ConfigError } from './engine/config-error.js';
 
 /**
  * Configuration problems are found once, at the edge, and named by the setting to fix. Portable
  * (the Worker reads it too): what needs Node (file paths) is in `open-store.ts`.
  */
-export class ConfigError extends Error {}
+export { ConfigError };
 
 export const DEFAULT_API_URL = 'https://api.workos.com';
 export const DEFAULT_DATABASE_URL = './authsync.db';

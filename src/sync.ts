@@ -422,19 +422,21 @@ export class Sync {
   async replay(since: string, signal?: AbortSignal): Promise<{ reapplied: number }> {
     await this.migrate();
     let cursor: Cursor;
-    if (since.startsWith('event_')) {
-      const stored = await this.store.inboxEvent(since);
+    // Ids are opaque (any shape, digits included): an id the inbox knows is an id; otherwise
+    // only an ISO-8601 date or time is taken as a time.
+    const stored = await this.store.inboxEvent(since);
+    const ms = /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : Number.NaN;
+    if (stored) {
       // From the event itself when we know its time; otherwise from just after it.
-      cursor = stored?.createdAt
+      cursor = stored.createdAt
         ? { after: null, rangeStart: stored.createdAt }
         : { after: since, rangeStart: null };
-    } else {
-      const ms = Date.parse(since);
-      if (Number.isNaN(ms))
-        throw new Error(
-          `--since must be an ISO-8601 time or an event id (got ${JSON.stringify(since)}).`,
-        );
+    } else if (!Number.isNaN(ms)) {
       cursor = { after: null, rangeStart: new Date(ms).toISOString() };
+    } else {
+      throw new Error(
+        `--since must be an ISO-8601 time or the id of an event in the inbox (got ${JSON.stringify(since)}).`,
+      );
     }
     return this.engine.replay(cursor, signal);
   }

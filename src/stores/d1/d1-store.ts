@@ -1,4 +1,4 @@
-import { ConfigError } from '../../config.js';
+import { ConfigError } from '../../engine/config-error.js';
 import {
   ConcurrentRunError,
   type CommitBatch,
