@@ -14,6 +14,8 @@ import { Emulator } from '../dist/emulator/index.js';
 import { SyncEngine } from '../dist/engine/sync.js';
 import { project } from '../dist/providers/workos/projections/index.js';
 import { SQLITE_SCHEMA } from '../dist/schema/index.js';
+
+const WORKOS_SOURCE = { id: 'workos', provider: 'workos' };
 import { snapshotChanges } from '../dist/providers/workos/projections/snapshot.js';
 import { SqliteStore } from '../dist/stores/sqlite/sqlite-store.js';
 
@@ -36,7 +38,10 @@ for (let i = 0; i < count; i += 100) {
 }
 
 const dir = mkdtempSync(join(values.dir, 'authsync-apply-'));
-const store = new SqliteStore(join(dir, 'apply.db'), { storeSchema: SQLITE_SCHEMA });
+const store = new SqliteStore(join(dir, 'apply.db'), {
+  storeSchema: SQLITE_SCHEMA,
+  source: WORKOS_SOURCE,
+});
 await store.migrate();
 const recorded = values.floor ? record(store.driver) : null;
 let next = 0;
@@ -113,7 +118,7 @@ function record(driver) {
 
 /** Runs the recorded commits into a fresh store of the same schema and settings. */
 async function replay(commits, path) {
-  const target = new SqliteStore(path, { storeSchema: SQLITE_SCHEMA });
+  const target = new SqliteStore(path, { storeSchema: SQLITE_SCHEMA, source: WORKOS_SOURCE });
   await target.migrate();
   const { driver } = target;
   const statements = new Map();

@@ -3,8 +3,10 @@
 # release's own code (its CLI synced a small seeded emulator history), then dumped as SQL text.
 # The upgrade test (test/stores/schema-history.test.ts) loads each, migrates it and checks it.
 # Run from the repository root with PostgreSQL on 127.0.0.1:5432 (trust auth, database test):
-#   bash scripts/schema-fixtures.sh
-# Each entry: <commit> <dialect> <newest migration of that release>.
+#   bash scripts/schema-fixtures.sh                  (every release below)
+#   bash scripts/schema-fixtures.sh "fdd3b35 sqlite 6"  (only those given)
+# Each entry: <commit> <dialect> <newest migration of that release>. A release that adds a
+# migration adds its predecessor here (the test asks for a fixture of every earlier version).
 set -euo pipefail
 root=$(pwd)
 out="$root/test/fixtures/schemas"
@@ -17,7 +19,10 @@ releases=(
   "d8a61eb sqlite 4"
   "d8a61eb postgres 2"
   "d6b9726 sqlite 5"
+  "fdd3b35 sqlite 6"
+  "fdd3b35 postgres 3"
 )
+if [ $# -gt 0 ]; then releases=("$@"); fi
 port=18900
 for entry in "${releases[@]}"; do
   read -r commit dialect version <<<"$entry"
@@ -26,7 +31,7 @@ for entry in "${releases[@]}"; do
   ln -s "$root/node_modules" "$work/node_modules"
   (cd "$work" && "$root/node_modules/.bin/tsc" -p tsconfig.build.json)
   port=$((port + 1))
-  node "$work/dist/cli.js" emulator --seed schema-fixture --events 300 --port "$port" \
+  node "$work/dist/cli.js" emulator --seed schema-fixture --events 1000 --port "$port" \
     --api-key sk_test_fixture >/dev/null 2>&1 &
   emulator=$!
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done

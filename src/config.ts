@@ -1,6 +1,7 @@
 import { showSetting } from './engine/redact.js';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 import { ConfigError } from './engine/config-error.js';
+import { SOURCE_ID_PATTERN, type SourceIdentity } from './engine/store.js';
 
 /**
  * Configuration problems are found once, at the edge, and named by the setting to fix. Portable
@@ -42,6 +43,20 @@ export function apiKey(value: string | undefined): string {
       'WORKOS_API_KEY is not set: give the API key of your WorkOS environment (sk_...).',
     );
   return value;
+}
+
+/**
+ * The source's id (`AUTHSYNC_SOURCE_ID`; default: the provider's name, `workos`): it names the
+ * cursor, the state, the reader lease and the webhook route of this source, so several sources
+ * share one database.
+ */
+export function sourceIdentity(value: string | undefined, provider: string): SourceIdentity {
+  const id = value || provider;
+  if (!SOURCE_ID_PATTERN.test(id))
+    throw new ConfigError(
+      `AUTHSYNC_SOURCE_ID ${JSON.stringify(id)} must be 1-32 lowercase letters, digits and _, starting with a letter.`,
+    );
+  return { id, provider };
 }
 
 export function databaseSchema(value: string | undefined): string {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { DEFAULT_DATABASE_URL } from './config.js';
+import { DEFAULT_DATABASE_URL, sourceIdentity } from './config.js';
+import { workos } from './providers/workos/index.js';
 import { undiciGet } from './runtimes/node/http-get.js';
 import { openStore } from './open-store.js';
 import { Sync, type CreateSyncOptions } from './sync.js';
@@ -17,7 +18,11 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
   const store = openStore(
     options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     options.schema ?? env.DATABASE_SCHEMA,
-    { workExpireSeconds: options.workExpireSeconds, readOnly: options.readOnly },
+    {
+      source: sourceIdentity(options.sourceId ?? env.AUTHSYNC_SOURCE_ID, workos.name),
+      workExpireSeconds: options.workExpireSeconds,
+      readOnly: options.readOnly,
+    },
   );
   return new Sync(
     { ...options, env },

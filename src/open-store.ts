@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, databaseSchema } from './config.js';
 import { showSetting } from './engine/redact.js';
-import type { SyncStore } from './engine/store.js';
+import type { SourceIdentity, SyncStore } from './engine/store.js';
 import { POSTGRES_SCHEMA, SQLITE_SCHEMA } from './schema/index.js';
 import { PostgresStore } from './stores/postgres/postgres-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
@@ -43,13 +43,18 @@ export function sqlitePath(databaseUrl: string): string {
 export function openStore(
   databaseUrl: string,
   schema: string | undefined,
-  options: { workExpireSeconds?: number; readOnly?: boolean } = {},
+  options: { source: SourceIdentity; workExpireSeconds?: number; readOnly?: boolean },
 ): SyncStore {
   const target = databaseTarget(databaseUrl);
   return target.kind === 'postgres'
     ? new PostgresStore(target.url, databaseSchema(schema), {
         storeSchema: POSTGRES_SCHEMA,
+        source: options.source,
         jobExpireSeconds: options.workExpireSeconds,
       })
-    : new SqliteStore(target.path, { storeSchema: SQLITE_SCHEMA, readOnly: options.readOnly });
+    : new SqliteStore(target.path, {
+        storeSchema: SQLITE_SCHEMA,
+        source: options.source,
+        readOnly: options.readOnly,
+      });
 }

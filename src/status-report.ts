@@ -2,6 +2,8 @@ import type { LaneBacklog, StoreStatus, SyncStore } from './engine/store.js';
 
 /** What `authsync status --json` prints and the Worker's `GET /status` answers. */
 export interface StatusReport {
+  /** The source this report is about (its cursor, state and reader); rows and inbox are the database's. */
+  source: string;
   cursor: StoreStatus['cursor'];
   lastEventAt: string | null;
   /** Now minus the newest applied event's time. */
@@ -24,6 +26,7 @@ export interface StatusReport {
 export async function statusReport(store: SyncStore, nowMs = Date.now()): Promise<StatusReport> {
   const s = await store.status();
   return {
+    source: store.source.id,
     cursor: s.cursor,
     lastEventAt: s.lastEventAt,
     lagSeconds: s.lastEventAt ? (nowMs - Date.parse(s.lastEventAt)) / 1000 : null,

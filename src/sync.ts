@@ -23,6 +23,7 @@ import { WorkOSWebhookReceiver, type WebhookOutcome } from './providers/workos/w
 import { WorkOSWebhookVerifier, type Hmac } from './providers/workos/webhook-verifier.js';
 import type { SyncStore } from './engine/store.js';
 import { Follower } from './follow.js';
+import { statusReport, type StatusReport } from './status-report.js';
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
 export interface SyncRuntime {
@@ -38,6 +39,11 @@ export interface CreateSyncOptions {
   apiKey?: string;
   /** Default: `WORKOS_API_URL`, else https://api.workos.com. */
   apiUrl?: string;
+  /**
+   * This source's id: its cursor, state, reader lease and webhook route, so that several
+   * sources share one database. Default: `AUTHSYNC_SOURCE_ID`, else the provider's name.
+   */
+  sourceId?: string;
   /** A SQLite path or `file:` URL, or a `postgres://` URL. Default: `DATABASE_URL`, else ./authsync.db. */
   databaseUrl?: string;
   /** PostgreSQL only: the schema of the tables. Default: `DATABASE_SCHEMA`, else `public`. */
@@ -383,6 +389,12 @@ export class Sync {
     if (!this.distribute) return this.follower.run(signal);
     const queue = this.store.workQueue?.();
     if (!queue) throw new ConfigError('Distributed work (--distribute) needs PostgreSQL.');
+    // Its work queue is the schema's: a job of one source would be applied as another's.
+    const others = (await this.store.sources()).filter((s) => s.id !== this.store.source.id);
+    if (others.length > 0)
+      throw new ConfigError(
+        `Distributed work (--distribute) serves one source per schema, and this one also holds ${others.map((s) => s.id).join(', ')}: give each source a schema of its own (DATABASE_SCHEMA), or run without --distribute.`,
+      );
     this.engine.dispatching = true;
     try {
       await Promise.all([
@@ -411,6 +423,16 @@ export class Sync {
   /** Where several processes share the database: whether this one reads the stream now. */
   get isReader(): boolean {
     return this.follower.isReader;
+  }
+
+  /** What `authsync status` shows: this source's cursor and state, the database's rows and inbox. */
+  async status(): Promise<StatusReport> {
+    return statusReport(this.store, this.clock());
+  }
+
+  /** This source's id: its cursor, state, reader lease and webhook route. */
+  get sourceId(): string {
+    return this.store.source.id;
   }
 
   /** Polls now instead of at the next interval (a webhook rang). */

@@ -9,6 +9,8 @@ export interface TablesReport {
   /** Repairs per table (tables needing none are left out). */
   tables: Record<string, TableRepairs>;
   totals: TableRepairs;
+  /** Why no row was deleted this run, when none could safely be. */
+  pruneSkipped?: string;
 }
 
 /**
@@ -32,7 +34,8 @@ export async function reconcileTables(options: {
   onSkipped?: (name: string, error: string) => void;
 }): Promise<TablesReport> {
   const { store, snapshot, provider } = options;
-  await store.reconcileStart();
+  const reconciled = provider.tables.tables.filter((t) => !t.log).map((t) => t.name);
+  await store.reconcileStart(reconciled);
   const tables: Record<string, TableRepairs> = {};
   const repairsOf = (table: string) => (tables[table] ??= { missing: 0, stale: 0, deleted: 0 });
   let objects = 0;
@@ -53,12 +56,16 @@ export async function reconcileTables(options: {
     options.onProgress?.(objects);
   }
   const before = new Date(options.startedAtMs - (options.clockSkewMs ?? 60_000)).toISOString();
-  const deleted = unsure
-    ? {}
-    : await store.reconcileFinish(
-        provider.tables.tables.filter((t) => !t.log).map((t) => t.name),
-        before,
-      );
+  // Another source of the same provider writes the same tables: a row this source's listing
+  // lacks may be that source's, so nothing is pruned (the rest is repaired as usual).
+  const sharing = (await store.sources()).filter(
+    (s) => s.provider === provider.name && s.id !== store.source.id,
+  );
+  const pruneSkipped =
+    sharing.length > 0
+      ? `source ${sharing.map((s) => s.id).join(', ')} writes the same tables`
+      : undefined;
+  const deleted = unsure || pruneSkipped ? {} : await store.reconcileFinish(reconciled, before);
   for (const [table, n] of Object.entries(deleted)) repairsOf(table).deleted += n;
   const totals: TableRepairs = { missing: 0, stale: 0, deleted: 0 };
   for (const r of Object.values(tables)) {
@@ -66,5 +73,5 @@ export async function reconcileTables(options: {
     totals.stale += r.stale;
     totals.deleted += r.deleted;
   }
-  return { objects, tables, totals };
+  return { objects, tables, totals, ...(pruneSkipped ? { pruneSkipped } : {}) };
 }

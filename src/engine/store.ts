@@ -10,6 +10,19 @@ export class ConcurrentRunError extends Error {
   }
 }
 
+/**
+ * The source a store serves (one WorkOS environment, one Auth0 tenant): several share one
+ * database, each with its own cursor row, state keys and reader lease, named by `id`.
+ */
+export interface SourceIdentity {
+  /** Lowercase letters, digits and `_`, starting with a letter (see `SOURCE_ID_PATTERN`). */
+  id: string;
+  /** The provider's name (`Provider.name`). */
+  provider: string;
+}
+
+export const SOURCE_ID_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
+
 /** An event as the inbox keeps it. */
 export interface InboxEvent {
   id: string;
@@ -151,11 +164,17 @@ export interface ProcessInfo {
 export type OnUpgrade = (migration: { version: number; name: string }) => void;
 
 /**
- * The engine's port to a database. One implementation per store (sqlite now; postgres, d1
- * later), each turning `RowChange`s into guarded SQL. Every method is async so stores without
- * synchronous drivers fit the same port.
+ * The engine's port to a database, for one source: the cursor, the state keys, the reader
+ * lease and the work queue are that source's; the inbox, the tables and the outbox are shared
+ * by every source in the database (event ids are unique across them). One implementation per
+ * database (SQLite, PostgreSQL, D1), each turning `RowChange`s into guarded SQL. Every method
+ * is async so stores without synchronous drivers fit the same port.
  */
 export interface SyncStore {
+  /** The source it serves. */
+  readonly source: SourceIdentity;
+  /** Every source with a cursor in this database (this one once it has committed a cursor). */
+  sources(): Promise<SourceIdentity[]>;
   /**
    * Creates or upgrades the tables; safe to call on every start. `onUpgrade` is told of each
    * migration before it runs on a database that already had tables (an upgrade may take a while).
@@ -189,8 +208,8 @@ export interface SyncStore {
     from: string,
     to: string,
   ): Promise<{ webhookOnly: number; apiOnly: number; viaWebhook: number }>;
-  /** Reconciliation, step 1: forget the keys noted by an earlier run. */
-  reconcileStart(): Promise<void>;
+  /** Reconciliation, step 1: forget the keys of `tables` noted by an earlier run. */
+  reconcileStart(tables: string[]): Promise<void>;
   /**
    * Step 2, per page of the list endpoints: applies the objects' upserts (guarded as always),
    * notes their keys, and counts per table the rows that were missing or older here.

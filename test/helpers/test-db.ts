@@ -6,6 +6,7 @@ import { onTestFinished } from 'vitest';
 import { openSqlite } from '../../src/stores/sqlite/driver.js';
 import type { SyncStore } from '../../src/engine/store.js';
 import { POSTGRES_SCHEMA, SQLITE_SCHEMA } from '../../src/schema/index.js';
+import { WORKOS_SOURCE } from './sources.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 
@@ -72,7 +73,8 @@ export function postgresDb(url: string, schema = 'public'): TestDb {
     async exec(text: string) {
       await this.query(text);
     },
-    store: () => new PostgresStore(url, schema, { storeSchema: POSTGRES_SCHEMA }),
+    store: () =>
+      new PostgresStore(url, schema, { storeSchema: POSTGRES_SCHEMA, source: WORKOS_SOURCE }),
   };
 }
 
@@ -116,6 +118,6 @@ function sqliteDb(path: string): TestDb {
     env: { DATABASE_URL: path },
     query: async <T>(text: string) => withDb((db) => db.prepare(text).all() as T[]),
     exec: async (text: string) => withDb((db) => db.exec(text)),
-    store: () => new SqliteStore(path, { storeSchema: SQLITE_SCHEMA }),
+    store: () => new SqliteStore(path, { storeSchema: SQLITE_SCHEMA, source: WORKOS_SOURCE }),
   };
 }

@@ -30,6 +30,7 @@ describe('authsync serve: health, readiness, metrics, shutdown', () => {
         'authsync_http_request_duration_seconds_bucket',
         'authsync_event_to_row_seconds_bucket',
         'process_cpu_seconds_total',
+        'authsync_source_info{source_id="workos"} 1',
       ])
         expect(metrics, name).toContain(name);
       // The API fails from now on: after a second without a page read, not ready (liveness stays).

@@ -98,6 +98,7 @@ describe('authsync serve: the status page', () => {
   it('shows text from outside (errors, event types, ids) as text: markup in them never runs', async () => {
     const markup = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
     const report: StatusReport = {
+      source: 'workos',
       cursor: { after: 'event_01', rangeStart: null },
       lastEventAt: '2026-12-01T00:00:00.000Z',
       lagSeconds: 3,

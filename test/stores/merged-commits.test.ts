@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_SCHEMA } from '../../src/schema/index.js';
+import { WORKOS_SOURCE } from '../helpers/sources.js';
 import type { RowChange } from '../../src/engine/changes.js';
 import type { CommitBatch, SyncStore } from '../../src/engine/store.js';
 import { Random } from '../../src/emulator/random.js';
@@ -141,6 +142,7 @@ describe('PostgreSQL: a commit merged into multi-row statements equals its steps
       await commitAll(
         new PostgresStore(PG_URL, oneByOne.schema, {
           storeSchema: POSTGRES_SCHEMA,
+          source: WORKOS_SOURCE,
           mergeStatements: false,
         }),
         batches,

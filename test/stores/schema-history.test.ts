@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Emulator } from '../../src/emulator/index.js';
 import { CATALOG, POSTGRES_SCHEMA, SQLITE_SCHEMA } from '../../src/schema/index.js';
-import { openSqlite } from '../../src/stores/sqlite/driver.js';
 import { drainEmulator } from '../helpers/drain.js';
 import {
   declaredShape,
@@ -12,16 +10,9 @@ import {
   sqliteShape,
   sqliteTables,
 } from '../helpers/schema.js';
+import { copyRows, loadRelease, releases } from '../helpers/releases.js';
 import { dumpTables } from '../helpers/sync-env.js';
 import { tempDb, type TestDb } from '../helpers/test-db.js';
-
-const FIXTURES = new URL('../fixtures/schemas/', import.meta.url);
-
-/** test/fixtures/schemas: databases as earlier releases left them (scripts/schema-fixtures.sh). */
-const releases = readdirSync(FIXTURES)
-  .map((file) => /^(sqlite|postgres)-v(\d+)\.sql$/.exec(file))
-  .filter((m) => m !== null)
-  .map((m) => ({ file: m[0], kind: m[1] as 'sqlite' | 'postgres', version: Number(m[2]) }));
 
 const shapeOf = (db: TestDb, tables?: string[]) =>
   db.kind === 'sqlite'
@@ -36,41 +27,6 @@ const tablesOf = (db: TestDb) =>
 async function expectCatalog(db: TestDb): Promise<void> {
   expect(await shapeOf(db)).toEqual(declaredShape(db.kind));
   expect(await tablesOf(db)).toEqual([...CATALOG.names(), ...ENGINE_TABLES].sort());
-}
-
-/** Loads a fixture's dump (PostgreSQL: into this test's own schema). */
-async function loadRelease(db: TestDb, file: string, version: number): Promise<void> {
-  const dump = readFileSync(new URL(file, FIXTURES), 'utf8');
-  if (db.kind === 'sqlite') {
-    const driver = openSqlite(db.url);
-    driver.exec(dump);
-    driver.close();
-  } else {
-    const named = dump.replaceAll(`fixture_v${version}`, db.schema!);
-    await db.exec(named);
-  }
-}
-
-/** Copies the product tables' rows and the tombstones of `from` into `to` (same columns). */
-async function copyRows(from: TestDb, to: TestDb): Promise<void> {
-  const tables = [
-    ...CATALOG.tables(),
-    { name: 'authsync_tombstones', columns: ['table_name', 'key', 'deleted_at', 'event_id'] },
-  ];
-  if (from.kind === 'sqlite') {
-    const driver = openSqlite(to.url);
-    driver.exec(`ATTACH DATABASE '${from.url}' AS old`);
-    for (const t of tables)
-      driver.exec(
-        `INSERT INTO main.${t.name} (${t.columns.join(', ')}) SELECT ${t.columns.join(', ')} FROM old.${t.name}`,
-      );
-    driver.close();
-  } else {
-    for (const t of tables)
-      await to.exec(
-        `INSERT INTO "${to.schema}".${t.name} (${t.columns.join(', ')}) SELECT ${t.columns.join(', ')} FROM "${from.schema}".${t.name}`,
-      );
-  }
 }
 
 describe('the schema history', () => {
@@ -105,9 +61,17 @@ describe('the schema history', () => {
   for (const release of releases) {
     it(`${release.kind}: a database of the release whose newest migration was ${release.version} upgrades to the catalog, keeps its rows and syncs on as a fresh one`, async () => {
       const old = tempDb(release.kind);
-      await loadRelease(old, release.file, release.version);
+      await loadRelease(old, release);
       const rowsBefore = await dumpTables(old);
       expect(rowsBefore).toMatch(/workos_users\n\[\{/);
+      // The release's one cursor, and when its first import ended.
+      const [cursorBefore] = await old.query<{ after_id: string; range_start: string | null }>(
+        'SELECT after_id, range_start FROM authsync_cursor',
+      );
+      const [importedBefore] = await old.query<{ value: string }>(
+        "SELECT value FROM authsync_state WHERE key = 'imported_at'",
+      );
+      expect(cursorBefore!.after_id ?? cursorBefore!.range_start).toBeTruthy();
       const store = old.store();
       const fresh = tempDb(release.kind);
       const freshStore = fresh.store();
@@ -119,6 +83,12 @@ describe('the schema history', () => {
         expect(upgrades).toEqual(all.map((m) => m.version).filter((v) => v > release.version));
         expect(await dumpTables(old)).toBe(rowsBefore);
         await expectCatalog(old);
+        // The cursor and the state are kept, now as the source 'workos''s.
+        expect(await store.readCursor()).toEqual({
+          after: cursorBefore!.after_id,
+          rangeStart: cursorBefore!.range_start,
+        });
+        expect(await store.getState('imported_at')).toBe(importedBefore!.value);
 
         // The engine's tables as a fresh database has them, and the same behaviour: a fresh
         // database given the same rows ends equal after the same events.

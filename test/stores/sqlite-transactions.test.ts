@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/engine/changes.js';
 import { SQLITE_SCHEMA } from '../../src/schema/index.js';
+import { WORKOS_SOURCE } from '../helpers/sources.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { tempDbPath } from '../helpers/sync-env.js';
 
@@ -20,7 +21,10 @@ const user = (id: string): RowChange => ({
  */
 describe('SQLite: statements from other tasks never run inside a transaction', () => {
   it('whatever the moment they are issued, during commits and webhook group commits', async () => {
-    const store = new SqliteStore(tempDbPath(), { storeSchema: SQLITE_SCHEMA });
+    const store = new SqliteStore(tempDbPath(), {
+      storeSchema: SQLITE_SCHEMA,
+      source: WORKOS_SOURCE,
+    });
     await store.migrate();
     // Watch the connection: is a transaction open when a probe (a state read) runs?
     const driver = store.driver;

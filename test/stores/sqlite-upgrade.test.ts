@@ -6,17 +6,21 @@ import { Emulator } from '../../src/emulator/index.js';
 import { createSync } from '../../src/index.js';
 import { openSqlite, type SqliteDriver } from '../../src/stores/sqlite/driver.js';
 import { SQLITE_SCHEMA } from '../../src/schema/index.js';
+import { WORKOS_SOURCE } from '../helpers/sources.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { drainEmulator } from '../helpers/drain.js';
+import { copyRows, loadRelease, release } from '../helpers/releases.js';
 import { dumpTables } from '../helpers/sync-env.js';
+import { asTestDb } from '../helpers/test-db.js';
 
-/** A database as the previous release left it: migrations 1 to 5 only. */
+/** A database as the previous release left it: every migration but the newest. */
 function previousRelease(path: string): void {
   const db = openSqlite(path);
   db.exec(
     'CREATE TABLE authsync_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
-  for (const m of SQLITE_SCHEMA.migrations.filter((m) => m.version <= 5)) {
+  const newest = Math.max(...SQLITE_SCHEMA.migrations.map((m) => m.version));
+  for (const m of SQLITE_SCHEMA.migrations.filter((m) => m.version < newest)) {
     db.exec(m.sql);
     db.prepare('INSERT INTO authsync_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'then');
   }
@@ -46,11 +50,13 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
   it('rebuilds the tables that hold objects as rowid tables, keeping every row and index, and syncs on as a fresh database would', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authsync-upgrade-'));
     const emulator = new Emulator({ seed: 'upgrade', events: 3000 });
-    previousRelease(join(dir, 'old.db'));
-
-    // Rows written under the old schema (the store's statements are the same for both).
-    const old = new SqliteStore(join(dir, 'old.db'), { storeSchema: SQLITE_SCHEMA });
-    expect(await drainEmulator(old, emulator, 0)).toBe(3000);
+    // Rows written by the release itself (its database at migration 5, test/fixtures/schemas).
+    const oldDb = asTestDb(join(dir, 'old.db'));
+    await loadRelease(oldDb, release('sqlite', 5));
+    const old = new SqliteStore(join(dir, 'old.db'), {
+      storeSchema: SQLITE_SCHEMA,
+      source: WORKOS_SOURCE,
+    });
     const before = { tables: tableSql(old.driver), indexes: indexNames(old.driver) };
     const rowsBefore = await dumpTables(join(dir, 'old.db'));
     expect(before.tables.workos_users).toMatch(/WITHOUT ROWID/);
@@ -61,7 +67,8 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
 
     const upgrades: number[] = [];
     await old.migrate((m) => upgrades.push(m.version));
-    expect(upgrades).toEqual([6]);
+    // Migration 6, and each one after it (7: source ids).
+    expect(upgrades).toEqual([6, 7]);
     const after = tableSql(old.driver);
     for (const [name, sql] of Object.entries(after)) {
       // Tables whose rows hold JSON objects lose WITHOUT ROWID; the small link table keeps it.
@@ -72,15 +79,17 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     expect(indexNames(old.driver)).toEqual(before.indexes);
     expect(await dumpTables(join(dir, 'old.db'))).toBe(rowsBefore);
 
-    // More history, applied to the upgraded database and, from the start, to a new one.
-    const length = emulator.world.events.length;
-    emulator.generateNow(2000);
-    expect(await drainEmulator(old, emulator, length)).toBe(2000);
-    const fresh = new SqliteStore(join(dir, 'fresh.db'), { storeSchema: SQLITE_SCHEMA });
+    // More history, applied to the upgraded database and to a new one given the same rows.
+    const fresh = new SqliteStore(join(dir, 'fresh.db'), {
+      storeSchema: SQLITE_SCHEMA,
+      source: WORKOS_SOURCE,
+    });
     // A new database is created, not upgraded: nothing to announce.
     await fresh.migrate(() => upgrades.push(-1));
-    expect(upgrades).toEqual([6]);
-    expect(await drainEmulator(fresh, emulator, 0)).toBe(length + 2000);
+    expect(upgrades).toEqual([6, 7]);
+    await copyRows(oldDb, asTestDb(join(dir, 'fresh.db')));
+    expect(await drainEmulator(old, emulator, 0)).toBe(3000);
+    expect(await drainEmulator(fresh, emulator, 0)).toBe(3000);
     expect(tableSql(fresh.driver)).toEqual(tableSql(old.driver));
     expect(await dumpTables(join(dir, 'old.db'))).toBe(await dumpTables(join(dir, 'fresh.db')));
     await old.close();
@@ -112,7 +121,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
       expect.stringMatching(/^upgrading the database: a migration is running/),
       'database upgraded',
     ]);
-    expect(lines[0]![1]).toEqual({ migration: 6, name: 'product tables with rowids' });
-    expect(lines[1]![1]).toEqual({ migrations: [6], seconds: expect.any(Number) });
+    expect(lines[0]![1]).toEqual({ migration: 7, name: 'source ids' });
+    expect(lines[1]![1]).toEqual({ migrations: [7], seconds: expect.any(Number) });
   });
 });

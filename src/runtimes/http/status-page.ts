@@ -38,6 +38,7 @@ export function renderStatusPage(
     report.cursor.after ??
     (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
   const summary: [string, string][] = [
+    ['source', report.source],
     ['cursor', cursor],
     ['last event', report.lastEventAt ?? 'none yet'],
     ['lag', lag(report.lagSeconds)],

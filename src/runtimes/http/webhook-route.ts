@@ -15,8 +15,9 @@ export interface WebhookRouteOptions<C extends Context> {
 }
 
 /**
- * `POST /webhooks/workos`, the same on Node and on Workers: size limit, then signature, then the
- * inbox; answered only after the event is durably stored. Other methods get 405.
+ * `POST /webhooks/<source id>` (`/webhooks/workos` by default), the same on Node and on Workers:
+ * size limit, then signature, then the inbox; answered only after the event is durably stored.
+ * Other methods get 405; another source's path, 404.
  */
 export function mountWebhookRoute<C extends Context>(
   app: Hono,
@@ -25,7 +26,7 @@ export function mountWebhookRoute<C extends Context>(
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const reject = (reason: string) => options.onRejected?.(reason);
   app.post(
-    '/webhooks/workos',
+    '/webhooks/:source',
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) => {
@@ -35,6 +36,10 @@ export function mountWebhookRoute<C extends Context>(
     }),
     async (c) => {
       const sync = options.sync(c as C);
+      if (c.req.param('source') !== sync.sourceId) {
+        reject('unknown_source');
+        return c.json({ error: `No source ${JSON.stringify(c.req.param('source'))} here.` }, 404);
+      }
       if (!sync.acceptsWebhooks) {
         // 503, not 4xx: WorkOS retries, so nothing is lost while the secret is being set up.
         reject('not_configured');
@@ -50,7 +55,7 @@ export function mountWebhookRoute<C extends Context>(
       return c.json({ received: true, duplicate: outcome.duplicate });
     },
   );
-  app.all('/webhooks/workos', (c) => {
+  app.all('/webhooks/:source', (c) => {
     reject('method_not_allowed');
     return c.json({ error: 'Use POST.' }, 405, { Allow: 'POST' });
   });

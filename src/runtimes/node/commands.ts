@@ -297,6 +297,7 @@ export function registerSyncCommands(program: Command): void {
     }
     const line = (label: string, value: string) =>
       process.stdout.write(`${label.padEnd(16)}${value}\n`);
+    line('source', report.source);
     line(
       'cursor',
       report.cursor.after ??

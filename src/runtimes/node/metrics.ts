@@ -116,9 +116,21 @@ export class ServeMetrics {
     });
   }
 
+  /**
+   * The source this process serves, as an info series (`authsync_source_info{source_id} 1`,
+   * to join on): every other series is this source's.
+   */
+  readonly sourceInfo = new Gauge({
+    name: 'authsync_source_info',
+    help: 'The source this process syncs (always 1; the labels carry its id).',
+    labelNames: ['source_id'] as const,
+    registers: [this.registry],
+  });
+
   /** Reads gauges from this sync's database. */
   observe(sync: Sync): void {
     this.sync = sync;
+    this.sourceInfo.set({ source_id: sync.sourceId }, 1);
   }
 
   /** For `createSync({ onApplied })`. */

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
-import { ConfigError } from '../../config.js';
+import { ConfigError, sourceIdentity } from '../../config.js';
+import { workos } from '../../providers/workos/index.js';
 import type { EffectHandler } from '../../engine/outbox.js';
 import type { Logger } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
@@ -38,6 +39,8 @@ export interface AuthsyncWorkerEnv {
   AUTHSYNC_FORWARD_EVENTS?: string;
   /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
   AUTHSYNC_STATUS_PASSWORD?: string;
+  /** This source's id (default `workos`): its cursor and state in a D1 database shared with other sources. */
+  AUTHSYNC_SOURCE_ID?: string;
 }
 
 /** The part of Workers' ExecutionContext used here. */
@@ -114,6 +117,7 @@ export function createWorker(options: WorkerOptions = {}) {
       {
         store: new D1Store(env.DB, {
           storeSchema: SQLITE_SCHEMA,
+          source: sourceIdentity(env.AUTHSYNC_SOURCE_ID, workos.name),
           effectLeaseMs: numberVar(env.AUTHSYNC_EFFECT_LEASE_MS, 'AUTHSYNC_EFFECT_LEASE_MS'),
         }),
       },

@@ -4,6 +4,7 @@ import {
   type CommitBatch,
   type Cursor,
   type OutboxItem,
+  type SourceIdentity,
 } from '../../engine/store.js';
 import { commitSteps, type Step } from '../sql/commit-steps.js';
 import { sqliteDialect } from '../sql/dialect.js';
@@ -109,10 +110,14 @@ export class D1Store extends SqlStore {
    * `storeSchema`: the tables it holds and the migrations that make them (`src/schema`, SQLite's);
    * `effectLeaseMs`: how long a run owns the effects it claimed (default 60 s).
    */
-  constructor(d1: D1Database, options: { storeSchema: StoreSchema; effectLeaseMs?: number }) {
+  constructor(
+    d1: D1Database,
+    options: { storeSchema: StoreSchema; source: SourceIdentity; effectLeaseMs?: number },
+  ) {
     super(
       new D1Executor(d1, options.storeSchema.migrations),
       new Statements(sqliteDialect, options.storeSchema.tables),
+      options.source,
       { maxInList: D1_MAX_PARAMS },
     );
     this.effectLeaseMs = options.effectLeaseMs ?? 60_000;
@@ -128,9 +133,12 @@ export class D1Store extends SqlStore {
     const steps: Step[] = [];
     if (batch.cursor) {
       const expected = this.expected ?? (await this.readCursor());
-      steps.push({ plan: this.st.assertCursor(), values: [expected.after, expected.rangeStart] });
+      steps.push({
+        plan: this.st.assertCursor(),
+        values: [this.source.id, expected.after, expected.rangeStart],
+      });
     }
-    steps.push(...commitSteps(this.st, batch, new Date().toISOString()));
+    steps.push(...commitSteps(this.st, batch, this.source, new Date().toISOString()));
     try {
       await this.db.runSteps(steps);
     } catch (error) {

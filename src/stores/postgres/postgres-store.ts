@@ -18,6 +18,7 @@ import type {
   OutboxItem,
   ProcessInfo,
   ReaderLease,
+  SourceIdentity,
 } from '../../engine/store.js';
 
 /** Loaded on first use: a SQLite deployment never pays for the PostgreSQL driver. */
@@ -219,6 +220,8 @@ export class PostgresStore extends SqlStore {
     options: {
       /** The tables it holds and the migrations that make them (`src/schema`). */
       storeSchema: StoreSchema;
+      /** The source it serves: its cursor, state, reader lease and work queue. */
+      source: SourceIdentity;
       /** Merge a commit's statements into multi-row ones (tests compare with one by one). */
       mergeStatements?: boolean;
       jobExpireSeconds?: number;
@@ -262,6 +265,7 @@ export class PostgresStore extends SqlStore {
         options.storeSchema.migrations,
       ),
       new Statements(postgresDialect, options.storeSchema.tables),
+      options.source,
       { asArray: true },
     );
     this.pool = pool;
@@ -283,7 +287,7 @@ export class PostgresStore extends SqlStore {
     const queue = this.workQueue();
     const now = new Date().toISOString();
     await this.db.transaction(async (tx) => {
-      await tx.runSteps(commitSteps(this.st, batch, now, tx.mergesSteps));
+      await tx.runSteps(commitSteps(this.st, batch, this.source, now, tx.mergesSteps));
       const q = tx as unknown as QueueTransaction;
       if (batch.enqueue?.length) await queue.enqueue(batch.enqueue, q);
       if (batch.completes?.length) await queue.complete(batch.completes, q);
@@ -301,6 +305,11 @@ export class PostgresStore extends SqlStore {
 
   private lease: PgReaderLease | null = null;
 
+  /** The reader role is per source: each source in the schema has a reader of its own. */
+  private get leaseName(): string {
+    return `${this.schema}__${this.source.id}`;
+  }
+
   /** This process, as other processes and `status` see it. */
   private get processName(): string {
     return `authsync:${this.schema}:${hostname()}:${process.pid}`;
@@ -316,7 +325,7 @@ export class PostgresStore extends SqlStore {
           application_name: this.processName,
         }),
       this.pool,
-      this.schema,
+      this.leaseName,
     );
     return this.lease;
   }
@@ -329,7 +338,7 @@ export class PostgresStore extends SqlStore {
        FROM pg_stat_activity a
        WHERE a.datname = current_database() AND a.application_name LIKE $2
        ORDER BY a.backend_start`,
-      [`authsync:reader:${this.schema}`, `authsync:${this.schema}:%`],
+      [`authsync:reader:${this.leaseName}`, `authsync:${this.schema}:%`],
     );
     return rows;
   }

@@ -16,7 +16,7 @@ export class PgReaderLease implements ReaderLease {
   constructor(
     private readonly connect: () => pg.Client,
     private readonly pool: pg.Pool,
-    /** The lock key and channel, derived from the schema. */
+    /** The lock key and channel, derived from the schema and the source. */
     private readonly name: string,
   ) {}
 

@@ -1,5 +1,5 @@
 import type { Row, RowChange } from '../../engine/changes.js';
-import type { CommitBatch } from '../../engine/store.js';
+import type { CommitBatch, SourceIdentity } from '../../engine/store.js';
 import { rowKey, type TableSpec } from '../../engine/tables.js';
 import type { Plan } from './plan.js';
 import type { Statements } from './statements.js';
@@ -50,6 +50,7 @@ export interface Step {
 export function* commitSteps(
   st: Statements,
   batch: CommitBatch,
+  source: SourceIdentity,
   now: string,
   /** Describe each step (`StepShape`) for a store that merges them. */
   withShapes = false,
@@ -94,10 +95,17 @@ export function* commitSteps(
   if (batch.cursor) {
     yield {
       plan: st.upsertCursor(),
-      values: [batch.cursor.after, batch.cursor.rangeStart, batch.lastEventAt ?? null, now],
+      values: [
+        source.id,
+        source.provider,
+        batch.cursor.after,
+        batch.cursor.rangeStart,
+        batch.lastEventAt ?? null,
+        now,
+      ],
     };
   } else if (batch.lastEventAt) {
-    yield { plan: st.updateLastEventAt(), values: [batch.lastEventAt] };
+    yield { plan: st.updateLastEventAt(), values: [source.id, batch.lastEventAt] };
   }
 }
 

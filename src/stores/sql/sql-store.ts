@@ -10,6 +10,7 @@ import type {
   LaneBacklog,
   OnUpgrade,
   OutboxItem,
+  SourceIdentity,
   StoreStatus,
   SyncStore,
   TableRepairs,
@@ -55,6 +56,8 @@ export class SqlStore implements SyncStore {
   constructor(
     protected readonly db: SqlExecutor,
     protected readonly st: Statements,
+    /** The source this store serves: its cursor row, its state keys. */
+    readonly source: SourceIdentity,
     private readonly options: {
       /** Most values in one `IN (...)` list (D1 binds at most 100 per statement). */
       maxInList?: number;
@@ -96,12 +99,15 @@ export class SqlStore implements SyncStore {
   async readCursor(): Promise<Cursor> {
     const row = await this.db.get<{ after_id: string | null; range_start: string | null }>(
       this.st.selectCursor(),
+      [this.source.id],
     );
     return { after: row?.after_id ?? null, rangeStart: row?.range_start ?? null };
   }
 
   async lastEventAt(): Promise<string | null> {
-    const row = await this.db.get<{ last_event_at: string | null }>(this.st.selectCursor());
+    const row = await this.db.get<{ last_event_at: string | null }>(this.st.selectCursor(), [
+      this.source.id,
+    ]);
     return row?.last_event_at ?? null;
   }
 
@@ -135,7 +141,7 @@ export class SqlStore implements SyncStore {
   async commit(batch: CommitBatch): Promise<void> {
     const now = new Date().toISOString();
     await this.db.transaction((tx) =>
-      tx.runSteps(commitSteps(this.st, batch, now, tx.mergesSteps)),
+      tx.runSteps(commitSteps(this.st, batch, this.source, now, tx.mergesSteps)),
     );
   }
 
@@ -205,8 +211,9 @@ export class SqlStore implements SyncStore {
     };
   }
 
-  async reconcileStart(): Promise<void> {
-    await this.db.run(this.st.clearReconcileSeen());
+  async reconcileStart(tables: string[]): Promise<void> {
+    // Only these tables': another source may be reconciling its own at the same time.
+    for (const table of tables) await this.db.run(this.st.clearReconcileSeen(), [table]);
   }
 
   async reconcilePage(changes: RowChange[]): Promise<Record<string, TableRepairs>> {
@@ -345,13 +352,29 @@ export class SqlStore implements SyncStore {
     await this.db.run(this.st.markOutboxFailed(), [error, retryAtMs, eventId]);
   }
 
+  /** This source's keys are stored as `<source id>/<key>`. */
+  private get statePrefix(): string {
+    return `${this.source.id}/`;
+  }
+
   async setState(key: string, value: string | null): Promise<void> {
-    if (value === null) await this.db.run(this.st.deleteState(), [key]);
-    else await this.db.run(this.st.upsertState(), [key, value]);
+    const stored = this.statePrefix + key;
+    if (value === null) await this.db.run(this.st.deleteState(), [stored]);
+    else await this.db.run(this.st.upsertState(), [stored, value]);
   }
 
   async getState(key: string): Promise<string | null> {
-    return (await this.db.get<{ value: string }>(this.st.selectState(), [key]))?.value ?? null;
+    const row = await this.db.get<{ value: string }>(this.st.selectState(), [
+      this.statePrefix + key,
+    ]);
+    return row?.value ?? null;
+  }
+
+  async sources(): Promise<SourceIdentity[]> {
+    const rows = await this.db.all<{ name: string; provider: string | null }>(
+      this.st.selectSources(),
+    );
+    return rows.map((r) => ({ id: r.name, provider: r.provider ?? '' }));
   }
 
   async status(): Promise<StoreStatus> {
@@ -365,10 +388,10 @@ export class SqlStore implements SyncStore {
       after_id: string | null;
       range_start: string | null;
       last_event_at: string | null;
-    }>(this.st.selectCursor());
+    }>(this.st.selectCursor(), [this.source.id]);
     const state: Record<string, string> = {};
     for (const r of await this.db.all<{ key: string; value: string }>(this.st.selectAllState()))
-      state[r.key] = r.value;
+      if (r.key.startsWith(this.statePrefix)) state[r.key.slice(this.statePrefix.length)] = r.value;
     return {
       cursor: { after: cursor?.after_id ?? null, rangeStart: cursor?.range_start ?? null },
       lastEventAt: cursor?.last_event_at ?? null,

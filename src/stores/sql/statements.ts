@@ -396,28 +396,37 @@ export class Statements {
     return this.plan('blockedLanes', () => sql`SELECT DISTINCT lane FROM authsync_dead_letters`);
   }
 
+  /** Values: source id. */
   selectCursor(): Plan {
     return this.plan(
       'cursor',
       () =>
-        sql`SELECT after_id, range_start, last_event_at FROM authsync_cursor WHERE name = 'workos_events'`,
+        sql`SELECT after_id, range_start, last_event_at FROM authsync_cursor WHERE name = ${param(0)}`,
+    );
+  }
+
+  /** Every source with a cursor here, and its provider. */
+  selectSources(): Plan {
+    return this.plan(
+      'sources',
+      () => sql`SELECT name, provider FROM authsync_cursor ORDER BY name`,
     );
   }
 
   /**
    * Fails (NOT NULL constraint) when the cursor is no longer where a run last saw it, and so
    * fails the D1 batch it opens: D1 has no interactive transaction to read and compare in.
-   * Values: expected after_id, expected range_start.
+   * Values: source id, expected after_id, expected range_start.
    */
   assertCursor(): Plan {
     return this.plan(
       'assertCursor',
       () =>
-        sql`INSERT INTO authsync_state (${sql.ref('key')}, value) SELECT 'cursor_moved', NULL FROM authsync_cursor WHERE name = 'workos_events' AND (after_id IS NOT ${param(0)} OR range_start IS NOT ${param(1)})`,
+        sql`INSERT INTO authsync_state (${sql.ref('key')}, value) SELECT 'cursor_moved', NULL FROM authsync_cursor WHERE name = ${param(0)} AND (after_id IS NOT ${param(1)} OR range_start IS NOT ${param(2)})`,
     );
   }
 
-  /** Values: after, range_start, last_event_at, updated_at. */
+  /** Values: source id, provider, after, range_start, last_event_at, updated_at. */
   upsertCursor(): Plan {
     return this.plan('upsertCursor', () => {
       const time = (i: number) => this.dialect.typed(param(i), 'time');
@@ -425,15 +434,15 @@ export class Statements {
         sql.ref('excluded.last_event_at'),
         sql`COALESCE(authsync_cursor.last_event_at, excluded.last_event_at)`,
       );
-      return sql`INSERT INTO authsync_cursor (name, after_id, range_start, last_event_at, updated_at) VALUES ('workos_events', ${param(0)}, ${time(1)}, ${time(2)}, ${time(3)}) ON CONFLICT (name) DO UPDATE SET after_id = excluded.after_id, range_start = excluded.range_start, last_event_at = COALESCE(${latest}, authsync_cursor.last_event_at), updated_at = excluded.updated_at`;
+      return sql`INSERT INTO authsync_cursor (name, provider, after_id, range_start, last_event_at, updated_at) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${time(3)}, ${time(4)}, ${time(5)}) ON CONFLICT (name) DO UPDATE SET after_id = excluded.after_id, range_start = excluded.range_start, last_event_at = COALESCE(${latest}, authsync_cursor.last_event_at), updated_at = excluded.updated_at`;
     });
   }
 
-  /** Values: last_event_at. */
+  /** Values: source id, last_event_at. */
   updateLastEventAt(): Plan {
     return this.plan('lastEventAt', () => {
-      const at = this.dialect.typed(param(0), 'time');
-      return sql`UPDATE authsync_cursor SET last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < ${at} THEN ${at} ELSE last_event_at END WHERE name = 'workos_events'`;
+      const at = this.dialect.typed(param(1), 'time');
+      return sql`UPDATE authsync_cursor SET last_event_at = CASE WHEN last_event_at IS NULL OR last_event_at < ${at} THEN ${at} ELSE last_event_at END WHERE name = ${param(0)}`;
     });
   }
 
@@ -593,8 +602,12 @@ export class Statements {
 
   // Reconciliation: keys the list endpoints showed are noted in a table of their own (bounded
   // memory, whatever the tenant's size); rows not among them are the ones the provider deleted.
+  /** Values: table. */
   clearReconcileSeen(): Plan {
-    return this.plan('clearSeen', () => sql`DELETE FROM authsync_reconcile_seen`);
+    return this.plan(
+      'clearSeen',
+      () => sql`DELETE FROM authsync_reconcile_seen WHERE table_name = ${param(0)}`,
+    );
   }
 
   /** Values: table, key. */

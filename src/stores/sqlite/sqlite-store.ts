@@ -13,6 +13,7 @@ import {
   type SqliteStatement,
 } from './driver.js';
 import type { Migration, StoreSchema } from '../../engine/tables.js';
+import type { SourceIdentity } from '../../engine/store.js';
 
 /**
  * One SQLite connection as a `SqlExecutor`. The driver is synchronous: a whole commit runs
@@ -191,6 +192,8 @@ export class SqliteStore extends SqlStore {
     options: {
       /** The tables it holds and the migrations that make them (`src/schema`). */
       storeSchema: StoreSchema;
+      /** The source it serves: its cursor and state. */
+      source: SourceIdentity;
       /** For commands that only read (`status`), on a file this user may not write. */
       readOnly?: boolean;
     },
@@ -211,6 +214,7 @@ export class SqliteStore extends SqlStore {
     super(
       new SqliteExecutor(driver, options.storeSchema.migrations, options.readOnly),
       new Statements(sqliteDialect, options.storeSchema.tables),
+      options.source,
     );
     this.driver = driver;
   }
