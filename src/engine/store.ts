@@ -31,6 +31,8 @@ export interface InboxEvent {
   createdAt: string;
   /** The event object as JSON (normalized envelope). */
   json: string;
+  /** The provider's own order of its stream, where it has one (see `EngineEvent.orderKey`). */
+  orderKey?: string;
 }
 
 /**
@@ -53,8 +55,13 @@ export interface Cursor {
 
 /** Everything one step changes, committed atomically by the store (one transaction). */
 export interface CommitBatch {
-  /** New events for the inbox, each with the status it ends this batch in. */
-  received: { event: InboxEvent; status: InboxStatus; source: string }[];
+  /**
+   * Events the reader met, in stream order (their inbox positions follow it): new ones for the
+   * inbox, each with the status it ends this batch in; `seen`: one already there, which the API
+   * shows here (if the API had not shown it before, as for an event applied from a webhook, it
+   * takes this position).
+   */
+  received: { event: InboxEvent; status: InboxStatus | 'seen'; source: string }[];
   /** Events already in the inbox whose status changes (a retried dead letter, a drained lane). */
   statusChanges?: { eventId: string; status: InboxStatus }[];
   /** Row changes, in order. */
@@ -62,8 +69,6 @@ export interface CommitBatch {
   deadLetters?: { eventId: string; lane: string; error: string }[];
   /** Dead letters resolved by this batch. */
   resolvedDeadLetters?: string[];
-  /** Events the Events API showed again that were applied before it did (from a webhook). */
-  seenByApi?: string[];
   /** Events whose effects (user handlers) must run once this commits. */
   outbox?: { eventId: string; type: string; json: string }[];
   cursor?: Cursor;
@@ -198,7 +203,7 @@ export interface SyncStore {
    * a duplicate delivery: the event was already delivered by a webhook.
    */
   storeWebhookEvent(event: InboxEvent, receivedAt: string): Promise<boolean>;
-  /** Held events received before `receivedBefore`, in stream order. */
+  /** Held events received before `receivedBefore`, by event time (the API never placed them). */
   heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]>;
   backlog(): Promise<Backlog>;
   /** Effects not done yet (cheap: for metrics). */

@@ -422,7 +422,8 @@ export class SyncEngine {
       if (known.has(event.id)) {
         duplicates++;
         // Applied before the API showed it (from a webhook, after the grace period): it has now.
-        if (source === 'api' && !staged.ids.has(event.id)) batch.seenByApi!.push(event.id);
+        if (source === 'api' && !staged.ids.has(event.id))
+          batch.received.push({ event: toInbox(event), status: 'seen', source });
         continue;
       }
       known.add(event.id);
@@ -680,7 +681,7 @@ interface Staged {
 }
 
 const newStaged = (): Staged => ({
-  batch: { received: [], changes: [], deadLetters: [], outbox: [], seenByApi: [] },
+  batch: { received: [], changes: [], deadLetters: [], outbox: [] },
   ids: new Set(),
   applied: [],
 });

@@ -16,6 +16,7 @@ export const ENGINE_TABLES = [
   'authsync_migrations',
   'authsync_outbox',
   'authsync_reconcile_seen',
+  'authsync_sequence',
   'authsync_state',
   'authsync_tombstones',
 ];

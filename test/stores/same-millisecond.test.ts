@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/engine/changes.js';
+import type { CommitBatch, InboxEvent } from '../../src/engine/store.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
 
 const T = '2026-11-23T01:28:11.564Z';
@@ -24,36 +25,103 @@ const removal = (eventId: string): RowChange => ({
   eventId,
 });
 
+/**
+ * An event of the inbox: keyed (the provider's stream has an order of its own, which its key
+ * sorts by: WorkOS's ids), or not (the engine numbers events as the stream shows them).
+ */
+const inbox = (id: string, keyed: boolean): InboxEvent => ({
+  id,
+  type: 'dsync.group.user_added',
+  lane: 'directory_1',
+  createdAt: T,
+  json: '{}',
+  ...(keyed ? { orderKey: id } : {}),
+});
+
+type Step = { events: string[]; changes: RowChange[]; webhook?: boolean; seen?: string[] };
+
+const rows = async (kind: (typeof STORE_KINDS)[number], keyed: boolean, steps: Step[]) => {
+  const db = tempDb(kind);
+  const store = db.store();
+  try {
+    await store.migrate();
+    for (const step of steps) {
+      const batch: CommitBatch = {
+        received: [
+          ...step.events.map((id) => ({
+            event: inbox(id, keyed),
+            status: 'applied' as const,
+            source: step.webhook ? 'webhook' : 'api',
+          })),
+          ...(step.seen ?? []).map((id) => ({
+            event: inbox(id, keyed),
+            status: 'seen' as const,
+            source: 'api',
+          })),
+        ],
+        changes: step.changes,
+      };
+      await store.commit(batch);
+    }
+    return Number(
+      (
+        await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM workos_directory_group_members')
+      )[0]!.n,
+    );
+  } finally {
+    await store.close();
+  }
+};
+
 // Found by the Worker's kill test: a directory sync burst removed a user from a group and added
 // them back within one millisecond; the re-add was refused by the removal's tombstone.
 for (const kind of STORE_KINDS)
-  describe(`a removal and a write in the same millisecond are ordered by event id (${kind})`, () => {
-    const rows = async (changes: RowChange[][]) => {
-      const db = tempDb(kind);
-      const store = db.store();
-      try {
-        await store.migrate();
-        for (const batch of changes) await store.commit({ received: [], changes: batch });
-        return (
-          await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM workos_directory_group_members')
-        )[0]!.n;
-      } finally {
-        await store.close();
-      }
-    };
+  for (const keyed of [true, false])
+    describe(`a removal and a write in the same millisecond are ordered by stream position (${kind}, ${keyed ? "the provider's order key" : "the engine's numbering"})`, () => {
+      // Without an order key, ids that sort against the stream: only positions can order them.
+      const [e1, e2] = keyed ? ['event_01', 'event_02'] : ['z_first', 'a_second'];
+      it('removed, then re-added: the row is there (in one commit or two)', async () => {
+        expect(
+          await rows(kind, keyed, [
+            {
+              events: [e1, e2],
+              changes: [removal(e1), member(e2)],
+            },
+          ]),
+        ).toBe(1);
+        expect(
+          await rows(kind, keyed, [
+            { events: [e1], changes: [removal(e1)] },
+            { events: [e2], changes: [member(e2)] },
+          ]),
+        ).toBe(1);
+      });
 
-    it('removed, then re-added: the row is there (in one commit or two)', async () => {
-      expect(Number(await rows([[removal('event_01'), member('event_02')]]))).toBe(1);
-      expect(Number(await rows([[removal('event_01')], [member('event_02')]]))).toBe(1);
-    });
+      it('added, then removed: the row is gone, whatever order the two are applied in', async () => {
+        expect(
+          await rows(kind, keyed, [
+            {
+              events: [e1, e2],
+              changes: [member(e1), removal(e2)],
+            },
+          ]),
+        ).toBe(0);
+        // A replay of the add after the removal does not resurrect it.
+        expect(
+          await rows(kind, keyed, [
+            { events: [e1, e2], changes: [removal(e2)] },
+            { events: [], changes: [member(e1)] },
+          ]),
+        ).toBe(0);
+      });
 
-    it('added, then removed: the row is gone, whatever order the two are applied in', async () => {
-      expect(Number(await rows([[member('event_01'), removal('event_02')]]))).toBe(0);
-      // A replay of the add after the removal does not resurrect it.
-      expect(Number(await rows([[removal('event_02')], [member('event_01')]]))).toBe(0);
+      it('a re-add applied before the removal it follows (late delivery) keeps the row', async () => {
+        // The re-add came first by webhook; then the API shows the removal, and the re-add after it.
+        expect(
+          await rows(kind, keyed, [
+            { events: [e2], webhook: true, changes: [member(e2)] },
+            { events: [e1], seen: [e2], changes: [removal(e1)] },
+          ]),
+        ).toBe(1);
+      });
     });
-
-    it('a re-add applied before the removal it follows (late delivery) keeps the row', async () => {
-      expect(Number(await rows([[member('event_02')], [removal('event_01')]]))).toBe(1);
-    });
-  });

@@ -67,7 +67,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
 
     const upgrades: number[] = [];
     await old.migrate((m) => upgrades.push(m.version));
-    // Migration 6, and each one after it (7: source ids).
+    // Migration 6, and each one after it (7: sources and engine order).
     expect(upgrades).toEqual([6, 7]);
     const after = tableSql(old.driver);
     for (const [name, sql] of Object.entries(after)) {
@@ -121,7 +121,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
       expect.stringMatching(/^upgrading the database: a migration is running/),
       'database upgraded',
     ]);
-    expect(lines[0]![1]).toEqual({ migration: 7, name: 'source ids' });
+    expect(lines[0]![1]).toEqual({ migration: 7, name: 'sources and engine order' });
     expect(lines[1]![1]).toEqual({ migrations: [7], seconds: expect.any(Number) });
   });
 });

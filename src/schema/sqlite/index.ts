@@ -5,7 +5,7 @@ import { m0003 } from './0003-reconcile-keys.js';
 import { m0004 } from './0004-tombstone-event-ids.js';
 import { m0005 } from './0005-queued-events-by-lane.js';
 import { m0006 } from './0006-product-tables-with-rowids.js';
-import { m0007 } from './0007-source-ids.js';
+import { m0007 } from './0007-sources-and-engine-order.js';
 
 /** Every migration, in order; each runs once (recorded in authsync_migrations). */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [

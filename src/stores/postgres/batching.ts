@@ -128,14 +128,16 @@ export class MultiRowStatements extends Statements {
       'time',
       'text',
       'int',
+      'text',
+      'integer',
     ];
     return this.rows(
       'inbox',
       types,
       ({ from, v }) =>
-        sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen) SELECT ${sql.join(
-          types.map((_, i) => v(i)),
-        )} ${from} ${this.inboxConflict(sql`GREATEST(authsync_events.api_seen, excluded.api_seen)`)}`,
+        sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen, position) SELECT ${sql.join(
+          types.slice(0, 9).map((_, i) => v(i)),
+        )}, ${this.streamPosition(v(9), v(10))} ${from} ${this.inboxConflict(sql`GREATEST(authsync_events.api_seen, excluded.api_seen)`)}`,
     );
   }
 

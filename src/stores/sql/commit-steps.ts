@@ -55,7 +55,15 @@ export function* commitSteps(
   /** Describe each step (`StepShape`) for a store that merges them. */
   withShapes = false,
 ): Generator<Step> {
+  // Each inbox row at its stream position: the positions are reserved first, in one statement.
+  const n = batch.received.length;
+  if (n > 0) yield { plan: st.reservePositions(), values: [n] };
+  let position = 1 - n;
   for (const { event, status, source } of batch.received) {
+    if (status === 'seen') {
+      yield { plan: st.markSeenByApi(), values: [event.id, event.orderKey ?? null, position++] };
+      continue;
+    }
     yield {
       plan: st.insertInboxEvent(),
       values: [
@@ -69,11 +77,12 @@ export function* commitSteps(
         // Applied events need no body kept (replay re-reads the API); waiting and dead ones do.
         status === 'applied' ? '' : event.json,
         source === 'webhook' ? 0 : 1,
+        event.orderKey ?? null,
+        position++,
       ],
       ...(withShapes ? { shape: { op: 'inbox', key: event.id } } : {}),
     };
   }
-  for (const id of batch.seenByApi ?? []) yield { plan: st.markSeenByApi(), values: [id] };
   for (const { eventId, status } of batch.statusChanges ?? [])
     yield { plan: st.setInboxStatus(), values: [status, eventId] };
   for (const change of batch.changes) {

@@ -36,6 +36,8 @@ export interface SqlDialect {
   greatest(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
   /** The column that orders rows by insertion (the outbox is run oldest first). */
   insertionOrder: string;
+  /** A non-negative integer as 20 digits of text, so that numbers compare as text. */
+  zeroPadded(n: RawBuilder<unknown>): RawBuilder<unknown>;
   /** Equality where two NULLs are equal. */
   same(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
   /** A JSON array column: with `value` appended; whether it holds `value`; without `value`. */
@@ -62,6 +64,7 @@ export const sqliteDialect: SqlDialect = {
   typed: (value) => sql`${value}`,
   greatest: (a, b) => sql`MAX(${a}, ${b})`,
   insertionOrder: 'rowid',
+  zeroPadded: (n) => sql`printf('%020d', ${n})`,
   same: (a, b) => sql`${a} IS ${b}`,
   listAdd: (list, value) => sql`json_insert(COALESCE(${list}, '[]'), '$[#]', ${value})`,
   listHas: (list, value) =>
@@ -76,6 +79,7 @@ export const postgresDialect: SqlDialect = {
   typed: (value, type) => sql`CAST(${value} AS ${sql.raw(PG_TYPES[type])})`,
   greatest: (a, b) => sql`GREATEST(${a}, ${b})`,
   insertionOrder: 'seq',
+  zeroPadded: (n) => sql`lpad(CAST(${n} AS text), 20, '0')`,
   same: (a, b) => sql`${a} IS NOT DISTINCT FROM ${b}`,
   listAdd: (list, value) =>
     sql`COALESCE(${list}, '[]'::jsonb) || jsonb_build_array(CAST(${value} AS text))`,

@@ -171,6 +171,7 @@ export class SqlStore implements SyncStore {
             event.createdAt,
             receivedAt,
             event.json,
+            event.orderKey ?? null,
           ]);
           out.push(first.length > 0);
         }

@@ -59,9 +59,18 @@ export class Statements {
   }
 
   /**
+   * An event's stream position as the inbox keeps it (text, compared as text: the provider's
+   * own order key, or the engine's number); '' for no event (a write from the first import or
+   * reconciliation comes first). Ids are opaque: their shape never orders anything. Read only
+   * for ties of time, which are rare.
+   */
+  positionOf(eventId: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`COALESCE((SELECT position FROM authsync_events WHERE id = ${eventId}), '')`;
+  }
+
+  /**
    * Whether a write at (`time`, `eventId`) comes at or before one at (`otherTime`, `otherId`):
-   * by time, and within one millisecond by event id (ids ascend in stream order; a write with no
-   * event id, from the first import or reconciliation, comes first).
+   * by time, and within one millisecond by the events' positions in the stream.
    */
   notAfter(
     time: RawBuilder<unknown>,
@@ -69,7 +78,7 @@ export class Statements {
     otherTime: RawBuilder<unknown>,
     otherId: RawBuilder<unknown>,
   ): RawBuilder<unknown> {
-    return sql`(${time} < ${otherTime} OR (${time} = ${otherTime} AND COALESCE(${eventId}, '') <= COALESCE(${otherId}, '')))`;
+    return sql`(${time} < ${otherTime} OR (${time} = ${otherTime} AND ${this.positionOf(eventId)} <= ${this.positionOf(otherId)}))`;
   }
 
   /** No tombstone of (table, key) at or after the write at (`at`, `eventId`). */
@@ -91,7 +100,8 @@ export class Statements {
 
   /**
    * The end of every upsert: on conflict, take the new values unless the stored row is newer
-   * (ties: the later event id wins; `keepIfNull` columns keep the stored value over a null).
+   * (ties: the event later in the stream wins; `keepIfNull` columns keep the stored value over
+   * a null).
    */
   upsertConflict(table: string, keepIfNull: readonly string[]): RawBuilder<unknown> {
     const t = this.tables.spec(table);
@@ -104,7 +114,7 @@ export class Statements {
       );
     const mine = (c: string) => sql.ref(`${t.name}.${c}`);
     const theirs = (c: string) => sql.ref(`excluded.${c}`);
-    return sql`ON CONFLICT (${sql.join(t.key.map((k) => sql.ref(k)))}) DO UPDATE SET ${sql.join(sets)} WHERE ${theirs('updated_at')} > ${mine('updated_at')} OR (${theirs('updated_at')} = ${mine('updated_at')} AND COALESCE(${theirs('last_event_id')}, '') >= COALESCE(${mine('last_event_id')}, ''))`;
+    return sql`ON CONFLICT (${sql.join(t.key.map((k) => sql.ref(k)))}) DO UPDATE SET ${sql.join(sets)} WHERE ${theirs('updated_at')} > ${mine('updated_at')} OR (${theirs('updated_at')} = ${mine('updated_at')} AND ${this.positionOf(theirs('last_event_id'))} >= ${this.positionOf(mine('last_event_id'))})`;
   }
 
   protected keyExpression(table: string, alias?: string): RawBuilder<unknown> {
@@ -118,8 +128,8 @@ export class Statements {
   /**
    * Insert or update a row unless it, or a parent, was deleted at or after its `updated_at`,
    * and only if it is not older than the stored row. Two versions with the same `updated_at`
-   * (two changes in one millisecond) are ordered by the id of the event that wrote them, which
-   * ascends in stream order; a row from the first import (no event id) loses such ties.
+   * (two changes in one millisecond) are ordered by the stream position of the event that wrote
+   * them (`positionOf`); a row from the first import (no event id) loses such ties.
    * Values: the row's columns in table order, then (table, key, updated_at) for the row and
    * for each parent.
    */
@@ -261,9 +271,36 @@ export class Statements {
   }
 
   /**
-   * An event the pipeline has dealt with. A webhook may have stored it first as `held`: then it
-   * takes the pipeline's status now; any other stored event keeps its status.
-   * Values: id, type, lane, created_at, status, source, received_at, data, api_seen.
+   * Hands out `n` stream positions for the inbox rows of one commit: run first, it also holds
+   * the counter's row lock to the end of the transaction, so commits never share a position.
+   * Values: n.
+   */
+  reservePositions(): Plan {
+    return this.plan(
+      'reserve',
+      () =>
+        sql`INSERT INTO authsync_sequence (name, value) VALUES ('inbox', ${param(0)}) ON CONFLICT (name) DO UPDATE SET value = authsync_sequence.value + excluded.value`,
+    );
+  }
+
+  /**
+   * An event's stream position: the provider's order key when it has one, else the engine's
+   * number `offset` from the last one reserved (0: the last; -1: the one before...).
+   */
+  protected streamPosition(
+    key: RawBuilder<unknown>,
+    offset: RawBuilder<unknown>,
+  ): RawBuilder<unknown> {
+    const numbered = sql`(SELECT value FROM authsync_sequence WHERE name = 'inbox') + ${this.dialect.typed(offset, 'integer')}`;
+    return sql`COALESCE(${key}, ${this.dialect.zeroPadded(numbered)})`;
+  }
+
+  /**
+   * An event the pipeline has dealt with, at its stream position. A webhook may have stored it
+   * first as `held`: then it takes the pipeline's status now; any other stored event keeps its
+   * status.
+   * Values: id, type, lane, created_at, status, source, received_at, data, api_seen, order
+   * key, position offset (see `streamPosition`).
    */
   insertInboxEvent(): Plan {
     return (this.inboxPlan ??= this.plan('inbox', () => {
@@ -271,27 +308,35 @@ export class Statements {
         sql.ref('authsync_events.api_seen'),
         sql.ref('excluded.api_seen'),
       );
-      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen) VALUES (${sql.join(
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen, position) VALUES (${sql.join(
         [0, 1, 2, 3, 4, 5].map((i) => sql`${param(i)}`),
-      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}) ${this.inboxConflict(seen)}`;
+      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}, ${this.streamPosition(sql`${param(9)}`, sql`${param(10)}`)}) ${this.inboxConflict(seen)}`;
     }));
   }
 
   /**
-   * A held row takes the pipeline's status and body. Any row learns that the API has shown it,
-   * even one a webhook sweep applied while the reader had the same event in hand.
+   * An event already in the inbox that the API shows now: if it had not (applied from a
+   * webhook), it learns so and takes this stream position. Values: id, order key, position
+   * offset.
    */
-  inboxConflict(seen: RawBuilder<unknown>): RawBuilder<unknown> {
-    const held = sql`authsync_events.status IN ('held', 'queued')`;
-    return sql`ON CONFLICT (id) DO UPDATE SET status = CASE WHEN ${held} THEN excluded.status ELSE authsync_events.status END, data = CASE WHEN ${held} THEN excluded.data ELSE authsync_events.data END, api_seen = ${seen}`;
-  }
-
-  /** Values: id. */
   markSeenByApi(): Plan {
     return this.plan(
       'seenByApi',
-      () => sql`UPDATE authsync_events SET api_seen = 1 WHERE id = ${param(0)} AND api_seen = 0`,
+      () =>
+        sql`UPDATE authsync_events SET api_seen = 1, position = ${this.streamPosition(sql`${param(1)}`, sql`${param(2)}`)} WHERE id = ${param(0)} AND api_seen = 0`,
     );
+  }
+
+  /**
+   * A held row takes the pipeline's status and body. Any row learns that the API has shown it,
+   * even one a webhook sweep applied while the reader had the same event in hand; a row the
+   * API had not shown (held, or applied from a webhook) takes the position the stream gives
+   * it now, so later ties order it where the provider did.
+   */
+  inboxConflict(seen: RawBuilder<unknown>): RawBuilder<unknown> {
+    const held = sql`authsync_events.status IN ('held', 'queued')`;
+    const unplaced = sql`authsync_events.status = 'held' OR authsync_events.api_seen = 0`;
+    return sql`ON CONFLICT (id) DO UPDATE SET status = CASE WHEN ${held} THEN excluded.status ELSE authsync_events.status END, data = CASE WHEN ${held} THEN excluded.data ELSE authsync_events.data END, api_seen = ${seen}, position = CASE WHEN ${unplaced} THEN excluded.position ELSE authsync_events.position END`;
   }
 
   /**
@@ -299,12 +344,12 @@ export class Statements {
    * only records that a webhook came. Returns the id for the first delivery of an event and
    * nothing for a repeat — decided by the write itself, so two deliveries committed at once by
    * two processes or connections cannot both count as the first.
-   * Values: id, type, lane, created_at, received_at, data.
+   * Values: id, type, lane, created_at, received_at, data, order key (or null).
    */
   insertHeldEvent(): Plan {
     return this.plan('held', () => {
       const at = this.dialect.typed(param(4), 'time');
-      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0) ON CONFLICT (id) DO UPDATE SET webhook_at = excluded.webhook_at WHERE authsync_events.webhook_at IS NULL RETURNING id`;
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen, position) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0, ${param(6)}) ON CONFLICT (id) DO UPDATE SET webhook_at = excluded.webhook_at WHERE authsync_events.webhook_at IS NULL RETURNING id`;
     });
   }
 
@@ -313,7 +358,7 @@ export class Statements {
     return this.plan(
       'selectHeld',
       () =>
-        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE status = 'held' AND received_at < ${this.dialect.typed(param(0), 'time')} ORDER BY id LIMIT ${param(1)}`,
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE status = 'held' AND received_at < ${this.dialect.typed(param(0), 'time')} ORDER BY position, created_at, received_at LIMIT ${param(1)}`,
     );
   }
 
@@ -369,7 +414,7 @@ export class Statements {
     return this.plan(
       `queued|${count}`,
       () =>
-        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE ${this.idIn(count)} AND status = 'queued' ORDER BY id`,
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE ${this.idIn(count)} AND status = 'queued' ORDER BY position`,
     );
   }
 
@@ -388,7 +433,7 @@ export class Statements {
     return this.plan(
       'pendingInLane',
       () =>
-        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ${param(0)} AND status IN ('pending', 'dead') AND status = 'pending' ORDER BY id`,
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE lane = ${param(0)} AND status IN ('pending', 'dead') AND status = 'pending' ORDER BY position`,
     );
   }
 
