@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { layers } from './eslint-layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test/.typecheck/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

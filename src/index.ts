@@ -6,6 +6,7 @@
 export { VERSION } from './version.js';
 export { createSync, Sync, type CreateSyncOptions } from './create-sync.js';
 export type { WorkOSEvent } from './providers/workos/envelope.js';
+export type * from './providers/workos/events.js';
 export type { DrainResult } from './engine/sync.js';
 export { TABLES } from './schema/index.js';
 export type { ReconcileReport } from './create-sync.js';

@@ -1,4 +1,5 @@
 import { workos } from './providers/workos/index.js';
+import type { AnyWorkOSEvent, WorkOSEventOf, WorkOSEventType } from './providers/workos/events.js';
 import type { EffectHandler } from './engine/outbox.js';
 import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
@@ -329,6 +330,12 @@ export class Sync {
     return report;
   }
 
+  /**
+   * A handler for one event type (its envelope typed from WorkOS's documented payloads:
+   * `on('user.created', (e) => e.data.email)` has a string), or for `*` (every event).
+   */
+  on<K extends WorkOSEventType>(type: K, handler: EffectHandler<WorkOSEventOf<K>>): this;
+  on(type: string, handler: EffectHandler<AnyWorkOSEvent>): this;
   on(type: string, handler: EffectHandler): this {
     this.engine.on(type, handler);
     return this;
