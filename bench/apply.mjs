@@ -12,11 +12,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Emulator } from '../dist/emulator/index.js';
 import { SyncEngine } from '../dist/engine/sync.js';
-import { project } from '../dist/providers/workos/projections/index.js';
+import { workos } from '../dist/providers/workos/index.js';
 import { SQLITE_SCHEMA } from '../dist/schema/index.js';
 
-const WORKOS_SOURCE = { id: 'workos', provider: 'workos' };
-import { snapshotChanges } from '../dist/providers/workos/projections/snapshot.js';
+const WORKOS_SOURCE = { id: 'workos', provider: 'workos', orderedIds: true };
 import { SqliteStore } from '../dist/stores/sqlite/sqlite-store.js';
 
 const { values } = parseArgs({
@@ -48,7 +47,7 @@ let next = 0;
 const engine = new SyncEngine({
   store,
   events: { readPage: async () => pages[next++] ?? [] },
-  projector: { project, snapshotChanges },
+  provider: workos,
   importOnFirstRun: false,
   settleMs: 0,
   readParallelism: 1,

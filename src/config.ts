@@ -1,6 +1,7 @@
 import { showSetting } from './engine/redact.js';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 import { ConfigError } from './engine/config-error.js';
+import type { Provider } from './engine/provider.js';
 import { SOURCE_ID_PATTERN, type SourceIdentity } from './engine/store.js';
 
 /**
@@ -50,13 +51,16 @@ export function apiKey(value: string | undefined): string {
  * cursor, the state, the reader lease and the webhook route of this source, so several sources
  * share one database.
  */
-export function sourceIdentity(value: string | undefined, provider: string): SourceIdentity {
-  const id = value || provider;
+export function sourceIdentity(
+  value: string | undefined,
+  provider: Pick<Provider, 'name' | 'orderedIds'>,
+): SourceIdentity {
+  const id = value || provider.name;
   if (!SOURCE_ID_PATTERN.test(id))
     throw new ConfigError(
       `AUTHSYNC_SOURCE_ID ${JSON.stringify(id)} must be 1-32 lowercase letters, digits and _, starting with a letter.`,
     );
-  return { id, provider };
+  return { id, provider: provider.name, orderedIds: provider.orderedIds };
 }
 
 export function databaseSchema(value: string | undefined): string {

@@ -19,7 +19,7 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
     options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     options.schema ?? env.DATABASE_SCHEMA,
     {
-      source: sourceIdentity(options.sourceId ?? env.AUTHSYNC_SOURCE_ID, workos.name),
+      source: sourceIdentity(options.sourceId ?? env.AUTHSYNC_SOURCE_ID, workos),
       workExpireSeconds: options.workExpireSeconds,
       readOnly: options.readOnly,
     },

@@ -46,7 +46,7 @@ export async function runDemo(flags: {
     log(
       `followed ${next.applied.toLocaleString('en-US')} new events in ${Math.round(seconds * 1000)} ms (${Math.round(next.applied / seconds).toLocaleString('en-US')} events/s)`,
     );
-    const status = await sync.store.status();
+    const status = await sync.status();
     log('');
     log(
       `database ${flags.databaseUrl}: cursor ${status.cursor.after}, dead letters ${status.deadLetters}`,

@@ -22,7 +22,14 @@ import { RateLimiter } from './http/rate-limiter.js';
 import { WorkOSStateImporter } from './providers/workos/state-importer.js';
 import { WorkOSWebhookReceiver, type WebhookOutcome } from './providers/workos/webhook-receiver.js';
 import { WorkOSWebhookVerifier, type Hmac } from './providers/workos/webhook-verifier.js';
-import type { SyncStore } from './engine/store.js';
+import type {
+  Backlog,
+  DeadLetter,
+  EffectsBacklog,
+  InboxStatus,
+  SyncStore,
+} from './engine/store.js';
+import type { DeadLetterResolution } from './engine/dead-letter-resolution.js';
 import { Follower } from './follow.js';
 import { statusReport, type StatusReport } from './status-report.js';
 
@@ -123,7 +130,9 @@ export interface CreateSyncOptions {
  * at least once per event id; never during replay or the first import.
  */
 export class Sync {
+  /** @internal The runtimes use the verbs below; tests reach in to check the database. */
   readonly store: SyncStore;
+  /** @internal */
   readonly engine: SyncEngine;
   private readonly log: Logger;
   private readonly graceMs: number;
@@ -435,6 +444,41 @@ export class Sync {
   /** What `authsync status` shows: this source's cursor and state, the database's rows and inbox. */
   async status(): Promise<StatusReport> {
     return statusReport(this.store, this.clock());
+  }
+
+  /** Events parked as dead letters (each blocks its lane), oldest first. */
+  deadLetters(): Promise<DeadLetter[]> {
+    return this.store.deadLetters();
+  }
+
+  /** Applies a dead letter again, then the events its lane held back (see `authsync dead-letters`). */
+  retryDeadLetter(eventId: string): Promise<DeadLetterResolution> {
+    return this.engine.retryDeadLetter(eventId);
+  }
+
+  /** Marks a dead letter skipped, then applies the events its lane held back. */
+  skipDeadLetter(eventId: string): Promise<DeadLetterResolution> {
+    return this.engine.skipDeadLetter(eventId);
+  }
+
+  /** What waits in the inbox; it also proves the database answers (readiness). */
+  backlog(): Promise<Backlog> {
+    return this.store.backlog();
+  }
+
+  /** Effects not run yet (cheap: for metrics). */
+  effectsBacklog(): Promise<EffectsBacklog> {
+    return this.store.effectsBacklog();
+  }
+
+  /** The newest event time applied (for lag). */
+  lastEventAt(): Promise<string | null> {
+    return this.store.lastEventAt();
+  }
+
+  /** Where an event stands in the inbox (undefined: never received). */
+  async eventStatus(eventId: string): Promise<InboxStatus | undefined> {
+    return (await this.store.inboxEvent(eventId))?.status;
   }
 
   /** This source's id: its cursor, state, reader lease and webhook route. */

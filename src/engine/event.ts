@@ -14,13 +14,6 @@ export interface EngineEvent {
   data: Record<string, unknown>;
   /** The envelope as the provider normalized it: what the inbox keeps and handlers receive. */
   raw: object;
-  /**
-   * Where the provider's stream has an order of its own (a documented property, such as
-   * WorkOS's event ids ascending in stream order), a key that sorts by it as text. Ties of time
-   * are then ordered by it even when events arrive out of order (webhooks, late visibility);
-   * without one, the engine orders events as the stream shows them.
-   */
-  orderKey?: string;
 }
 
 /** An envelope or payload that cannot be read; its message says what is wrong with it. */

@@ -14,7 +14,6 @@ class LazyInboxEvent implements InboxEvent {
   readonly type: string;
   readonly lane: string;
   readonly createdAt: string;
-  readonly orderKey: string | undefined;
   private text: string | undefined;
 
   constructor(private readonly event: EngineEvent) {
@@ -22,7 +21,6 @@ class LazyInboxEvent implements InboxEvent {
     this.type = event.type;
     this.lane = event.lane;
     this.createdAt = event.occurredAt;
-    this.orderKey = event.orderKey;
   }
 
   get json(): string {

@@ -18,6 +18,13 @@ export interface Provider {
   /** The tables its projections write (every store holds every provider's tables). */
   tables: TableSet;
   /**
+   * Whether its event ids, compared as text, ascend in stream order (a documented property, as
+   * for WorkOS's ULIDs): then an event's id is its stream position, and ties of time are
+   * ordered as the provider ordered them even for events delivered out of order (webhooks,
+   * late visibility). Otherwise the engine numbers events as the stream shows them.
+   */
+  orderedIds: boolean;
+  /**
    * Its envelope as an engine event. Throws `InvalidEventError` naming what is wrong with it
    * (the engine then parks it as a dead letter under `describeUnreadable`).
    */

@@ -19,6 +19,8 @@ export interface SourceIdentity {
   id: string;
   /** The provider's name (`Provider.name`). */
   provider: string;
+  /** Whether its event ids sort in stream order (`Provider.orderedIds`): then they are positions. */
+  orderedIds: boolean;
 }
 
 export const SOURCE_ID_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
@@ -31,8 +33,6 @@ export interface InboxEvent {
   createdAt: string;
   /** The event object as JSON (normalized envelope). */
   json: string;
-  /** The provider's own order of its stream, where it has one (see `EngineEvent.orderKey`). */
-  orderKey?: string;
 }
 
 /**
@@ -179,7 +179,7 @@ export interface SyncStore {
   /** The source it serves. */
   readonly source: SourceIdentity;
   /** Every source with a cursor in this database (this one once it has committed a cursor). */
-  sources(): Promise<SourceIdentity[]>;
+  sources(): Promise<Pick<SourceIdentity, 'id' | 'provider'>[]>;
   /**
    * Creates or upgrades the tables; safe to call on every start. `onUpgrade` is told of each
    * migration before it runs on a database that already had tables (an upgrade may take a while).

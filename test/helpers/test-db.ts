@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { onTestFinished } from 'vitest';
 import { openSqlite } from '../../src/stores/sqlite/driver.js';
-import type { SyncStore } from '../../src/engine/store.js';
+import type { SourceIdentity, SyncStore } from '../../src/engine/store.js';
 import { POSTGRES_SCHEMA, SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { WORKOS_SOURCE } from './sources.js';
 import { PostgresStore } from '../../src/stores/postgres/postgres-store.js';
@@ -31,8 +31,8 @@ export interface TestDb {
   query<T = Record<string, unknown>>(text: string): Promise<T[]>;
   /** Statements without parameters that return nothing (damage for a test to repair). */
   exec(text: string): Promise<void>;
-  /** A store on this database (the test closes it). */
-  store(): SyncStore;
+  /** A store on this database for a source (default WorkOS's; the test closes it). */
+  store(source?: SourceIdentity): SyncStore;
 }
 
 let counter = 0;
@@ -73,8 +73,8 @@ export function postgresDb(url: string, schema = 'public'): TestDb {
     async exec(text: string) {
       await this.query(text);
     },
-    store: () =>
-      new PostgresStore(url, schema, { storeSchema: POSTGRES_SCHEMA, source: WORKOS_SOURCE }),
+    store: (source = WORKOS_SOURCE) =>
+      new PostgresStore(url, schema, { storeSchema: POSTGRES_SCHEMA, source }),
   };
 }
 
@@ -118,6 +118,7 @@ function sqliteDb(path: string): TestDb {
     env: { DATABASE_URL: path },
     query: async <T>(text: string) => withDb((db) => db.prepare(text).all() as T[]),
     exec: async (text: string) => withDb((db) => db.exec(text)),
-    store: () => new SqliteStore(path, { storeSchema: SQLITE_SCHEMA, source: WORKOS_SOURCE }),
+    store: (source = WORKOS_SOURCE) =>
+      new SqliteStore(path, { storeSchema: SQLITE_SCHEMA, source }),
   };
 }

@@ -25,36 +25,32 @@ const removal = (eventId: string): RowChange => ({
   eventId,
 });
 
-/**
- * An event of the inbox: keyed (the provider's stream has an order of its own, which its key
- * sorts by: WorkOS's ids), or not (the engine numbers events as the stream shows them).
- */
-const inbox = (id: string, keyed: boolean): InboxEvent => ({
+const inbox = (id: string): InboxEvent => ({
   id,
   type: 'dsync.group.user_added',
   lane: 'directory_1',
   createdAt: T,
   json: '{}',
-  ...(keyed ? { orderKey: id } : {}),
 });
 
 type Step = { events: string[]; changes: RowChange[]; webhook?: boolean; seen?: string[] };
 
 const rows = async (kind: (typeof STORE_KINDS)[number], keyed: boolean, steps: Step[]) => {
   const db = tempDb(kind);
-  const store = db.store();
+  // Keyed: the provider's ids sort in stream order (WorkOS's); else the engine numbers events.
+  const store = db.store({ id: 'workos', provider: 'workos', orderedIds: keyed });
   try {
     await store.migrate();
     for (const step of steps) {
       const batch: CommitBatch = {
         received: [
           ...step.events.map((id) => ({
-            event: inbox(id, keyed),
+            event: inbox(id),
             status: 'applied' as const,
             source: step.webhook ? 'webhook' : 'api',
           })),
           ...(step.seen ?? []).map((id) => ({
-            event: inbox(id, keyed),
+            event: inbox(id),
             status: 'seen' as const,
             source: 'api',
           })),

@@ -51,8 +51,6 @@ export function parseWorkOSEvent(input: unknown): EngineEvent {
     lane: laneOf(event),
     data: event.data,
     raw: event,
-    // WorkOS event ids are ULIDs: they ascend in stream order (`after=<id>` pages by them).
-    orderKey: event.id,
   };
 }
 

@@ -13,6 +13,8 @@ import { WORKOS_TABLES } from './tables.js';
 export const workos: Provider = {
   name: 'workos',
   tables: WORKOS_TABLES,
+  // Event ids are ULIDs: they ascend in stream order (the Events API pages by `after=<id>`).
+  orderedIds: true,
   parseEvent: parseWorkOSEvent,
   describeUnreadable,
   occurredAtMs,

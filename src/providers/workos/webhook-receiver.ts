@@ -56,7 +56,6 @@ export class WorkOSWebhookReceiver {
         lane: event.lane,
         createdAt: event.occurredAt,
         json,
-        ...(event.orderKey !== undefined ? { orderKey: event.orderKey } : {}),
       };
     } catch (error) {
       // Signed by WorkOS with an id, but not readable otherwise: held like any event, so it is

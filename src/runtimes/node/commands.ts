@@ -5,7 +5,6 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
 } from '../../config.js';
 import type { CreateSyncOptions, Sync } from '../../create-sync.js';
-import { statusReport } from '../../status-report.js';
 import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
@@ -288,7 +287,7 @@ export function registerSyncCommands(program: Command): void {
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
     const sync = await open(flags, { offline: true, readOnly: true });
     await sync.migrate();
-    const report = await statusReport(sync.store);
+    const report = await sync.status();
     await sync.close();
     const { lagSeconds, processes, laneBacklog } = report;
     if (flags.json) {
@@ -365,7 +364,7 @@ export function registerSyncCommands(program: Command): void {
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
     const sync = await open(flags, { offline: true, readOnly: true });
     await sync.migrate();
-    const letters = await sync.store.deadLetters();
+    const letters = await sync.deadLetters();
     await sync.close();
     if (flags.json) process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
     else if (letters.length === 0) process.stdout.write('no dead letters\n');
@@ -390,8 +389,8 @@ export function registerSyncCommands(program: Command): void {
         await sync.migrate();
         const result =
           action === 'retry'
-            ? await sync.engine.retryDeadLetter(eventId)
-            : await sync.engine.skipDeadLetter(eventId);
+            ? await sync.retryDeadLetter(eventId)
+            : await sync.skipDeadLetter(eventId);
         process.stdout.write(`${JSON.stringify(result)}\n`);
       } finally {
         await sync.close();

@@ -68,7 +68,7 @@ export class ServeMetrics {
       help: 'Now minus the created_at of the newest applied event.',
       registers: [this.registry],
       async collect() {
-        const last = await current()?.store.lastEventAt();
+        const last = await current()?.lastEventAt();
         if (last) this.set((Date.now() - Date.parse(last)) / 1000);
       },
     });
@@ -86,7 +86,7 @@ export class ServeMetrics {
       help: 'Events a projection could not apply (each blocks its lane).',
       registers: [this.registry],
       async collect() {
-        const backlog = await current()?.store.backlog();
+        const backlog = await current()?.backlog();
         if (backlog) this.set(backlog.dead);
       },
     });
@@ -96,7 +96,7 @@ export class ServeMetrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
-        const backlog = await current()?.store.backlog();
+        const backlog = await current()?.backlog();
         if (!backlog) return;
         this.set({ state: 'pending' }, backlog.pending);
         this.set({ state: 'held' }, backlog.held);
@@ -108,7 +108,7 @@ export class ServeMetrics {
       labelNames: ['state'] as const,
       registers: [this.registry],
       async collect() {
-        const effects = await current()?.store.effectsBacklog();
+        const effects = await current()?.effectsBacklog();
         if (!effects) return;
         this.set({ state: 'due' }, effects.outboxPending - effects.outboxRetrying);
         this.set({ state: 'retrying' }, effects.outboxRetrying);

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import type { Sync } from '../../create-sync.js';
 import type { Logger } from '../../engine/ports.js';
-import { statusReport } from '../../status-report.js';
 import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 import type { ServeMetrics } from './metrics.js';
@@ -54,7 +53,7 @@ export function createServeApp(options: ServeAppOptions): Hono {
   app.get('/readyz', async (c) => {
     const problems: string[] = [];
     try {
-      await sync.store.backlog();
+      await sync.backlog();
     } catch (error) {
       problems.push(`database unreachable: ${(error as Error).message}`);
     }
@@ -75,8 +74,8 @@ export function createServeApp(options: ServeAppOptions): Hono {
   mountStatusRoute(app, {
     password: () => options.statusPassword,
     load: async () => ({
-      report: await statusReport(sync.store),
-      deadLetters: await sync.store.deadLetters(),
+      report: await sync.status(),
+      deadLetters: await sync.deadLetters(),
     }),
   });
 

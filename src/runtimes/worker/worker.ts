@@ -6,7 +6,6 @@ import type { Logger } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
 import { ConcurrentRunError } from '../../engine/store.js';
 import type { DrainResult } from '../../engine/sync.js';
-import { statusReport } from '../../status-report.js';
 import { D1Store } from '../../stores/d1/d1-store.js';
 import { SQLITE_SCHEMA } from '../../schema/index.js';
 import type { D1Database } from '../../stores/d1/d1-types.js';
@@ -117,7 +116,7 @@ export function createWorker(options: WorkerOptions = {}) {
       {
         store: new D1Store(env.DB, {
           storeSchema: SQLITE_SCHEMA,
-          source: sourceIdentity(env.AUTHSYNC_SOURCE_ID, workos.name),
+          source: sourceIdentity(env.AUTHSYNC_SOURCE_ID, workos),
           effectLeaseMs: numberVar(env.AUTHSYNC_EFFECT_LEASE_MS, 'AUTHSYNC_EFFECT_LEASE_MS'),
         }),
       },
@@ -176,8 +175,8 @@ export function createWorker(options: WorkerOptions = {}) {
       const report = await run(env, 10_000);
       if (report.error || report.yielded) return;
       const sync = open(env);
-      const stored = await sync.store.inboxEvent(eventId).finally(() => sync.close());
-      if (stored?.status !== 'held') return;
+      const status = await sync.eventStatus(eventId).finally(() => sync.close());
+      if (status !== 'held') return;
     }
   };
 
@@ -193,7 +192,7 @@ export function createWorker(options: WorkerOptions = {}) {
     const sync = open(c.env);
     try {
       await sync.migrate();
-      await sync.store.backlog();
+      await sync.backlog();
       return c.json({ status: 'ok' });
     } catch (error) {
       return c.json({ status: 'unavailable', problem: (error as Error).message }, 503);
@@ -208,8 +207,8 @@ export function createWorker(options: WorkerOptions = {}) {
       try {
         await sync.migrate();
         return {
-          report: await statusReport(sync.store),
-          deadLetters: await sync.store.deadLetters(),
+          report: await sync.status(),
+          deadLetters: await sync.deadLetters(),
         };
       } finally {
         await sync.close();

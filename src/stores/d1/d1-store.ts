@@ -116,7 +116,7 @@ export class D1Store extends SqlStore {
   ) {
     super(
       new D1Executor(d1, options.storeSchema.migrations),
-      new Statements(sqliteDialect, options.storeSchema.tables),
+      new Statements(sqliteDialect, options.storeSchema.tables, options.source.orderedIds),
       options.source,
       { maxInList: D1_MAX_PARAMS },
     );

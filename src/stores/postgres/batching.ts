@@ -22,8 +22,8 @@ interface Rows {
  * travels as text and is cast where the single-row statement casts it.
  */
 export class MultiRowStatements extends Statements {
-  constructor(tables: TableCatalog) {
-    super(postgresDialect, tables);
+  constructor(tables: TableCatalog, orderedIds: boolean) {
+    super(postgresDialect, tables, orderedIds);
   }
 
   /** The multi-row plan for steps of this shape (values: one array per single-row value). */

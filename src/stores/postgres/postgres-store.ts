@@ -261,10 +261,10 @@ export class PostgresStore extends SqlStore {
         url,
         options.mergeStatements === false
           ? null
-          : new MultiRowStatements(options.storeSchema.tables),
+          : new MultiRowStatements(options.storeSchema.tables, options.source.orderedIds),
         options.storeSchema.migrations,
       ),
-      new Statements(postgresDialect, options.storeSchema.tables),
+      new Statements(postgresDialect, options.storeSchema.tables, options.source.orderedIds),
       options.source,
       { asArray: true },
     );

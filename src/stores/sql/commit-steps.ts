@@ -61,7 +61,10 @@ export function* commitSteps(
   let position = 1 - n;
   for (const { event, status, source } of batch.received) {
     if (status === 'seen') {
-      yield { plan: st.markSeenByApi(), values: [event.id, event.orderKey ?? null, position++] };
+      yield {
+        plan: st.markSeenByApi(),
+        values: [event.id, st.orderedIds ? event.id : null, position++],
+      };
       continue;
     }
     yield {
@@ -77,7 +80,7 @@ export function* commitSteps(
         // Applied events need no body kept (replay re-reads the API); waiting and dead ones do.
         status === 'applied' ? '' : event.json,
         source === 'webhook' ? 0 : 1,
-        event.orderKey ?? null,
+        st.orderedIds ? event.id : null,
         position++,
       ],
       ...(withShapes ? { shape: { op: 'inbox', key: event.id } } : {}),

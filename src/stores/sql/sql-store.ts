@@ -171,7 +171,7 @@ export class SqlStore implements SyncStore {
             event.createdAt,
             receivedAt,
             event.json,
-            event.orderKey ?? null,
+            this.st.orderedIds ? event.id : null,
           ]);
           out.push(first.length > 0);
         }
@@ -371,7 +371,7 @@ export class SqlStore implements SyncStore {
     return row?.value ?? null;
   }
 
-  async sources(): Promise<SourceIdentity[]> {
+  async sources(): Promise<Pick<SourceIdentity, 'id' | 'provider'>[]> {
     const rows = await this.db.all<{ name: string; provider: string | null }>(
       this.st.selectSources(),
     );

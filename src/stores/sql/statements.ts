@@ -15,6 +15,8 @@ export class Statements {
   constructor(
     readonly dialect: SqlDialect,
     readonly tables: TableCatalog,
+    /** The source's ids sort in stream order: an event's id is its position (see `positionOf`). */
+    readonly orderedIds: boolean,
   ) {}
 
   protected plan(key: string, build: () => RawBuilder<unknown>): Plan {
@@ -59,12 +61,14 @@ export class Statements {
   }
 
   /**
-   * An event's stream position as the inbox keeps it (text, compared as text: the provider's
-   * own order key, or the engine's number); '' for no event (a write from the first import or
+   * An event's stream position as the inbox keeps it (text, compared as text: its id where the
+   * provider's ids sort in stream order, else the engine's number); '' for no event (a write from the first import or
    * reconciliation comes first). Ids are opaque: their shape never orders anything. Read only
    * for ties of time, which are rare.
    */
   positionOf(eventId: RawBuilder<unknown>): RawBuilder<unknown> {
+    // Where ids are positions, no lookup: the subquery cost PostgreSQL ~40% of its catch-up rate.
+    if (this.orderedIds) return sql`COALESCE(${eventId}, '')`;
     return sql`COALESCE((SELECT position FROM authsync_events WHERE id = ${eventId}), '')`;
   }
 
@@ -284,8 +288,8 @@ export class Statements {
   }
 
   /**
-   * An event's stream position: the provider's order key when it has one, else the engine's
-   * number `offset` from the last one reserved (0: the last; -1: the one before...).
+   * An event's stream position: `key` (its id, where ids sort in stream order), else the
+   * engine's number `offset` from the last one reserved (0: the last; -1: the one before...).
    */
   protected streamPosition(
     key: RawBuilder<unknown>,

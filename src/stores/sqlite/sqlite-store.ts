@@ -213,7 +213,7 @@ export class SqliteStore extends SqlStore {
     }
     super(
       new SqliteExecutor(driver, options.storeSchema.migrations, options.readOnly),
-      new Statements(sqliteDialect, options.storeSchema.tables),
+      new Statements(sqliteDialect, options.storeSchema.tables, options.source.orderedIds),
       options.source,
     );
     this.driver = driver;
