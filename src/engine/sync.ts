@@ -181,7 +181,10 @@ export class SyncEngine {
       if (!more || pages.count >= this.stageEvents) {
         const staged = newStaged();
         // Once an unsettled event is met, the cursor stays before it for the rest of the drain.
-        const page = await this.stagePage(pages.take(), 'api', settling ? null : cursor, staged);
+        const page = await this.stagePage(
+          { mode: 'page', raw: pages.take(), cursor: settling ? null : cursor },
+          staged,
+        );
         addCounts(result, page);
         cursor = page.cursor ?? cursor;
         if (!page.allSettled) settling = true;
@@ -250,7 +253,7 @@ export class SyncEngine {
     const pages = new PageBuffer();
     const stage = async () => {
       const staged = newStaged();
-      const page = await this.stagePage(pages.take(), 'api', cursor, staged);
+      const page = await this.stagePage({ mode: 'page', raw: pages.take(), cursor }, staged);
       addCounts(result, page);
       cursor = page.cursor ?? cursor;
       await this.commitBehind(staged);
@@ -326,14 +329,7 @@ export class SyncEngine {
       const held = await this.store.heldEvents(receivedBefore, 500);
       if (held.length === 0) return total;
       const staged = newStaged();
-      const raw = held.map((h) => {
-        try {
-          return JSON.parse(h.json) as unknown;
-        } catch {
-          return { id: h.id, event: h.type };
-        }
-      });
-      const page = await this.stagePage(raw, 'webhook', null, staged);
+      const page = await this.stagePage({ mode: 'held', events: held }, staged);
       await this.commitStaged(staged);
       await this.runEffects();
       total += page.applied + page.deadLettered + page.waiting;
@@ -356,14 +352,7 @@ export class SyncEngine {
     staged.batch.completes = jobs.map((j) => j.jobId);
     // One job per lane: each job's events in stream order, the jobs independent of each other.
     const events = await this.store.queuedEvents(jobs.flatMap((j) => j.eventIds));
-    const raw = events.map((e) => {
-      try {
-        return JSON.parse(e.json) as unknown;
-      } catch {
-        return { id: e.id, event: e.type };
-      }
-    });
-    if (raw.length > 0) await this.stagePage(raw, 'api', null, staged, true);
+    if (events.length > 0) await this.stagePage({ mode: 'queued', events }, staged);
     await this.commitStaged(staged);
     await this.runEffects();
   }
@@ -372,35 +361,47 @@ export class SyncEngine {
    * Adds one page to a batch not yet committed: new events for the inbox, their row changes,
    * dead letters for poison, effects to queue, and the cursor after the page's settled prefix.
    */
-  private async stagePage(
-    raw: unknown[],
-    source: string,
-    cursor: Cursor | null,
-    staged: Staged,
-    /** Events already in the inbox as `queued` (a job's): apply them, do not dedupe or queue. */
-    fromQueue = false,
-  ): Promise<PageOutcome> {
+  private async stagePage(input: StageInput, staged: Staged): Promise<PageOutcome> {
     const provider = this.options.provider;
+    // The webhook sweep applies held events as delivered by webhook; a job's events were read
+    // by the API reader. Only an API page moves the cursor.
+    const source = input.mode === 'held' ? 'webhook' : 'api';
+    const cursor = input.mode === 'page' ? input.cursor : null;
+    /** A job's events are in the inbox as `queued`: apply them, do not dedupe or queue them. */
+    const fromQueue = input.mode === 'queued';
     const events: EngineEvent[] = [];
     const batch = staged.batch;
-    /** Events without a usable envelope, parked below (rare: made only when there is one). */
-    let unparsed: Map<string, { inbox: InboxEvent; error: string }> | null = null;
-    for (const r of raw) {
-      try {
-        events.push(provider.parseEvent(r));
-      } catch (error) {
-        // Park it under what can be told of it (in the lane its payload names, when it names
-        // one), so the cursor passes it visibly and nothing else stops.
-        const inbox = unreadableInbox(provider, r);
-        events.push({
-          id: inbox.id,
-          type: inbox.type,
-          occurredAt: '',
-          lane: inbox.lane,
-          data: {},
-          raw: {},
-        });
-        (unparsed ??= new Map()).set(inbox.id, { inbox, error: (error as Error).message });
+    /** Events without a usable envelope, parked below. */
+    const unparsed = new Map<string, { inbox: InboxEvent; error: string }>();
+    const park = (inbox: InboxEvent, error: string) => {
+      events.push({
+        id: inbox.id,
+        type: inbox.type,
+        occurredAt: '',
+        lane: inbox.lane,
+        data: {},
+        raw: {},
+      });
+      unparsed.set(inbox.id, { inbox, error });
+    };
+    if (input.mode === 'page') {
+      for (const r of input.raw) {
+        try {
+          events.push(provider.parseEvent(r));
+        } catch (error) {
+          // Park it under what can be told of it (in the lane its payload names, when it names
+          // one), so the cursor passes it visibly and nothing else stops.
+          park(unreadableInbox(provider, r), (error as Error).message);
+        }
+      }
+    } else {
+      // Events the inbox holds: parked, if they no longer parse, under the inbox's own record.
+      for (const stored of input.events) {
+        try {
+          events.push(provider.parseEvent(JSON.parse(stored.json)));
+        } catch (error) {
+          park(stored, (error as Error).message);
+        }
       }
     }
     const known = fromQueue
@@ -428,7 +429,7 @@ export class SyncEngine {
       }
       known.add(event.id);
       staged.ids.add(event.id);
-      const bad = unparsed?.get(event.id);
+      const bad = unparsed.size > 0 ? unparsed.get(event.id) : undefined;
       const inbox = bad?.inbox ?? toInbox(event);
       if (bad && !blocked.has(inbox.lane)) {
         this.park(batch, inbox, bad.error, source, blocked);
@@ -685,6 +686,16 @@ const newStaged = (): Staged => ({
   ids: new Set(),
   applied: [],
 });
+
+/**
+ * What `stagePage` is given: a page the API reader read (deduplicated against the inbox; its
+ * settled prefix moves `cursor` when there is one), held webhook events the API has not shown
+ * within the grace period, or the queued events of distributed-work jobs.
+ */
+type StageInput =
+  | { mode: 'page'; raw: unknown[]; cursor: Cursor | null }
+  | { mode: 'held'; events: InboxEvent[] }
+  | { mode: 'queued'; events: InboxEvent[] };
 
 interface PageOutcome {
   queued: number;
