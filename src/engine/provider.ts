@@ -4,12 +4,12 @@ import type { SnapshotItem } from './ports.js';
 import type { TableSet } from './tables.js';
 
 /**
- * What the engine asks of an identity provider (WorkOS, Auth0, ...). Everything here is pure:
+ * What the engine asks of an identity provider (for example WorkOS, Auth0). Everything here is pure:
  * no credentials, no I/O. The parts that talk to the provider (an `EventSource`, and where the
  * provider has them a `SnapshotSource` and a webhook receiver) are made from configuration by
  * the wiring, since each needs its own settings.
  *
- * A second provider writes a folder of the same role files as `src/providers/workos/`:
+ * A second provider writes a folder of the same role files as, for example, `src/providers/workos/`:
  * envelope (parse, lanes), tables, projections, events reader, state importer, webhook.
  */
 export interface Provider {
@@ -19,7 +19,7 @@ export interface Provider {
   tables: TableSet;
   /**
    * Whether its event ids, compared as text, ascend in stream order (a documented property, as
-   * for WorkOS's ULIDs): then an event's id is its stream position, and ties of time are
+   * for example for WorkOS's ULIDs): then an event's id is its stream position, and ties of time are
    * ordered as the provider ordered them even for events delivered out of order (webhooks,
    * late visibility). Otherwise the engine numbers events as the stream shows them.
    */

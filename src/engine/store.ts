@@ -11,7 +11,7 @@ export class ConcurrentRunError extends Error {
 }
 
 /**
- * The source a store serves (one WorkOS environment, one Auth0 tenant): several share one
+ * The source a store serves (for example one WorkOS environment, one Auth0 tenant): several share one
  * database, each with its own cursor row, state keys and reader lease, named by `id`.
  */
 export interface SourceIdentity {
