@@ -64,6 +64,8 @@ export default {
 export interface RunningWorker {
   /** The Worker's D1 tables, for the truth comparisons. */
   db: Queryable;
+  /** Statements run as one D1 batch (as `wrangler d1 migrations apply` runs a file). */
+  exec(statements: string[]): Promise<void>;
   /** One cron tick; resolves when the run has finished. */
   scheduled(): Promise<void>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -127,6 +129,7 @@ export async function startWorker(
   if (options.migrate ?? true) await applyMigrations(sql);
   return {
     db: { query: async <T>(text: string) => (await sql([text]))[0] as T[] },
+    exec: async (statements: string[]) => void (await sql(statements)),
     async scheduled() {
       const before = runsDone().length;
       const response = await fetch('/cdn-cgi/handler/scheduled?cron=*+*+*+*+*');

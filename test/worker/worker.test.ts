@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
 import { CATALOG, SQLITE_SCHEMA } from '../../src/schema/index.js';
-import { d1MigrationFiles } from '../../src/stores/d1/migrations.js';
+import { d1MigrationFiles, migrationStatements } from '../../src/stores/d1/migrations.js';
+import { releases } from '../helpers/releases.js';
 import { Random } from '../../src/emulator/random.js';
 import { appEndpoint, FORWARD_SECRET } from '../helpers/app-endpoint.js';
 import { expectPlanted, plant } from '../helpers/hostile-strings.js';
@@ -100,6 +101,48 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       expect(await sqliteTables(query)).toEqual([...CATALOG.names(), ...ENGINE_TABLES].sort());
     } finally {
       await worker.close();
+      await emu.close();
+    }
+  });
+
+  it('D1 databases of every earlier release upgrade to the catalog with the wrangler files, keeping rows and cursor', async () => {
+    const emu = await startEmulator({ seed: 1, events: 10 });
+    const { path } = await bundleWorker();
+    const files = d1MigrationFiles(SQLITE_SCHEMA.migrations);
+    try {
+      for (const r of releases.filter((r) => r.kind === 'sqlite')) {
+        const worker = await startWorker(emu, { script: path, migrate: false });
+        try {
+          // The release's database, as its own code left it (D1 runs no BEGIN/COMMIT/PRAGMA).
+          const dump = readFileSync(
+            new URL(`../fixtures/schemas/${r.file}`, import.meta.url),
+            'utf8',
+          );
+          await worker.exec(
+            migrationStatements(dump).filter((s) => !/^(PRAGMA|BEGIN|COMMIT)\b/.test(s)),
+          );
+          const query = <T>(text: string) => worker.db.query<T>(text);
+          const [before] = await query<{ range_start: string }>(
+            'SELECT range_start FROM authsync_cursor',
+          );
+          const users = await query<{ n: number }>('SELECT COUNT(*) AS n FROM workos_users');
+          // What `wrangler d1 migrations apply` runs: each file the database lacks.
+          for (const f of files.filter((f) => Number(f.name.slice(0, 4)) > r.version))
+            await worker.exec(migrationStatements(f.sql));
+          expect(await sqliteShape(query), r.file).toEqual(declaredShape('sqlite'));
+          expect(await sqliteTables(query)).toEqual([...CATALOG.names(), ...ENGINE_TABLES].sort());
+          expect(await query('SELECT name, provider, range_start FROM authsync_cursor')).toEqual([
+            { name: 'workos', provider: 'workos', range_start: before!.range_start },
+          ]);
+          expect(await query<{ n: number }>('SELECT COUNT(*) AS n FROM workos_users')).toEqual(
+            users,
+          );
+          expect(users[0]!.n).toBeGreaterThan(10);
+        } finally {
+          await worker.close();
+        }
+      }
+    } finally {
       await emu.close();
     }
   });
