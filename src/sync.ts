@@ -170,6 +170,7 @@ export class Sync {
         this.lastReadOkAtMs = Date.now();
         return page;
       },
+      timeRanges: sources.events.timeRanges,
     };
     const secrets =
       options.webhookSecrets ??

@@ -2,7 +2,17 @@ import type { Cursor } from './store.js';
 
 /** Reads pages of raw events from the provider, ascending, after the cursor. */
 export interface EventSource {
+  /**
+   * Events after `cursor.after` (an event id this source gave), or from `cursor.rangeStart` (a
+   * time) when there is none; up to `cursor.rangeEnd` where the source reads time ranges.
+   */
   readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]>;
+  /**
+   * A capability: the source reads bounded time ranges (`rangeStart` with `rangeEnd`, then
+   * `after` with `rangeEnd`), so a long backlog is read as parallel time slices. Without it,
+   * one cursor reads everything in turn.
+   */
+  readonly timeRanges?: boolean;
 }
 
 /** One object of the provider's current state, as a list endpoint returns it. */

@@ -209,7 +209,7 @@ export class SyncEngine {
     signal?: AbortSignal,
   ): Promise<Cursor> {
     const parallelism = this.options.readParallelism ?? 12;
-    if (parallelism <= 1) return cursor;
+    if (parallelism <= 1 || !this.options.events.timeRanges) return cursor;
     // One page tells where the backlog starts and how dense it is. Its first event is the first
     // after the cursor: slices start there, less the settle window, and never at the newest
     // event applied (a webhook's event applied from the inbox, or events read ahead past

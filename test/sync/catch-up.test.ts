@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { readSlicesInOrder } from '../../src/engine/catch-up.js';
 import type { Cursor } from '../../src/engine/store.js';
 import type { EventSource } from '../../src/engine/ports.js';
+import { SyncEngine } from '../../src/engine/sync.js';
+import { workos } from '../../src/providers/workos/index.js';
+import { tempDb } from '../helpers/test-db.js';
 
 /**
  * An Events API of `count` events (one millisecond apart unless `offsetMs` says when each comes),
@@ -139,4 +142,46 @@ describe('reading a backlog in parallel time slices', () => {
     expect(stats.requests).toBeLessThanOrEqual(after);
     expect(stats.inFlight).toBe(0);
   });
+});
+
+describe('time slices are a capability of the event source', () => {
+  for (const timeRanges of [true, false])
+    it(`a long backlog is read ${timeRanges ? 'in parallel slices' : 'with one cursor'} when the source ${timeRanges ? 'reads' : 'does not read'} time ranges; every event applied once`, async () => {
+      // 20,000 events over about 5.5 hours: a backlog long enough for slices.
+      const { source, ids } = slowSource(20_000, 0, (i) => i * 1000);
+      const cursors: Cursor[] = [];
+      const events: EventSource = {
+        readPage: (cursor, limit, signal) => {
+          cursors.push(cursor);
+          return source.readPage(cursor, limit, signal);
+        },
+        ...(timeRanges ? { timeRanges: true } : {}),
+      };
+      const store = tempDb('sqlite').store();
+      await store.migrate();
+      const provider = {
+        ...workos,
+        // The synthetic events carry no payload: every one an activity-free no-op.
+        parseEvent: (raw: unknown) => {
+          const e = raw as { id: string; created_at: string };
+          return { id: e.id, type: 'x.y', occurredAt: e.created_at, lane: '', data: {}, raw: e };
+        },
+      };
+      try {
+        const engine = new SyncEngine({
+          store,
+          events,
+          provider,
+          importOnFirstRun: false,
+          settleMs: 0,
+          readParallelism: 12,
+          clock: () => Date.parse('2026-01-02T00:00:00.000Z'),
+        });
+        const result = await engine.drain();
+        expect(result.applied).toBe(ids.length);
+        expect(cursors.some((c) => c.rangeEnd !== undefined)).toBe(timeRanges);
+      } finally {
+        await store.close();
+      }
+    });
 });

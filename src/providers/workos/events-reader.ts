@@ -4,6 +4,9 @@ import { getJson, type JsonApiOptions } from '../../http/get-json.js';
 
 /** `GET /events` in ascending order after the cursor (or from `range_start` before there is one). */
 export class WorkOSEventsReader implements EventSource {
+  /** `range_start` and `range_end` bound a read (documented; `RangesIgnoredError` covers a server that ignores them). */
+  readonly timeRanges = true;
+
   constructor(private readonly http: JsonApiOptions) {}
 
   async readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]> {
