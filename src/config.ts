@@ -78,6 +78,56 @@ export function databaseSchema(value: string | undefined): string {
  * `AUTHSYNC_FORWARD_EVENTS` (comma-separated types or prefixes like `user.*`; default all). The
  * secret is never echoed.
  */
+/** The environment's settings, by name: only this module reads them (the runtimes pass theirs). */
+export type Environment = Record<string, string | undefined>;
+
+/** `WORKOS_API_URL` and `WORKOS_API_KEY` (options first), validated. */
+export function workosConnection(
+  options: { apiUrl?: string; apiKey?: string },
+  env: Environment,
+): { apiUrl: string; apiKey: string } {
+  return {
+    apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
+    apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
+  };
+}
+
+/** `WORKOS_WEBHOOK_SECRET`: comma-separated, several while rotating; none: webhooks are off. */
+export function webhookSecrets(env: Environment): string[] {
+  return (env.WORKOS_WEBHOOK_SECRET ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The forwarding settings of the environment (validated by `forwardTarget`). */
+export function forwardSettings(env: Environment): {
+  url?: string;
+  secret?: string;
+  events?: string[];
+} {
+  return {
+    url: env.AUTHSYNC_FORWARD_URL,
+    secret: env.AUTHSYNC_FORWARD_SECRET,
+    // Unset or empty: every type.
+    events: env.AUTHSYNC_FORWARD_EVENTS?.trim()
+      ? env.AUTHSYNC_FORWARD_EVENTS.split(',').map((p) => p.trim())
+      : undefined,
+  };
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `LOG_LEVEL` (default info), one of pino's levels. */
+export function logLevel(value: string | undefined): string {
+  const level = value || 'info';
+  if (!LOG_LEVELS.includes(level))
+    throw new ConfigError(
+      `LOG_LEVEL ${JSON.stringify(level)} is not a log level: use one of ${LOG_LEVELS.join(', ')}.`,
+    );
+  return level;
+}
+
 export function forwardTarget(target: {
   url?: string;
   secret?: string;

@@ -7,12 +7,13 @@ import { ConcurrentRunError, type Cursor } from './engine/store.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
 import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
 import {
-  apiKey,
-  apiUrl,
   ConfigError,
   DEFAULT_RECONCILE_EVERY_S,
   DEFAULT_WEBHOOK_GRACE_MS,
+  forwardSettings,
   forwardTarget,
+  webhookSecrets,
+  workosConnection,
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
 import { WorkOSEventsReader } from './providers/workos/events-reader.js';
@@ -172,12 +173,7 @@ export class Sync {
       },
       timeRanges: sources.events.timeRanges,
     };
-    const secrets =
-      options.webhookSecrets ??
-      (env.WORKOS_WEBHOOK_SECRET ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
+    const secrets = options.webhookSecrets ?? webhookSecrets(env);
     this.webhookReceiver =
       secrets.length > 0
         ? new WorkOSWebhookReceiver({
@@ -210,18 +206,7 @@ export class Sync {
       checkpoint: options.checkpoint,
     });
     // Work on the database alone (status, migrate) runs no effects: nothing to check there.
-    const forward = options.offline
-      ? null
-      : forwardTarget(
-          options.forward ?? {
-            url: env.AUTHSYNC_FORWARD_URL,
-            secret: env.AUTHSYNC_FORWARD_SECRET,
-            // Unset or empty: every type.
-            events: env.AUTHSYNC_FORWARD_EVENTS?.trim()
-              ? env.AUTHSYNC_FORWARD_EVENTS.split(',').map((p) => p.trim())
-              : undefined,
-          },
-        );
+    const forward = options.offline ? null : forwardTarget(options.forward ?? forwardSettings(env));
     if (forward) this.engine.on('*', forwardingHandler(forward));
     this.follower = new Follower({
       store: this.store,
@@ -544,8 +529,7 @@ function workosSources(
   get: HttpGet | undefined,
 ): { events: EventSource; snapshot: SnapshotSource } {
   const http = workosApi({
-    apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
-    apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
+    ...workosConnection(options, env),
     logger,
     get,
     maxAttempts: options.maxAttempts,

@@ -144,6 +144,16 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('refuses a LOG_LEVEL that is not a level, naming it, before opening anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-level-'));
+    const failed = await run('node', [CLI, 'migrate'], {
+      env: { ...process.env, DATABASE_URL: join(dir, 'sync.db'), LOG_LEVEL: 'loud' },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect('code' in failed && failed.code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toMatch(/LOG_LEVEL "loud" is not a log level/);
+    expect(existsSync(join(dir, 'sync.db'))).toBe(false);
+  });
+
   it('status reads a database this user cannot write (read-only directory or mount), and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authsync-readonly-'));
     const db = join(dir, 'sync.db');

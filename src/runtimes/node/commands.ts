@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RECONCILE_EVERY_S,
   DEFAULT_WEBHOOK_GRACE_MS,
+  logLevel,
 } from '../../config.js';
 import type { CreateSyncOptions, Sync } from '../../create-sync.js';
 import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js';
@@ -54,7 +55,7 @@ async function open(
     settleMs: flags.settleMs,
     importOnFirstRun: flags.import,
     distribute: flags.distribute ?? env.AUTHSYNC_DISTRIBUTE === '1',
-    logger: stderrLogger(),
+    logger: stderrLogger(logLevel(process.env.LOG_LEVEL)),
     checkpoint: crashHookFromEnv(),
     ...extra,
   });
@@ -146,7 +147,7 @@ export function registerSyncCommands(program: Command): void {
         import('./metrics.js'),
         import('./serve.js'),
       ]);
-      const logger = stderrLogger();
+      const logger = stderrLogger(logLevel(process.env.LOG_LEVEL));
       const metrics = new ServeMetrics();
       const sync = await open(flags, {
         onApplied: metrics.onApplied,

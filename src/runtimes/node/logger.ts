@@ -3,11 +3,11 @@ import type { Logger } from '../../engine/ports.js';
 import { redactUrls } from '../../engine/redact.js';
 
 /**
- * JSON lines on stderr (stdout stays for command output), level from LOG_LEVEL (default info).
+ * JSON lines on stderr (stdout stays for command output), at `level` (the CLI: LOG_LEVEL).
  * Every message and string field is passed through `redactUrls`: an error can quote a URL with
  * its password or token.
  */
-export function stderrLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function stderrLogger(level = 'info'): Logger {
   const log = pino({ level, base: undefined }, pino.destination(2));
   const safe = (fields: Record<string, unknown> | undefined) => {
     const out: Record<string, unknown> = {};
