@@ -1,7 +1,7 @@
 import type { RowChange } from './changes.js';
 import { projectSafely } from './inbox-event.js';
 import type { Provider } from './provider.js';
-import type { CommitBatch, InboxEvent, SyncStore } from './store.js';
+import { commitBatch, type CommitBatch, type InboxEvent, type SyncStore } from './store.js';
 
 export interface DeadLetterResolution {
   /** Events applied: the retried one (unless skipped) and those that waited behind it. */
@@ -33,19 +33,12 @@ export async function resolveDeadLetter(
     { ...stored, first: true },
     ...(await store.pendingEvents(letter.lane)),
   ];
-  const batch: CommitBatch = {
-    received: [],
-    changes: [],
-    statusChanges: [],
-    deadLetters: [],
-    resolvedDeadLetters: [eventId],
-    outbox: [],
-  };
+  const batch = commitBatch({ resolvedDeadLetters: [eventId] });
   let applied = 0;
   let stillBlocked = false;
   for (const item of queue) {
     if (item.first && action === 'skip') {
-      batch.statusChanges!.push({ eventId: item.id, status: 'skipped' });
+      batch.statusChanges.push({ eventId: item.id, status: 'skipped' });
       continue;
     }
     let outcome: { changes: RowChange[] } | { error: string };
@@ -60,12 +53,12 @@ export async function resolveDeadLetter(
           `Event ${eventId} still fails: ${outcome.error}. Fix the cause, or skip it with \`authsync dead-letters skip ${eventId}\`.`,
         );
       }
-      batch.statusChanges!.push({ eventId: item.id, status: 'dead' });
-      batch.deadLetters!.push({ eventId: item.id, lane: letter.lane, error: outcome.error });
+      batch.statusChanges.push({ eventId: item.id, status: 'dead' });
+      batch.deadLetters.push({ eventId: item.id, lane: letter.lane, error: outcome.error });
       stillBlocked = true;
       break;
     }
-    batch.statusChanges!.push({ eventId: item.id, status: 'applied' });
+    batch.statusChanges.push({ eventId: item.id, status: 'applied' });
     batch.changes.push(...outcome.changes);
     deps.queueEffects(batch, item);
     applied++;

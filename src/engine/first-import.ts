@@ -2,7 +2,7 @@ import type { RowChange } from './changes.js';
 import { jsonOf } from './inbox-event.js';
 import type { Checkpoint, Logger, SnapshotItem, SnapshotSource } from './ports.js';
 import type { Provider } from './provider.js';
-import type { InboxEvent, SyncStore } from './store.js';
+import { commitBatch, type InboxEvent, type SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
 /**
@@ -45,15 +45,17 @@ export async function importState(
           eventId: p.event.id,
           error: p.error,
         });
-      await store.commit({
-        received: parked.map((p) => ({ event: p.event, status: 'dead', source: 'import' })),
-        changes,
-        deadLetters: parked.map((p) => ({
-          eventId: p.event.id,
-          lane: p.event.lane,
-          error: p.error,
-        })),
-      });
+      await store.commit(
+        commitBatch({
+          received: parked.map((p) => ({ event: p.event, status: 'dead', source: 'import' })),
+          changes,
+          deadLetters: parked.map((p) => ({
+            eventId: p.event.id,
+            lane: p.event.lane,
+            error: p.error,
+          })),
+        }),
+      );
       count += page.items.length;
       deps.checkpoint('import-page-committed');
       deps.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
@@ -61,11 +63,7 @@ export async function importState(
     // After the page's rows: a crash in between repeats the page (guarded upserts: harmless).
     if (page.resumeFrom) await store.setState('import_position', page.resumeFrom);
   }
-  await store.commit({
-    received: [],
-    changes: [],
-    cursor: { after: null, rangeStart: followFrom },
-  });
+  await store.commit(commitBatch({ cursor: { after: null, rangeStart: followFrom } }));
   await store.setState('imported_at', new Date(startedAt).toISOString());
   await store.setState('import_position', null);
   await store.setState('import_started_at', null);

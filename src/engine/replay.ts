@@ -2,7 +2,7 @@ import type { EngineEvent } from './event.js';
 import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
 import type { EventSource } from './ports.js';
 import type { Provider } from './provider.js';
-import type { CommitBatch, Cursor, InboxEvent, SyncStore } from './store.js';
+import { commitBatch, type Cursor, type InboxEvent, type SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
 /**
@@ -29,7 +29,7 @@ export async function replay(
     signal?.throwIfAborted();
     const raw = await deps.events.readPage(cursor, deps.pageLimit, signal);
     if (raw.length === 0) break;
-    const batch: CommitBatch = { received: [], changes: [], deadLetters: [] };
+    const batch = commitBatch();
     const parsed = raw.map((r) => parseOrPark(deps.provider, r));
     const known = await store.knownEvents(parsed.map((p) => ('event' in p ? p.event : p.inbox).id));
     for (const item of parsed) {
@@ -38,7 +38,7 @@ export async function replay(
         if (known.has(item.inbox.id)) continue;
         const { inbox, error } = item;
         batch.received.push({ event: inbox, status: 'dead', source: 'replay' });
-        batch.deadLetters!.push({ eventId: inbox.id, lane: inbox.lane, error });
+        batch.deadLetters.push({ eventId: inbox.id, lane: inbox.lane, error });
         continue;
       }
       const event = item.event;

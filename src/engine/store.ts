@@ -63,14 +63,14 @@ export interface CommitBatch {
    */
   received: { event: InboxEvent; status: InboxStatus | 'seen'; source: string }[];
   /** Events already in the inbox whose status changes (a retried dead letter, a drained lane). */
-  statusChanges?: { eventId: string; status: InboxStatus }[];
+  statusChanges: { eventId: string; status: InboxStatus }[];
   /** Row changes, in order. */
   changes: RowChange[];
-  deadLetters?: { eventId: string; lane: string; error: string }[];
+  deadLetters: { eventId: string; lane: string; error: string }[];
   /** Dead letters resolved by this batch. */
-  resolvedDeadLetters?: string[];
+  resolvedDeadLetters: string[];
   /** Events whose effects (user handlers) must run once this commits. */
-  outbox?: { eventId: string; type: string; json: string }[];
+  outbox: { eventId: string; type: string; json: string }[];
   cursor?: Cursor;
   /** The newest `created_at` applied in this batch, for lag. */
   lastEventAt?: string;
@@ -78,6 +78,19 @@ export interface CommitBatch {
   enqueue?: { key: string; eventIds: string[] }[];
   /** Distributed work: the jobs this commit finishes (their events applied in it). */
   completes?: string[];
+}
+
+/** A batch with the given parts and every other list empty. */
+export function commitBatch(parts: Partial<CommitBatch> = {}): CommitBatch {
+  return {
+    received: [],
+    statusChanges: [],
+    changes: [],
+    deadLetters: [],
+    resolvedDeadLetters: [],
+    outbox: [],
+    ...parts,
+  };
 }
 
 /**

@@ -13,7 +13,13 @@ import {
   type SnapshotSource,
 } from './ports.js';
 import type { Provider } from './provider.js';
-import type { CommitBatch, Cursor, InboxEvent, SyncStore } from './store.js';
+import {
+  commitBatch,
+  type CommitBatch,
+  type Cursor,
+  type InboxEvent,
+  type SyncStore,
+} from './store.js';
 
 export interface SyncEngineOptions {
   store: SyncStore;
@@ -490,7 +496,7 @@ export class SyncEngine {
     blocked: Set<string>,
   ): void {
     batch.received.push({ event: inbox, status: 'dead', source });
-    batch.deadLetters!.push({ eventId: inbox.id, lane: inbox.lane, error });
+    batch.deadLetters.push({ eventId: inbox.id, lane: inbox.lane, error });
     blocked.add(inbox.lane);
     this.log.warn('event dead-lettered; its lane waits', {
       eventId: inbox.id,
@@ -521,7 +527,7 @@ export class SyncEngine {
 
   private queueEffects(batch: CommitBatch, inbox: InboxEvent): void {
     if (this.handlers.has(inbox.type) || this.handlers.has('*')) {
-      batch.outbox!.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
+      batch.outbox.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
     }
   }
 
@@ -682,7 +688,7 @@ interface Staged {
 }
 
 const newStaged = (): Staged => ({
-  batch: { received: [], changes: [], deadLetters: [], outbox: [] },
+  batch: commitBatch(),
   ids: new Set(),
   applied: [],
 });

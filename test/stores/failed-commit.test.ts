@@ -1,3 +1,4 @@
+import { commitBatch } from '../../src/engine/store.js';
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/engine/changes.js';
 import type { InboxEvent } from '../../src/engine/store.js';
@@ -37,21 +38,25 @@ for (const kind of STORE_KINDS)
       const store = db.store();
       try {
         await store.migrate();
-        await store.commit({
-          received: [received('event_00')],
-          changes: [user('user_0')],
-          cursor: { after: 'event_00', rangeStart: null },
-        });
+        await store.commit(
+          commitBatch({
+            received: [received('event_00')],
+            changes: [user('user_0')],
+            cursor: { after: 'event_00', rangeStart: null },
+          }),
+        );
         // Many statements, the failing one (a row without its creation time) in the middle.
         const changes = Array.from({ length: 40 }, (_, i) => user(`user_${i + 1}`));
         changes.splice(20, 0, user('user_bad', null));
         await expect(
-          store.commit({
-            received: changes.map((_, i) => received(`event_${String(i + 1).padStart(2, '0')}`)),
-            changes,
-            outbox: [{ eventId: 'event_01', type: 'user.updated', json: '{}' }],
-            cursor: { after: 'event_41', rangeStart: null },
-          }),
+          store.commit(
+            commitBatch({
+              received: changes.map((_, i) => received(`event_${String(i + 1).padStart(2, '0')}`)),
+              changes,
+              outbox: [{ eventId: 'event_01', type: 'user.updated', json: '{}' }],
+              cursor: { after: 'event_41', rangeStart: null },
+            }),
+          ),
         ).rejects.toThrow(/NOT NULL|null value/i);
         expect(await db.query('SELECT id FROM workos_users ORDER BY id')).toEqual([
           { id: 'user_0' },
@@ -61,11 +66,13 @@ for (const kind of STORE_KINDS)
         expect((await store.readCursor()).after).toBe('event_00');
         // Every connection still works (none left in an aborted transaction).
         for (let i = 0; i < 6; i++)
-          await store.commit({
-            received: [received(`event_${50 + i}`)],
-            changes: [user(`user_${50 + i}`)],
-            cursor: { after: `event_${50 + i}`, rangeStart: null },
-          });
+          await store.commit(
+            commitBatch({
+              received: [received(`event_${50 + i}`)],
+              changes: [user(`user_${50 + i}`)],
+              cursor: { after: `event_${50 + i}`, rangeStart: null },
+            }),
+          );
         expect((await db.query('SELECT id FROM workos_users')).length).toBe(7);
         expect((await store.readCursor()).after).toBe('event_55');
       } finally {

@@ -1,3 +1,4 @@
+import { commitBatch } from '../../src/engine/store.js';
 import { describe, expect, it } from 'vitest';
 import type { InboxEvent } from '../../src/engine/store.js';
 import { statusReport } from '../../src/status-report.js';
@@ -18,24 +19,26 @@ for (const kind of STORE_KINDS)
       const store = db.store();
       try {
         await store.migrate();
-        await store.commit({
-          received: [
-            // org_a: a dead letter and two events behind it.
-            { event: event('event_01', 'org_a'), status: 'dead', source: 'api' },
-            { event: event('event_02', 'org_a'), status: 'pending', source: 'api' },
-            { event: event('event_03', 'org_a'), status: 'pending', source: 'api' },
-            // org_b: three queued for a process (distributed work), one applied.
-            { event: event('event_04', 'org_b'), status: 'queued', source: 'api' },
-            { event: event('event_05', 'org_b'), status: 'queued', source: 'api' },
-            { event: event('event_06', 'org_b'), status: 'queued', source: 'api' },
-            { event: event('event_07', 'org_b'), status: 'applied', source: 'api' },
-            // No organization: one queued.
-            { event: event('event_08', ''), status: 'queued', source: 'api' },
-            { event: event('event_09', 'org_c'), status: 'applied', source: 'api' },
-          ],
-          changes: [],
-          deadLetters: [{ eventId: 'event_01', lane: 'org_a', error: 'poison' }],
-        });
+        await store.commit(
+          commitBatch({
+            received: [
+              // org_a: a dead letter and two events behind it.
+              { event: event('event_01', 'org_a'), status: 'dead', source: 'api' },
+              { event: event('event_02', 'org_a'), status: 'pending', source: 'api' },
+              { event: event('event_03', 'org_a'), status: 'pending', source: 'api' },
+              // org_b: three queued for a process (distributed work), one applied.
+              { event: event('event_04', 'org_b'), status: 'queued', source: 'api' },
+              { event: event('event_05', 'org_b'), status: 'queued', source: 'api' },
+              { event: event('event_06', 'org_b'), status: 'queued', source: 'api' },
+              { event: event('event_07', 'org_b'), status: 'applied', source: 'api' },
+              // No organization: one queued.
+              { event: event('event_08', ''), status: 'queued', source: 'api' },
+              { event: event('event_09', 'org_c'), status: 'applied', source: 'api' },
+            ],
+            changes: [],
+            deadLetters: [{ eventId: 'event_01', lane: 'org_a', error: 'poison' }],
+          }),
+        );
         const report = await statusReport(store);
         expect(report.laneBacklog).toEqual([
           { lane: 'org_a', waiting: 3, queued: 0 },

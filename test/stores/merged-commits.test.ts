@@ -1,3 +1,4 @@
+import { commitBatch } from '../../src/engine/store.js';
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_SCHEMA } from '../../src/schema/index.js';
 import { WORKOS_SOURCE } from '../helpers/sources.js';
@@ -112,10 +113,9 @@ function randomBatches(seed: number, batches: number, perBatch: number): CommitB
         };
     }
   };
-  return Array.from({ length: batches }, () => ({
-    received: [],
-    changes: Array.from({ length: perBatch }, change),
-  }));
+  return Array.from({ length: batches }, () =>
+    commitBatch({ changes: Array.from({ length: perBatch }, change) }),
+  );
 }
 
 async function commitAll(store: SyncStore, batches: CommitBatch[]): Promise<void> {

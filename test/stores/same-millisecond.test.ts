@@ -1,3 +1,4 @@
+import { commitBatch } from '../../src/engine/store.js';
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/engine/changes.js';
 import type { CommitBatch, InboxEvent } from '../../src/engine/store.js';
@@ -42,7 +43,7 @@ const rows = async (kind: (typeof STORE_KINDS)[number], keyed: boolean, steps: S
   try {
     await store.migrate();
     for (const step of steps) {
-      const batch: CommitBatch = {
+      const batch: CommitBatch = commitBatch({
         received: [
           ...step.events.map((id) => ({
             event: inbox(id),
@@ -56,7 +57,7 @@ const rows = async (kind: (typeof STORE_KINDS)[number], keyed: boolean, steps: S
           })),
         ],
         changes: step.changes,
-      };
+      });
       await store.commit(batch);
     }
     return Number(

@@ -1,3 +1,4 @@
+import { commitBatch } from '../../src/engine/store.js';
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/engine/changes.js';
 import { SQLITE_SCHEMA } from '../../src/schema/index.js';
@@ -51,11 +52,13 @@ describe('SQLite: statements from other tasks never run inside a transaction', (
       let n = 0;
       for (let round = 0; round < 40; round++) {
         const work: Promise<unknown>[] = [
-          store.commit({
-            received: [],
-            changes: Array.from({ length: 20 }, (_, i) => user(`user_${round}_${i}`)),
-            cursor: { after: `event_${String(round).padStart(4, '0')}`, rangeStart: null },
-          }),
+          store.commit(
+            commitBatch({
+              received: [],
+              changes: Array.from({ length: 20 }, (_, i) => user(`user_${round}_${i}`)),
+              cursor: { after: `event_${String(round).padStart(4, '0')}`, rangeStart: null },
+            }),
+          ),
           store.storeWebhookEvent(
             {
               id: `event_w${round}`,

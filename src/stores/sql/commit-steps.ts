@@ -86,7 +86,7 @@ export function* commitSteps(
       ...(withShapes ? { shape: { op: 'inbox', key: event.id } } : {}),
     };
   }
-  for (const { eventId, status } of batch.statusChanges ?? [])
+  for (const { eventId, status } of batch.statusChanges)
     yield { plan: st.setInboxStatus(), values: [status, eventId] };
   for (const change of batch.changes) {
     // Upserts and appends, nearly every change, without a generator each.
@@ -94,11 +94,10 @@ export function* commitSteps(
     else if (change.op === 'append') yield appendStep(st, change, withShapes);
     else yield* changeSteps(st, change, withShapes);
   }
-  for (const d of batch.deadLetters ?? [])
+  for (const d of batch.deadLetters)
     yield { plan: st.insertDeadLetter(), values: [d.eventId, d.lane, d.error, now] };
-  for (const id of batch.resolvedDeadLetters ?? [])
-    yield { plan: st.deleteDeadLetter(), values: [id] };
-  for (const o of batch.outbox ?? [])
+  for (const id of batch.resolvedDeadLetters) yield { plan: st.deleteDeadLetter(), values: [id] };
+  for (const o of batch.outbox)
     yield {
       plan: st.insertOutbox(),
       values: [o.eventId, o.type, o.json],
