@@ -55,9 +55,10 @@ export function* commitSteps(
   /** Describe each step (`StepShape`) for a store that merges them. */
   withShapes = false,
 ): Generator<Step> {
-  // Each inbox row at its stream position: the positions are reserved first, in one statement.
+  // Each inbox row at its stream position: where ids are not positions, the engine's numbers
+  // are reserved first, in one statement (which also orders concurrent commits).
   const n = batch.received.length;
-  if (n > 0) yield { plan: st.reservePositions(), values: [n] };
+  if (n > 0 && !st.orderedIds) yield { plan: st.reservePositions(), values: [n] };
   let position = 1 - n;
   for (const { event, status, source } of batch.received) {
     if (status === 'seen') {
