@@ -1,4 +1,3 @@
-import { showSetting } from './engine/redact.js';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 import { ConfigError } from './engine/config-error.js';
 import type { Provider } from './engine/provider.js';
@@ -10,41 +9,12 @@ import { SOURCE_ID_PATTERN, type SourceIdentity } from './engine/store.js';
  */
 export { ConfigError };
 
-export const DEFAULT_API_URL = 'https://api.workos.com';
 export const DEFAULT_DATABASE_URL = './authsync.db';
 
 /** `authsync serve` defaults, shared by the CLI's help and the code that applies them. */
 export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 export const DEFAULT_WEBHOOK_GRACE_MS = 300_000;
 export const DEFAULT_RECONCILE_EVERY_S = 6 * 3600;
-
-export function apiUrl(value: string | undefined): string {
-  const url = value || DEFAULT_API_URL;
-  let extra: boolean;
-  let origin: string;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
-    extra = parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '';
-    origin = parsed.origin;
-  } catch {
-    throw new ConfigError(`WORKOS_API_URL ${showSetting(url)} is not an http(s) URL.`);
-  }
-  // The API lives at the origin's root; a path or query would be dropped without a word.
-  if (extra)
-    throw new ConfigError(
-      `WORKOS_API_URL ${showSetting(url)} has a path, query or user; give the origin only, such as ${DEFAULT_API_URL}.`,
-    );
-  return origin;
-}
-
-export function apiKey(value: string | undefined): string {
-  if (!value)
-    throw new ConfigError(
-      'WORKOS_API_KEY is not set: give the API key of your WorkOS environment (sk_...).',
-    );
-  return value;
-}
 
 /**
  * The source's id (`AUTHSYNC_SOURCE_ID`; default: the provider's name, `workos`): it names the
@@ -82,24 +52,6 @@ export function databaseSchema(value: string | undefined): string {
 export type Environment = Record<string, string | undefined>;
 
 /** `WORKOS_API_URL` and `WORKOS_API_KEY` (options first), validated. */
-export function workosConnection(
-  options: { apiUrl?: string; apiKey?: string },
-  env: Environment,
-): { apiUrl: string; apiKey: string } {
-  return {
-    apiUrl: apiUrl(options.apiUrl ?? env.WORKOS_API_URL),
-    apiKey: apiKey(options.apiKey ?? env.WORKOS_API_KEY),
-  };
-}
-
-/** `WORKOS_WEBHOOK_SECRET`: comma-separated, several while rotating; none: webhooks are off. */
-export function webhookSecrets(env: Environment): string[] {
-  return (env.WORKOS_WEBHOOK_SECRET ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 /** The forwarding settings of the environment (validated by `forwardTarget`). */
 export function forwardSettings(env: Environment): {
   url?: string;

@@ -1,7 +1,14 @@
 import { workos } from './providers/workos/index.js';
 import type { AnyWorkOSEvent, WorkOSEventOf, WorkOSEventType } from './providers/workos/events.js';
 import type { EffectHandler } from './engine/outbox.js';
-import type { Checkpoint, EventSource, Logger, SnapshotSource } from './engine/ports.js';
+import type {
+  Checkpoint,
+  EventSource,
+  Logger,
+  SnapshotSource,
+  WebhookOutcome,
+  WebhookReceiver,
+} from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
 import { ConcurrentRunError, type Cursor } from './engine/store.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
@@ -12,17 +19,15 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
   forwardSettings,
   forwardTarget,
-  webhookSecrets,
-  workosConnection,
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
-import { WorkOSEventsReader } from './providers/workos/events-reader.js';
 import type { HttpGet } from './http/get-json.js';
-import { workosApi } from './providers/workos/http.js';
-import { RateLimiter } from './http/rate-limiter.js';
-import { WorkOSStateImporter } from './providers/workos/state-importer.js';
-import { WorkOSWebhookReceiver, type WebhookOutcome } from './providers/workos/webhook-receiver.js';
-import { WorkOSWebhookVerifier, type Hmac } from './providers/workos/webhook-verifier.js';
+import {
+  connectWorkOS,
+  WORKOS_WEBHOOK_SETTING,
+  type WorkOSOptions,
+} from './providers/workos/connect.js';
+import type { Hmac } from './providers/workos/webhook-verifier.js';
 import type {
   Backlog,
   DeadLetter,
@@ -43,11 +48,7 @@ export interface SyncRuntime {
   httpGet?: HttpGet;
 }
 
-export interface CreateSyncOptions {
-  /** Default: `WORKOS_API_KEY`. */
-  apiKey?: string;
-  /** Default: `WORKOS_API_URL`, else https://api.workos.com. */
-  apiUrl?: string;
+export interface CreateSyncOptions extends WorkOSOptions {
   /**
    * This source's id: its cursor, state, reader lease and webhook route, so that several
    * sources share one database. Default: `AUTHSYNC_SOURCE_ID`, else the provider's name.
@@ -63,8 +64,6 @@ export interface CreateSyncOptions {
   importOnFirstRun?: boolean;
   /** Follow mode: how often to poll when idle (default 2,000 ms). */
   pollIntervalMs?: number;
-  /** Attempts per API request before a step fails (default 10). */
-  maxAttempts?: number;
   /**
    * Requests in flight when catching up a long backlog in time slices (default 12; 1 reads with
    * one cursor).
@@ -84,15 +83,6 @@ export interface CreateSyncOptions {
   workExpireSeconds?: number;
   /** Events per commit while catching up (default 1,000; see SyncEngineOptions.stageEvents). */
   stageEvents?: number;
-  /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
-  rateLimit?: { requests: number; windowMs: number };
-  /**
-   * Secrets webhook deliveries may be signed with (more than one while rotating). Default:
-   * `WORKOS_WEBHOOK_SECRET`, comma-separated. Without one, webhooks are refused.
-   */
-  webhookSecrets?: string[];
-  /** Accept webhook signatures at most this old or this far ahead (default 180,000 ms). */
-  webhookToleranceMs?: number;
   /**
    * A webhook-delivered event the Events API has not shown after this long is applied from the
    * inbox anyway (default 300,000 ms).
@@ -139,7 +129,8 @@ export class Sync {
   private readonly graceMs: number;
   private readonly clock: () => number;
   private readonly snapshot: SnapshotSource;
-  private readonly webhookReceiver: WorkOSWebhookReceiver | null;
+  private readonly events: EventSource;
+  private readonly webhookReceiver: WebhookReceiver | null;
   private migrated = false;
   private readonly distribute: boolean;
   private readonly workConcurrency: number;
@@ -161,9 +152,14 @@ export class Sync {
     this.workConcurrency = options.workConcurrency ?? 16;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
     this.clock = options.clock ?? Date.now;
-    const sources = options.offline
-      ? offlineSources()
-      : workosSources(options, env, this.log, runtime.httpGet);
+    const sources = connectWorkOS(options, {
+      env,
+      logger: this.log,
+      store: this.store,
+      clock: this.clock,
+      httpGet: runtime.httpGet,
+      hmac: runtime.hmac,
+    });
     this.snapshot = sources.snapshot;
     const events: EventSource = {
       readPage: async (cursor, limit, signal) => {
@@ -171,21 +167,11 @@ export class Sync {
         this.lastReadOkAtMs = Date.now();
         return page;
       },
+      cursorAfter: (raw) => sources.events.cursorAfter(raw),
       timeRanges: sources.events.timeRanges,
     };
-    const secrets = options.webhookSecrets ?? webhookSecrets(env);
-    this.webhookReceiver =
-      secrets.length > 0
-        ? new WorkOSWebhookReceiver({
-            store: this.store,
-            clock: this.clock,
-            verifier: new WorkOSWebhookVerifier({
-              secrets,
-              toleranceMs: options.webhookToleranceMs,
-              hmac: runtime.hmac,
-            }),
-          })
-        : null;
+    this.events = events;
+    this.webhookReceiver = sources.webhook;
     this.engine = new SyncEngine({
       store: this.store,
       events,
@@ -218,6 +204,9 @@ export class Sync {
     });
   }
 
+  /** The setting that turns this source's webhooks on (for messages). */
+  readonly webhookSetting = WORKOS_WEBHOOK_SETTING;
+
   /** Whether webhook secrets are configured (without them every delivery is refused). */
   get acceptsWebhooks(): boolean {
     return this.webhookReceiver !== null;
@@ -229,13 +218,13 @@ export class Sync {
    */
   async receiveWebhook(
     raw: Uint8Array,
-    signatureHeader: string | null | undefined,
+    header: (name: string) => string | undefined,
   ): Promise<WebhookOutcome> {
-    if (!this.webhookReceiver) throw new ConfigError('WORKOS_WEBHOOK_SECRET is not set.');
+    if (!this.webhookReceiver) throw new ConfigError(`${this.webhookSetting} is not set.`);
     await this.migrate();
     let outcome: WebhookOutcome;
     try {
-      outcome = await this.webhookReceiver.receive(raw, signatureHeader);
+      outcome = await this.webhookReceiver.receive(raw, header);
       this.webhookProblem = null;
     } catch (error) {
       // The inbox refused it (a full disk, a database down): not ready until one is stored.
@@ -487,9 +476,12 @@ export class Sync {
     const ms = /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : Number.NaN;
     if (stored) {
       // From the event itself when we know its time; otherwise from just after it.
-      cursor = stored.createdAt
-        ? { after: null, rangeStart: stored.createdAt }
-        : { after: since, rangeStart: null };
+      const after = stored.createdAt ? null : this.events.cursorAfter(JSON.parse(stored.json));
+      if (!stored.createdAt && after === null)
+        throw new Error(
+          `Event ${JSON.stringify(since)} has neither a time nor a position to replay from; give --since a time.`,
+        );
+      cursor = { after, rangeStart: after === null ? stored.createdAt : null };
     } else if (!Number.isNaN(ms)) {
       cursor = { after: null, rangeStart: new Date(ms).toISOString() };
     } else {
@@ -519,31 +511,4 @@ export interface ReconcileReport extends TablesReport {
     /** In the window: shown by the API, never delivered by a webhook. */
     apiOnly: number;
   };
-}
-
-/** The WorkOS Events API and list endpoints, configured (and validated) from options and environment. */
-function workosSources(
-  options: CreateSyncOptions,
-  env: Record<string, string | undefined>,
-  logger: Logger,
-  get: HttpGet | undefined,
-): { events: EventSource; snapshot: SnapshotSource } {
-  const http = workosApi({
-    ...workosConnection(options, env),
-    logger,
-    get,
-    maxAttempts: options.maxAttempts,
-    limiter: new RateLimiter(
-      options.rateLimit?.requests ?? 5900,
-      options.rateLimit?.windowMs ?? 60_000,
-    ),
-  });
-  return { events: new WorkOSEventsReader(http), snapshot: new WorkOSStateImporter(http) };
-}
-
-function offlineSources(): { events: EventSource; snapshot: SnapshotSource } {
-  const refuse = (): never => {
-    throw new ConfigError('This command works offline and does not read from WorkOS.');
-  };
-  return { events: { readPage: async () => refuse() }, snapshot: { snapshot: refuse } };
 }

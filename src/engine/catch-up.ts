@@ -205,10 +205,11 @@ class SliceScheduler {
       if (page.length < pageLimit) {
         slice.done = true;
       } else {
-        // The last event with an id (a server's id-less event cannot be a cursor).
-        const withId = page.findLast((e) => typeof (e as { id?: unknown })?.id === 'string');
-        if (!withId) throw new Error('The Events API returned a full page of events without ids');
-        slice.after = (withId as { id: string }).id;
+        // The last event that can be a cursor (a server's id-less event cannot).
+        const after = lastCursor(this.source, page);
+        if (after === null)
+          throw new Error('The event source returned a full page of events without ids');
+        slice.after = after;
         const first = this.options.timeMs(page[0]);
         slice.lastMs = this.options.timeMs(page[page.length - 1]);
         slice.msPerEvent = (slice.lastMs - first) / (page.length - 1);
@@ -253,4 +254,56 @@ class SliceScheduler {
     this.open.splice(this.open.indexOf(best) + 1, 0, rest);
     return true;
   }
+}
+
+/** The cursor after a page: that of its last item that can be one. */
+export function lastCursor(source: EventSource, page: readonly unknown[]): string | null {
+  for (let i = page.length - 1; i >= 0; i--) {
+    const after = source.cursorAfter(page[i]);
+    if (after !== null) return after;
+  }
+  return null;
+}
+
+/**
+ * The shortest time slice of a parallel catch-up. With 100,000 events over 30 days a slice
+ * spans hours; only a backlog denser than ~20 events/s sustained meets this floor.
+ */
+const MIN_SLICE_MS = 30_000;
+
+/**
+ * How to read a backlog whose first page had these event times (ms; NaN where unreadable): from
+ * when to when, in how many slices; null when it is not worth slicing (short, or the first event
+ * unreadable).
+ */
+export function planSlices(
+  times: readonly number[],
+  o: { pageLimit: number; settleMs: number; nowMs: number; minSpanMs: number; parallelism: number },
+): { fromMs: number; toMs: number; slices: number } | null {
+  // An unreadable first event is parked by the cursor loop, which then reads the rest; the
+  // sample's other times only tell the density.
+  if (Number.isNaN(times[0]!)) return null;
+  const readable = times.filter((t) => !Number.isNaN(t));
+  const firstMs = times[0]!;
+  const lastMs = readable[readable.length - 1]!;
+  const fromMs = firstMs - o.settleMs;
+  // Stay clear of the unsettled head: the cursor loop reads that part.
+  const toMs = o.nowMs - o.settleMs - 60_000;
+  if (toMs - fromMs < o.minSpanMs) return null;
+  // Slices of a slice's share of the read-ahead window at the sampled density: then every
+  // reading slice can run ahead whole (larger ones end up read one at a time), and partial
+  // last pages stay few (measured: 6-page slices beat 8-page ones at 50 ms per request).
+  // One page is a poor witness of the whole span: a burst (many events in one millisecond)
+  // made it ask for 100,000 slices, a request each, for a few hundred events. No slice is
+  // shorter than MIN_SLICE_MS; a dense one is split at the tail by the reader anyway.
+  const msPerEvent = Math.max(1, lastMs - firstMs) / readable.length;
+  const spanMs = toMs - fromMs;
+  const slices = Math.max(
+    o.parallelism,
+    Math.min(
+      Math.ceil(spanMs / MIN_SLICE_MS),
+      Math.ceil(spanMs / (msPerEvent * o.pageLimit * PAGES_PER_SLICE)),
+    ),
+  );
+  return { fromMs, toMs, slices };
 }

@@ -3,10 +3,16 @@ import type { Cursor } from './store.js';
 /** Reads pages of raw events from the provider, ascending, after the cursor. */
 export interface EventSource {
   /**
-   * Events after `cursor.after` (an event id this source gave), or from `cursor.rangeStart` (a
+   * Events after `cursor.after` (a token `cursorAfter` gave), or from `cursor.rangeStart` (a
    * time) when there is none; up to `cursor.rangeEnd` where the source reads time ranges.
    */
   readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]>;
+  /**
+   * The cursor token that reads on after this raw item (an event id, a log id, an offset: the
+   * engine never looks inside it), or null when the item cannot be one (an envelope without its
+   * id). The engine stores it and passes it back in `cursor.after`.
+   */
+  cursorAfter(raw: unknown): string | null;
   /**
    * A capability: the source reads bounded time ranges (`rangeStart` with `rangeEnd`, then
    * `after` with `rangeEnd`), so a long backlog is read as parallel time slices. Without it,
@@ -36,6 +42,21 @@ export interface SnapshotPage {
 /** The provider's current state, page by page, for the first import and reconciliation. */
 export interface SnapshotSource {
   snapshot(signal?: AbortSignal, resumeFrom?: string): AsyncIterable<SnapshotPage>;
+}
+
+/** What a webhook delivery came to: stored (200), or refused with a reason and a message. */
+export type WebhookOutcome =
+  | { status: 200; eventId: string; type: string; duplicate: boolean }
+  | { status: 400 | 401; reason: string; message: string };
+
+/**
+ * A capability of a provider: webhook deliveries, from raw bytes to the inbox. Verified before
+ * parsing, stored durably (as `held`: the event source's reader applies them in stream order)
+ * before the delivery is acknowledged. Transport limits are the HTTP layer's job.
+ */
+export interface WebhookReceiver {
+  /** `header(name)` reads a request header (lower-case name). */
+  receive(raw: Uint8Array, header: (name: string) => string | undefined): Promise<WebhookOutcome>;
 }
 
 export interface Logger {

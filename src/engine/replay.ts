@@ -2,6 +2,7 @@ import type { EngineEvent } from './event.js';
 import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
 import type { EventSource } from './ports.js';
 import type { Provider } from './provider.js';
+import { lastCursor } from './catch-up.js';
 import { commitBatch, type Cursor, type InboxEvent, type SyncStore } from './store.js';
 import type { Progress } from './sync.js';
 
@@ -55,9 +56,9 @@ export async function replay(
     }
     await store.commit(batch);
     deps.onProgress?.({ phase: 'replay', count: reapplied, startedAtMs: started });
-    const last = parsed[parsed.length - 1]!;
-    cursor = { after: ('event' in last ? last.event : last.inbox).id, rangeStart: null };
-    if (raw.length < deps.pageLimit) break;
+    const after = lastCursor(deps.events, raw);
+    if (raw.length < deps.pageLimit || after === null || after === cursor.after) break;
+    cursor = { after, rangeStart: null };
   }
   return { reapplied };
 }

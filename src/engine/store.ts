@@ -43,8 +43,9 @@ export interface InboxEvent {
 export type InboxStatus = 'applied' | 'pending' | 'dead' | 'skipped' | 'held' | 'queued';
 
 /**
- * Where the Events API reader stands. `after` is the id of the last event it trusts as final;
- * before any, `rangeStart` says from when to read (first import starts here).
+ * Where the event source's reader stands. `after` is the source's own token (`cursorAfter` of
+ * the last event it trusts as final; opaque to the engine); before any, `rangeStart` says from
+ * when to read (first import starts here).
  */
 export interface Cursor {
   after: string | null;

@@ -1,8 +1,6 @@
-import { fnv1a, type EngineEvent } from './event.js';
-import { PAGES_PER_SLICE, RangesIgnoredError, readSlicesInOrder } from './catch-up.js';
+import { lastCursor, planSlices, RangesIgnoredError, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
-import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
 import { replay } from './replay.js';
 import { runOutbox, type EffectHandler } from './outbox.js';
 import {
@@ -14,12 +12,15 @@ import {
 } from './ports.js';
 import type { Provider } from './provider.js';
 import {
-  commitBatch,
-  type CommitBatch,
-  type Cursor,
-  type InboxEvent,
-  type SyncStore,
-} from './store.js';
+  newStaged,
+  PageStager,
+  type AppliedEvent,
+  type PageOutcome,
+  type Staged,
+} from './staging.js';
+import type { Cursor, SyncStore } from './store.js';
+
+export type { AppliedEvent } from './staging.js';
 
 export interface SyncEngineOptions {
   store: SyncStore;
@@ -55,16 +56,6 @@ export interface SyncEngineOptions {
   onApplied?: (events: readonly AppliedEvent[]) => void;
 }
 
-export interface AppliedEvent {
-  id: string;
-  /** Its lane: the organization, else the object it is about (`user:<id>`, ...), else empty (see `laneOf`). */
-  lane: string;
-  type: string;
-  /** Who it was applied from: `api`, or `webhook` when the API had not shown it within the grace period. */
-  source: string;
-  createdAt: string;
-}
-
 export interface Progress {
   phase: 'import' | 'events' | 'replay' | 'reconcile';
   count: number;
@@ -96,7 +87,7 @@ export class SyncEngine {
   private readonly settleMs: number;
   private readonly pageLimit: number;
   private readonly stageEvents: number;
-  private blocked: Set<string> | null = null;
+  private readonly stager: PageStager;
   /**
    * Distributed work: the reader stores events as `queued` and sends a job per lane instead of
    * applying them; `applyQueued` applies a job's events wherever it is fetched.
@@ -113,6 +104,17 @@ export class SyncEngine {
     this.settleMs = options.settleMs ?? 5000;
     this.stageEvents = options.stageEvents ?? 1000;
     this.pageLimit = options.pageLimit ?? 100;
+    this.stager = new PageStager({
+      store: this.store,
+      provider: options.provider,
+      events: options.events,
+      log: this.log,
+      clock: this.clock,
+      settleMs: this.settleMs,
+      dispatching: () => this.dispatching,
+      hasEffects: (type: string) => this.handlers.has(type) || this.handlers.has('*'),
+      collectApplied: options.onApplied !== undefined,
+    });
   }
 
   on(type: string, handler: EffectHandler): void {
@@ -133,7 +135,7 @@ export class SyncEngine {
       // What was staged but not committed is read again next time; forget what it implied.
       await this.inFlight?.done.catch(() => {});
       this.inFlight = null;
-      this.blocked = null;
+      this.stager.forgetBlocked();
       throw error;
     }
   }
@@ -173,12 +175,11 @@ export class SyncEngine {
       const raw = await next;
       this.checkpoint('page-fetched');
       result.fetched += raw.length;
-      const lastId = (raw[raw.length - 1] as { id?: unknown } | undefined)?.id;
-      const more =
-        raw.length >= this.pageLimit && typeof lastId === 'string' && lastId !== readFrom.after;
+      const after = lastCursor(this.options.events, raw);
+      const more = raw.length >= this.pageLimit && after !== null && after !== readFrom.after;
       if (more) {
         // Reading, not writing, is the slow part: fetch the next page while this one is applied.
-        readFrom = { after: lastId, rangeStart: null };
+        readFrom = { after, rangeStart: null };
         next = this.options.events.readPage(readFrom, this.pageLimit, signal);
         next.catch(() => {});
       }
@@ -187,9 +188,10 @@ export class SyncEngine {
       if (!more || pages.count >= this.stageEvents) {
         const staged = newStaged();
         // Once an unsettled event is met, the cursor stays before it for the rest of the drain.
-        const page = await this.stagePage(
+        const page = await this.stager.stage(
           { mode: 'page', raw: pages.take(), cursor: settling ? null : cursor },
           staged,
+          this.inFlight?.ids,
         );
         addCounts(result, page);
         cursor = page.cursor ?? cursor;
@@ -222,32 +224,18 @@ export class SyncEngine {
     // unsettled ones, can be far ahead of the cursor; starting there skipped what lay between).
     const sample = await this.options.events.readPage(cursor, this.pageLimit, signal);
     if (sample.length < this.pageLimit) return cursor;
-    const times = sample.map((raw) => this.options.provider.occurredAtMs(raw));
-    // An unreadable first event is parked by the cursor loop, which then reads the rest; the
-    // sample's other times only tell the density.
-    if (Number.isNaN(times[0]!)) return cursor;
-    const readable = times.filter((t) => !Number.isNaN(t));
-    const firstMs = times[0]!;
-    const lastMs = readable[readable.length - 1]!;
-    const fromMs = firstMs - this.settleMs;
-    // Stay clear of the unsettled head: the cursor loop reads that part.
-    const toMs = this.clock() - this.settleMs - 60_000;
-    if (toMs - fromMs < (this.options.catchUpMinSpanMs ?? 15 * 60_000)) return cursor;
-    // Slices of a slice's share of the read-ahead window at the sampled density: then every
-    // reading slice can run ahead whole (larger ones end up read one at a time), and partial
-    // last pages stay few (measured: 6-page slices beat 8-page ones at 50 ms per request).
-    // One page is a poor witness of the whole span: a burst (many events in one millisecond)
-    // made it ask for 100,000 slices, a request each, for a few hundred events. No slice is
-    // shorter than MIN_SLICE_MS; a dense one is split at the tail by the reader anyway.
-    const msPerEvent = Math.max(1, lastMs - firstMs) / readable.length;
-    const spanMs = toMs - fromMs;
-    const slices = Math.max(
-      parallelism,
-      Math.min(
-        Math.ceil(spanMs / MIN_SLICE_MS),
-        Math.ceil(spanMs / (msPerEvent * this.pageLimit * PAGES_PER_SLICE)),
-      ),
+    const plan = planSlices(
+      sample.map((raw) => this.options.provider.occurredAtMs(raw)),
+      {
+        pageLimit: this.pageLimit,
+        settleMs: this.settleMs,
+        nowMs: this.clock(),
+        minSpanMs: this.options.catchUpMinSpanMs ?? 15 * 60_000,
+        parallelism,
+      },
     );
+    if (!plan) return cursor;
+    const { fromMs, toMs, slices } = plan;
     const fromIso = new Date(fromMs).toISOString();
     this.log.info('catching up a backlog in parallel slices', {
       from: fromIso,
@@ -259,7 +247,11 @@ export class SyncEngine {
     const pages = new PageBuffer();
     const stage = async () => {
       const staged = newStaged();
-      const page = await this.stagePage({ mode: 'page', raw: pages.take(), cursor }, staged);
+      const page = await this.stager.stage(
+        { mode: 'page', raw: pages.take(), cursor },
+        staged,
+        this.inFlight?.ids,
+      );
       addCounts(result, page);
       cursor = page.cursor ?? cursor;
       await this.commitBehind(staged);
@@ -335,7 +327,7 @@ export class SyncEngine {
       const held = await this.store.heldEvents(receivedBefore, 500);
       if (held.length === 0) return total;
       const staged = newStaged();
-      const page = await this.stagePage({ mode: 'held', events: held }, staged);
+      const page = await this.stager.stage({ mode: 'held', events: held }, staged);
       await this.commitStaged(staged);
       await this.runEffects();
       total += page.applied + page.deadLettered + page.waiting;
@@ -353,187 +345,14 @@ export class SyncEngine {
    */
   async applyQueued(jobs: { jobId: string; eventIds: string[] }[]): Promise<void> {
     // Dead letters may have been made by other processes since.
-    this.blocked = null;
+    this.stager.forgetBlocked();
     const staged = newStaged();
     staged.batch.completes = jobs.map((j) => j.jobId);
     // One job per lane: each job's events in stream order, the jobs independent of each other.
     const events = await this.store.queuedEvents(jobs.flatMap((j) => j.eventIds));
-    if (events.length > 0) await this.stagePage({ mode: 'queued', events }, staged);
+    if (events.length > 0) await this.stager.stage({ mode: 'queued', events }, staged);
     await this.commitStaged(staged);
     await this.runEffects();
-  }
-
-  /**
-   * Adds one page to a batch not yet committed: new events for the inbox, their row changes,
-   * dead letters for poison, effects to queue, and the cursor after the page's settled prefix.
-   */
-  private async stagePage(input: StageInput, staged: Staged): Promise<PageOutcome> {
-    const provider = this.options.provider;
-    // The webhook sweep applies held events as delivered by webhook; a job's events were read
-    // by the API reader. Only an API page moves the cursor.
-    const source = input.mode === 'held' ? 'webhook' : 'api';
-    const cursor = input.mode === 'page' ? input.cursor : null;
-    /** A job's events are in the inbox as `queued`: apply them, do not dedupe or queue them. */
-    const fromQueue = input.mode === 'queued';
-    const events: EngineEvent[] = [];
-    const batch = staged.batch;
-    /** Events without a usable envelope, parked below. */
-    const unparsed = new Map<string, { inbox: InboxEvent; error: string }>();
-    const park = (inbox: InboxEvent, error: string) => {
-      events.push({
-        id: inbox.id,
-        type: inbox.type,
-        occurredAt: '',
-        lane: inbox.lane,
-        data: {},
-        raw: {},
-      });
-      unparsed.set(inbox.id, { inbox, error });
-    };
-    if (input.mode === 'page') {
-      for (const r of input.raw) {
-        try {
-          events.push(provider.parseEvent(r));
-        } catch (error) {
-          // Park it under what can be told of it (in the lane its payload names, when it names
-          // one), so the cursor passes it visibly and nothing else stops.
-          park(unreadableInbox(provider, r), (error as Error).message);
-        }
-      }
-    } else {
-      // Events the inbox holds: parked, if they no longer parse, under the inbox's own record.
-      for (const stored of input.events) {
-        try {
-          events.push(provider.parseEvent(JSON.parse(stored.json)));
-        } catch (error) {
-          park(stored, (error as Error).message);
-        }
-      }
-    }
-    const known = fromQueue
-      ? new Set<string>()
-      : await this.store.knownEvents(events.map((e) => e.id));
-    // (Not for a job's events: the reader's batch in flight in this process names them too, as
-    // queued, and they must be applied here, not taken for duplicates.)
-    if (!fromQueue)
-      for (const e of events)
-        if (staged.ids.has(e.id) || this.inFlight?.ids.has(e.id)) known.add(e.id);
-    const blocked = await this.blockedLanes();
-    let applied = 0;
-    let duplicates = 0;
-    let waiting = 0;
-    let queued = 0;
-    let lastEventAt: string | undefined;
-    let deadLettered = 0;
-    for (const event of events) {
-      if (known.has(event.id)) {
-        duplicates++;
-        // Applied before the API showed it (from a webhook, after the grace period): it has now.
-        if (source === 'api' && !staged.ids.has(event.id))
-          batch.received.push({ event: toInbox(event), status: 'seen', source });
-        continue;
-      }
-      known.add(event.id);
-      staged.ids.add(event.id);
-      const bad = unparsed.size > 0 ? unparsed.get(event.id) : undefined;
-      const inbox = bad?.inbox ?? toInbox(event);
-      if (bad && !blocked.has(inbox.lane)) {
-        this.park(batch, inbox, bad.error, source, blocked);
-        deadLettered++;
-        continue;
-      }
-      if (blocked.has(inbox.lane)) {
-        batch.received.push({ event: inbox, status: 'pending', source });
-        waiting++;
-        continue;
-      }
-      if (this.dispatching && source === 'api' && !fromQueue) {
-        batch.received.push({ event: inbox, status: 'queued', source });
-        batch.enqueue ??= [];
-        const key = workKey(inbox.lane);
-        const group = batch.enqueue.find((g) => g.key === key);
-        if (group) group.eventIds.push(event.id);
-        else batch.enqueue.push({ key, eventIds: [event.id] });
-        queued++;
-        continue;
-      }
-      const outcome = projectSafely(provider, event);
-      if ('error' in outcome) {
-        this.park(batch, inbox, outcome.error, source, blocked);
-        deadLettered++;
-        continue;
-      }
-      batch.received.push({ event: inbox, status: 'applied', source });
-      batch.changes.push(...outcome.changes);
-      this.queueEffects(batch, inbox);
-      if (this.options.onApplied)
-        staged.applied.push({
-          id: inbox.id,
-          lane: inbox.lane,
-          type: inbox.type,
-          source,
-          createdAt: event.occurredAt,
-        });
-      applied++;
-      if (!lastEventAt || event.occurredAt > lastEventAt) lastEventAt = event.occurredAt;
-    }
-    // Only the API reader moves the cursor; events applied from webhooks leave it where it is.
-    const { cursor: next, allSettled } = cursor
-      ? this.settledCursor(events, cursor)
-      : { cursor: null, allSettled: true };
-    if (next) batch.cursor = next;
-    if (lastEventAt && (!batch.lastEventAt || lastEventAt > batch.lastEventAt))
-      batch.lastEventAt = lastEventAt;
-    return { queued, applied, duplicates, deadLettered, waiting, cursor: next, allSettled };
-  }
-
-  /** A poison event becomes a dead letter; the events of its lane wait behind it. */
-  private park(
-    batch: CommitBatch,
-    inbox: InboxEvent,
-    error: string,
-    source: string,
-    blocked: Set<string>,
-  ): void {
-    batch.received.push({ event: inbox, status: 'dead', source });
-    batch.deadLetters.push({ eventId: inbox.id, lane: inbox.lane, error });
-    blocked.add(inbox.lane);
-    this.log.warn('event dead-lettered; its lane waits', {
-      eventId: inbox.id,
-      type: inbox.type,
-      lane: inbox.lane,
-      error,
-    });
-  }
-
-  /**
-   * The cursor after a page: the last event of its settled prefix (events come in created_at
-   * order, so the unsettled ones are at the end). Unsettled events are applied now but read
-   * again next time, so one that the API shows late, before them, is not skipped.
-   */
-  private settledCursor(
-    events: readonly EngineEvent[],
-    cursor: Cursor,
-  ): { cursor: Cursor; allSettled: boolean } {
-    const settledBefore = new Date(this.clock() - this.settleMs).toISOString();
-    let next = cursor;
-    for (const e of events) {
-      // An unparseable event (no time: parked as a dead letter) still counts as a position.
-      if (e.occurredAt > settledBefore) return { cursor: next, allSettled: false };
-      next = { after: e.id, rangeStart: null };
-    }
-    return { cursor: next, allSettled: true };
-  }
-
-  private queueEffects(batch: CommitBatch, inbox: InboxEvent): void {
-    if (this.handlers.has(inbox.type) || this.handlers.has('*')) {
-      batch.outbox.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
-    }
-  }
-
-  private async blockedLanes(): Promise<Set<string>> {
-    this.blocked ??= await this.store.blockedLanes();
-    return this.blocked;
   }
 
   /** Runs the user handlers of committed events (at least once each, never for replay or import). */
@@ -620,34 +439,15 @@ export class SyncEngine {
       {
         store: this.store,
         provider: this.options.provider,
-        queueEffects: (batch, inbox) => this.queueEffects(batch, inbox),
+        queueEffects: (batch, inbox) => this.stager.queueEffects(batch, inbox),
       },
       eventId,
       action,
     );
-    this.blocked = null;
+    this.stager.forgetBlocked();
     await this.runEffects();
     return result;
   }
-}
-
-/**
- * Distributed work: lanes are hashed onto this many job keys. A key's jobs run in order, one at
- * a time, so a lane's events stay in stream order; keys run in parallel. One key per lane would
- * make a job per organization per batch: a few events each, and the queue's cost per job (not
- * the applying) would set the pace.
- */
-const WORK_KEYS = 64;
-
-/**
- * The shortest time slice of a parallel catch-up. With 100,000 events over 30 days a slice
- * spans hours; only a backlog denser than ~20 events/s sustained meets this floor.
- */
-const MIN_SLICE_MS = 30_000;
-
-/** The job key of a lane (FNV-1a, so every process agrees). */
-export function workKey(lane: string): string {
-  return `lanes:${fnv1a(lane) % WORK_KEYS}`;
 }
 
 function addCounts(result: DrainResult, page: PageOutcome): void {
@@ -677,38 +477,4 @@ class PageBuffer {
     this.count = 0;
     return all;
   }
-}
-
-interface Staged {
-  batch: CommitBatch;
-  /** Ids of events in the batch (not yet in the store, so `knownEvents` cannot see them). */
-  ids: Set<string>;
-  /** For `onApplied`, once committed. */
-  applied: AppliedEvent[];
-}
-
-const newStaged = (): Staged => ({
-  batch: commitBatch(),
-  ids: new Set(),
-  applied: [],
-});
-
-/**
- * What `stagePage` is given: a page the API reader read (deduplicated against the inbox; its
- * settled prefix moves `cursor` when there is one), held webhook events the API has not shown
- * within the grace period, or the queued events of distributed-work jobs.
- */
-type StageInput =
-  | { mode: 'page'; raw: unknown[]; cursor: Cursor | null }
-  | { mode: 'held'; events: InboxEvent[] }
-  | { mode: 'queued'; events: InboxEvent[] };
-
-interface PageOutcome {
-  queued: number;
-  applied: number;
-  duplicates: number;
-  deadLettered: number;
-  waiting: number;
-  cursor: Cursor | null;
-  allSettled: boolean;
 }

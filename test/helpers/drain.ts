@@ -2,6 +2,7 @@ import { workos } from '../../src/providers/workos/index.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import type { SyncStore } from '../../src/engine/store.js';
 import { SyncEngine } from '../../src/engine/sync.js';
+import { cursorById } from './cursor.js';
 
 /**
  * Applies the emulator's events from index `from` on into `store`, in pages of 100, as the sync
@@ -21,7 +22,7 @@ export async function drainEmulator(
   let next = 0;
   const engine = new SyncEngine({
     store,
-    events: { readPage: async () => (pages[next++] ?? []) as never },
+    events: { readPage: async () => (pages[next++] ?? []) as never, cursorAfter: cursorById },
     provider: workos,
     importOnFirstRun: false,
     settleMs: 0,

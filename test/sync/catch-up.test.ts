@@ -6,6 +6,7 @@ import type { EventSource } from '../../src/engine/ports.js';
 import { SyncEngine } from '../../src/engine/sync.js';
 import { workos } from '../../src/providers/workos/index.js';
 import { tempDb } from '../helpers/test-db.js';
+import { cursorById } from '../helpers/cursor.js';
 
 /**
  * An Events API of `count` events (one millisecond apart unless `offsetMs` says when each comes),
@@ -20,6 +21,7 @@ function slowSource(count: number, delayMs: number, offsetMs: (i: number) => num
   }));
   const stats = { inFlight: 0, maxInFlight: 0, requests: 0, inFlightAtStart: 0, pages: 0 };
   const source: EventSource = {
+    cursorAfter: cursorById,
     async readPage(cursor: Cursor, limit: number) {
       stats.requests++;
       stats.inFlightAtStart += stats.inFlight;
@@ -151,6 +153,7 @@ describe('time slices are a capability of the event source', () => {
       const { source, ids } = slowSource(20_000, 0, (i) => i * 1000);
       const cursors: Cursor[] = [];
       const events: EventSource = {
+        cursorAfter: cursorById,
         readPage: (cursor, limit, signal) => {
           cursors.push(cursor);
           return source.readPage(cursor, limit, signal);

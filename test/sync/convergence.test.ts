@@ -6,6 +6,7 @@ import { Random } from '../../src/emulator/random.js';
 import { dumpTables, syncFor } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
 import { differencesFromApi } from '../helpers/truth.js';
+import { cursorById } from '../helpers/cursor.js';
 
 for (const kind of STORE_KINDS)
   describe(`sync converges to the emulator state (${kind})`, () => {
@@ -108,6 +109,7 @@ for (const kind of STORE_KINDS)
           store,
           events: {
             readPage: async (_cursor, limit) => delivered.slice(position, (position += limit)),
+            cursorAfter: cursorById,
           },
           provider: workos,
           importOnFirstRun: false,

@@ -9,6 +9,12 @@ export class WorkOSEventsReader implements EventSource {
 
   constructor(private readonly http: JsonApiOptions) {}
 
+  /** WorkOS pages with `after=<event id>`. */
+  cursorAfter(raw: unknown): string | null {
+    const id = (raw as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id !== '' ? id : null;
+  }
+
   async readPage(cursor: Cursor, limit: number, signal?: AbortSignal): Promise<unknown[]> {
     const query: Record<string, string | undefined> = { order: 'asc', limit: String(limit) };
     // range_start cannot go with after: a ranged read starts with range_start, then pages with after.

@@ -1,13 +1,10 @@
 import { unreadableInbox } from '../../engine/inbox-event.js';
+import type { WebhookOutcome, WebhookReceiver } from '../../engine/ports.js';
 import type { InboxEvent, SyncStore } from '../../engine/store.js';
 import { describeUnreadable, parseWorkOSEvent } from './envelope.js';
 import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
 
 export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event' | 'too_deep';
-
-export type WebhookOutcome =
-  | { status: 200; eventId: string; type: string; duplicate: boolean }
-  | { status: 400 | 401; reason: WebhookRejection; message: string };
 
 /**
  * A WorkOS webhook delivery, from raw bytes to the inbox: verify the signature first, then parse,
@@ -15,7 +12,7 @@ export type WebhookOutcome =
  * the API shows it). Only after the store returns is the delivery acknowledged. Transport (size
  * limits, methods) is the HTTP layer's job.
  */
-export class WorkOSWebhookReceiver {
+export class WorkOSWebhookReceiver implements WebhookReceiver {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
   constructor(
@@ -28,10 +25,10 @@ export class WorkOSWebhookReceiver {
 
   async receive(
     raw: Uint8Array,
-    signatureHeader: string | null | undefined,
+    header: (name: string) => string | undefined,
   ): Promise<WebhookOutcome> {
     const now = (this.options.clock ?? Date.now)();
-    const verified = await this.options.verifier.verify(raw, signatureHeader, now);
+    const verified = await this.options.verifier.verify(raw, header('workos-signature'), now);
     if (!verified.ok)
       return { status: 401, reason: verified.reason, message: SIGNATURE_MESSAGES[verified.reason] };
     let body: unknown;

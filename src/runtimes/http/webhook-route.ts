@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { DEFAULT_MAX_BODY_BYTES } from '../../config.js';
-import type { WebhookOutcome } from '../../providers/workos/webhook-receiver.js';
+import type { WebhookOutcome } from '../../engine/ports.js';
 import type { Sync } from '../../sync.js';
 
 export interface WebhookRouteOptions<C extends Context> {
@@ -41,12 +41,12 @@ export function mountWebhookRoute<C extends Context>(
         return c.json({ error: `No source ${JSON.stringify(c.req.param('source'))} here.` }, 404);
       }
       if (!sync.acceptsWebhooks) {
-        // 503, not 4xx: WorkOS retries, so nothing is lost while the secret is being set up.
+        // 503, not 4xx: the provider retries, so nothing is lost while the secret is being set up.
         reject('not_configured');
-        return c.json({ error: 'Webhooks are not configured: set WORKOS_WEBHOOK_SECRET.' }, 503);
+        return c.json({ error: `Webhooks are not configured: set ${sync.webhookSetting}.` }, 503);
       }
       const raw = new Uint8Array(await c.req.arrayBuffer());
-      const outcome = await sync.receiveWebhook(raw, c.req.header('workos-signature'));
+      const outcome = await sync.receiveWebhook(raw, (name) => c.req.header(name));
       if (outcome.status !== 200) {
         reject(outcome.reason);
         return c.json({ error: outcome.message }, outcome.status);

@@ -155,7 +155,7 @@ export function registerSyncCommands(program: Command): void {
         webhookGraceMs: flags.graceMs,
       });
       if (!sync.acceptsWebhooks)
-        logger.warn('WORKOS_WEBHOOK_SECRET is not set: webhook deliveries are refused (503)');
+        logger.warn(`${sync.webhookSetting} is not set: webhook deliveries are refused (503)`);
       const service = await startService({
         sync,
         metrics,

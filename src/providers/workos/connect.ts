@@ -1,0 +1,87 @@
+import { ConfigError } from '../../engine/config-error.js';
+import type { EventSource, Logger, SnapshotSource, WebhookReceiver } from '../../engine/ports.js';
+import type { SyncStore } from '../../engine/store.js';
+import type { HttpGet } from '../../http/get-json.js';
+import { RateLimiter } from '../../http/rate-limiter.js';
+import { WorkOSEventsReader } from './events-reader.js';
+import { workosApi } from './http.js';
+import { workosConnection, workosWebhookSecrets } from './settings.js';
+import { WorkOSStateImporter } from './state-importer.js';
+import { WorkOSWebhookReceiver } from './webhook-receiver.js';
+import { WorkOSWebhookVerifier, type Hmac } from './webhook-verifier.js';
+
+/** What the library's options say of WorkOS (each falls back to the environment). */
+export interface WorkOSOptions {
+  /** Default: `WORKOS_API_KEY`. */
+  apiKey?: string;
+  /** Default: `WORKOS_API_URL`, else https://api.workos.com. */
+  apiUrl?: string;
+  /** Attempts per API request before a step fails (default 10). */
+  maxAttempts?: number;
+  /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
+  rateLimit?: { requests: number; windowMs: number };
+  /** Default: `WORKOS_WEBHOOK_SECRET`, comma-separated. Without one, webhooks are refused. */
+  webhookSecrets?: string[];
+  /** Accept webhook signatures at most this old or this far ahead (default 180,000 ms). */
+  webhookToleranceMs?: number;
+}
+
+/** The runtime's parts the connection is made with. */
+export interface ConnectContext {
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  store: SyncStore;
+  clock: () => number;
+  /** GET requests (default: `fetch`). */
+  httpGet?: HttpGet;
+  /** HMAC-SHA256 for webhook signatures (default: Web Crypto). */
+  hmac?: Hmac;
+}
+
+/** The setting that turns WorkOS webhooks on, for messages. */
+export const WORKOS_WEBHOOK_SETTING = 'WORKOS_WEBHOOK_SECRET';
+
+/**
+ * WorkOS's Events API, list endpoints and webhook receiver, configured (and validated) from the
+ * options and the environment. `offline`: for work on the database alone; reading fails clearly.
+ */
+export function connectWorkOS(
+  options: WorkOSOptions & { offline?: boolean },
+  context: ConnectContext,
+): { events: EventSource; snapshot: SnapshotSource; webhook: WebhookReceiver | null } {
+  const secrets = options.webhookSecrets ?? workosWebhookSecrets(context.env);
+  const webhook =
+    secrets.length > 0
+      ? new WorkOSWebhookReceiver({
+          store: context.store,
+          clock: context.clock,
+          verifier: new WorkOSWebhookVerifier({
+            secrets,
+            toleranceMs: options.webhookToleranceMs,
+            hmac: context.hmac,
+          }),
+        })
+      : null;
+  if (options.offline) {
+    const refuse = (): never => {
+      throw new ConfigError('This command works offline and does not read from WorkOS.');
+    };
+    return {
+      events: { readPage: async () => refuse(), cursorAfter: () => null },
+      snapshot: { snapshot: refuse },
+      webhook,
+    };
+  }
+  const http = workosApi({
+    ...workosConnection(options, context.env),
+    logger: context.logger,
+    get: context.httpGet,
+    maxAttempts: options.maxAttempts,
+    limiter: new RateLimiter(
+      options.rateLimit?.requests ?? 5900,
+      options.rateLimit?.windowMs ?? 60_000,
+    ),
+  });
+  const events = new WorkOSEventsReader(http);
+  return { events, snapshot: new WorkOSStateImporter(http), webhook };
+}
