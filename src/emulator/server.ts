@@ -1,7 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Emulator, type EmulatorOptions } from './emulator.js';
 import { createEmulatorApp } from './http/app.js';
+import { listen } from './listen.js';
 
 export interface StartEmulatorOptions extends EmulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -21,27 +20,14 @@ export interface RunningEmulator {
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const emulator = new Emulator(options);
   const app = createEmulatorApp(emulator);
-  const hostname = options.hostname ?? '127.0.0.1';
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname }, () => resolve(s));
-    s.once('error', reject);
-  });
-  // Long keep-alive, as production load balancers have: with Node's 5 s default, a client busy
-  // for ~5 s between requests races the server's close and sees ECONNRESET.
-  if ('keepAliveTimeout' in server) {
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-  }
-  const { port } = server.address() as AddressInfo;
+  const server = await listen(app.fetch, options);
   return {
-    url: `http://${hostname}:${port}`,
+    url: server.url,
     apiKey: emulator.apiKey,
     emulator,
-    close: () =>
-      new Promise<void>((resolve) => {
-        emulator.close();
-        if ('closeAllConnections' in server) server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      emulator.close();
+      await server.close();
+    },
   };
 }

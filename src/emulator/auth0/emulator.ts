@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { Faults, type FaultSettings } from '../faults.js';
+import { Random } from '../random.js';
+import { TenantGenerator } from './history.js';
+import type { ApiCaller } from './log-entries.js';
+import type { Plan } from './log-store.js';
+import { AUTH0_RATE_LIMITS, RateLimits, type RateProfile } from './rate-limits.js';
+import { Tenant } from './tenant.js';
+import { AUTHSYNC_SCOPES, TokenIssuer } from './tokens.js';
+
+export interface Auth0EmulatorOptions {
+  /** Seed of the generated history and of every random choice (default 1). */
+  seed?: string | number;
+  /** Changes of generated history to make before serving (default 0). */
+  changes?: number;
+  /** The history spreads over this many past hours, ending now (default 12). */
+  hours?: number;
+  /** The tenant's name (default `acme`). */
+  tenant?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Scopes the client grant allows (default: every scope authsync uses). */
+  scopes?: string[];
+  /** `expires_in` of tokens, seconds (default 86,400). */
+  tokenLifetimeS?: number;
+  /** A log becomes visible this long after its `date` (default 0), plus 0..jitter ms. */
+  indexingDelayMs?: number;
+  indexingJitterMs?: number;
+  /** Log retention by plan (default enterprise, 30 days). */
+  plan?: Plan;
+  /** Rate limits as Auth0 applies them for a plan (default none). */
+  rateLimits?: RateProfile | null;
+  faults?: Partial<FaultSettings>;
+  clock?: () => number;
+}
+
+/** The emulated Auth0 tenant, independent of HTTP: state, logs, tokens, limits and faults. */
+export class Auth0Emulator {
+  readonly tenant: Tenant;
+  readonly tokens: TokenIssuer;
+  readonly limits: RateLimits;
+  readonly faults: Faults;
+  readonly clock: () => number;
+  /** The client that the generated history's Management API writes are made by. */
+  readonly historyCaller: ApiCaller;
+  private readonly generator: TenantGenerator;
+
+  constructor(options: Auth0EmulatorOptions = {}) {
+    const seed = options.seed ?? 1;
+    this.clock = options.clock ?? Date.now;
+    const random = new Random(`${seed}:auth0`);
+    this.tenant = new Tenant(options.tenant ?? 'acme', random, this.clock, {
+      indexingDelayMs: options.indexingDelayMs,
+      indexingJitterMs: options.indexingJitterMs,
+      plan: options.plan,
+    });
+    this.tokens = new TokenIssuer(
+      {
+        clientId: options.clientId ?? randomBytes(16).toString('base64url'),
+        clientSecret: options.clientSecret ?? randomBytes(32).toString('base64url'),
+        scopes: options.scopes ?? AUTHSYNC_SCOPES,
+      },
+      this.clock,
+      options.tokenLifetimeS,
+    );
+    this.limits = new RateLimits(
+      options.rateLimits ? AUTH0_RATE_LIMITS[options.rateLimits] : null,
+      this.clock,
+    );
+    this.faults = new Faults(options.faults, seed);
+    this.historyCaller = {
+      clientId: 'history-client',
+      scopes: AUTHSYNC_SCOPES,
+      ip: '203.0.113.7',
+      userAgent: 'node-auth0/7.1.0',
+    };
+    this.generator = new TenantGenerator(this.tenant, random, this.historyCaller);
+    const changes = options.changes ?? 0;
+    if (changes > 0) {
+      const end = this.clock();
+      const start = end - (options.hours ?? 12) * 3_600_000;
+      for (let i = 0; i < changes;) {
+        this.tenant.timeOverride = Math.floor(start + ((end - start) * i) / changes);
+        if (this.generator.step()) i++;
+      }
+      this.tenant.timeOverride = null;
+    }
+  }
+
+  /** Makes `count` more changes now. */
+  generateNow(count: number): void {
+    for (let i = 0; i < count;) if (this.generator.step()) i++;
+  }
+}

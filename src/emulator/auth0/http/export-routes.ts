@@ -1,0 +1,81 @@
+import type { Context, Hono } from 'hono';
+import type { Auth0Emulator } from '../emulator.js';
+import { Auth0Error } from '../errors.js';
+
+interface ExportJob {
+  id: string;
+  createdAt: string;
+  /** NDJSON of the users as they were when the job was made. */
+  lines: string;
+  fields?: { name: string; export_as?: string }[];
+}
+
+/**
+ * The user export job, for more users than the 1,000 a list can page through: `POST
+ * /api/v2/jobs/users-exports`, `GET /api/v2/jobs/{id}` until `completed`, then the NDJSON file
+ * at `location`.
+ */
+export function mountExports(
+  app: Hono,
+  emulator: Auth0Emulator,
+  scoped: (c: Context, anyOf: string[]) => void,
+): void {
+  const jobs = new Map<string, ExportJob>();
+  let counter = 0;
+  const view = (c: Context, job: ExportJob) => ({
+    type: 'users_export',
+    status: 'completed',
+    connection_id: null,
+    format: 'json',
+    created_at: job.createdAt,
+    id: job.id,
+    location: `${new URL(c.req.url).origin}/_emulator/exports/${job.id}.json`,
+    percentage_done: 100,
+    time_left_seconds: 0,
+    ...(job.fields ? { fields: job.fields } : {}),
+  });
+
+  app.post('/api/v2/jobs/users-exports', async (c) => {
+    scoped(c, ['read:users']);
+    const input = (await c.req.json().catch(() => ({}))) as {
+      format?: string;
+      fields?: ExportJob['fields'];
+    };
+    if (input.format && input.format !== 'json' && input.format !== 'csv')
+      throw Auth0Error.badRequest('Payload validation error: format must be json or csv.');
+    if (input.format === 'csv') throw Auth0Error.badRequest('This emulator exports json only.');
+    const users = [...emulator.tenant.users.values()];
+    const project = (u: Record<string, unknown>) =>
+      input.fields
+        ? Object.fromEntries(input.fields.map((f) => [f.export_as ?? f.name, u[f.name] ?? null]))
+        : u;
+    const job: ExportJob = {
+      id: `job_${(++counter).toString(36).padStart(16, '0')}`,
+      createdAt: new Date(emulator.clock()).toISOString(),
+      lines: users.map((u) => JSON.stringify(project(u))).join('\n') + (users.length ? '\n' : ''),
+      fields: input.fields,
+    };
+    jobs.set(job.id, job);
+    const {
+      status: _,
+      location: __,
+      percentage_done: ___,
+      time_left_seconds: ____,
+      ...pending
+    } = view(c, job);
+    return c.json({ ...pending, status: 'pending' }, 201);
+  });
+
+  app.get('/api/v2/jobs/:id', (c) => {
+    scoped(c, ['create:users', 'read:users']);
+    const job = jobs.get(c.req.param('id'));
+    if (!job) throw Auth0Error.notFound('The job does not exist.');
+    return c.json(view(c, job));
+  });
+
+  app.get('/_emulator/exports/:file', (c) => {
+    const job = jobs.get(c.req.param('file').replace(/\.json$/, ''));
+    if (!job) return c.text('Not Found', 404);
+    return c.body(job.lines, 200, { 'content-type': 'application/x-ndjson' });
+  });
+}
