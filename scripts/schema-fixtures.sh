@@ -21,6 +21,8 @@ releases=(
   "d6b9726 sqlite 5"
   "fdd3b35 sqlite 6"
   "fdd3b35 postgres 3"
+  "cddc28f sqlite 7"
+  "cddc28f postgres 4"
 )
 if [ $# -gt 0 ]; then releases=("$@"); fi
 port=18900

@@ -51,6 +51,10 @@ interface EmulatorFlags {
   truncateRate?: number;
   slowBodyMs?: number;
   rateLimit?: boolean;
+  provider: 'workos' | 'auth0';
+  clientId?: string;
+  clientSecret?: string;
+  rateLimits?: 'free' | 'self-service' | 'enterprise';
 }
 
 function emulatorOptions(flags: EmulatorFlags): StartEmulatorOptions {
@@ -106,7 +110,9 @@ function progress(label: string) {
 export function buildProgram(): Command {
   const program = new Command()
     .name('authsync')
-    .description("Keeps your application's database in step with WorkOS.")
+    .description(
+      "Keeps your application's database in step with its identity provider (WorkOS, Auth0).",
+    )
     .version(VERSION);
 
   registerSyncCommands(program);
@@ -114,7 +120,7 @@ export function buildProgram(): Command {
   program
     .command('emulator')
     .description(
-      'Serve a local emulation of the WorkOS API (events, lists, writes, webhooks, faults).',
+      'Serve a local emulation of the WorkOS API (events, lists, writes, webhooks, faults), or with --provider auth0 of an Auth0 tenant (token, Management API, logs, rate limits, faults). For Auth0, --events is the changes of history and --settle-ms/--settle-jitter-ms the logs’ indexing delay.',
     )
     .addOption(
       new Option('--port <n>', 'port to listen on; 0 picks a free one')
@@ -196,7 +202,48 @@ export function buildProgram(): Command {
       '--rate-limit',
       "enforce WorkOS's limit of 6,000 requests per minute (429 + Retry-After)",
     )
+    .addOption(
+      new Option('--provider <name>', 'the identity provider to emulate')
+        .choices(['workos', 'auth0'])
+        .default('workos'),
+    )
+    .option(
+      '--client-id <id>',
+      'Auth0: the client id of the emulated application (default: random)',
+    )
+    .option('--client-secret <secret>', 'Auth0: its client secret (default: random)')
+    .addOption(
+      new Option('--rate-limits <plan>', "Auth0: the plan's Management API limits").choices([
+        'free',
+        'self-service',
+        'enterprise',
+      ]),
+    )
     .action(async (flags: EmulatorFlags) => {
+      if (flags.provider === 'auth0') {
+        const { startAuth0Emulator } = await import('./emulator/auth0/server.js');
+        const options = emulatorOptions(flags);
+        const tenant = await startAuth0Emulator({
+          port: flags.port,
+          hostname: flags.host,
+          seed: flags.seed,
+          changes: flags.events,
+          clientId: flags.clientId,
+          clientSecret: flags.clientSecret,
+          indexingDelayMs: flags.settleMs,
+          indexingJitterMs: flags.settleJitterMs,
+          rateLimits: flags.rateLimits ?? null,
+          faults: { ...options.faults, rateLimit: null },
+        });
+        // The one line on stdout: AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET.
+        process.stdout.write(
+          `${JSON.stringify({ url: tenant.url, domain: tenant.url, clientId: tenant.clientId, clientSecret: tenant.clientSecret })}\n`,
+        );
+        const stop = () => void tenant.close().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return;
+      }
       const options = emulatorOptions(flags);
       const running = await startEmulator({
         ...options,
@@ -227,10 +274,23 @@ export function buildProgram(): Command {
     )
     .option('--seed <seed>', 'seed of the generated history', '1')
     .option('--database-url <path>', 'the SQLite file to write (replaced)', './authsync-demo.db')
-    .action(async (flags: { events: number; live: number; seed: string; databaseUrl: string }) => {
-      const { runDemo } = await import('./demo.js');
-      await runDemo(flags);
-    });
+    .addOption(
+      new Option('--provider <name>', 'the identity provider to emulate')
+        .choices(['workos', 'auth0'])
+        .default('workos'),
+    )
+    .action(
+      async (flags: {
+        events: number;
+        live: number;
+        seed: string;
+        databaseUrl: string;
+        provider: 'workos' | 'auth0';
+      }) => {
+        const { runDemo } = await import('./demo.js');
+        await runDemo(flags);
+      },
+    );
 
   return program;
 }

@@ -43,16 +43,27 @@ export function databaseSchema(value: string | undefined): string {
 }
 
 /**
+ * The environment's settings, by name: only this module (and each provider's `settings.ts`, for
+ * its own) reads them; the runtimes pass theirs.
+ */
+export type Environment = Record<string, string | undefined>;
+
+/** `AUTHSYNC_PROVIDER`: which identity provider this source reads (default `workos`). */
+export function providerName(value: string | undefined): 'workos' | 'auth0' {
+  const name = value || 'workos';
+  if (name !== 'workos' && name !== 'auth0')
+    throw new ConfigError(
+      `AUTHSYNC_PROVIDER ${JSON.stringify(name)} is not a provider: use workos or auth0.`,
+    );
+  return name;
+}
+
+/**
  * Forwarding each event to the application's own endpoint: `AUTHSYNC_FORWARD_URL` with
  * `AUTHSYNC_FORWARD_SECRET` (both, or neither; or `forward` in `createSync`), and optionally
  * `AUTHSYNC_FORWARD_EVENTS` (comma-separated types or prefixes like `user.*`; default all). The
  * secret is never echoed.
  */
-/** The environment's settings, by name: only this module reads them (the runtimes pass theirs). */
-export type Environment = Record<string, string | undefined>;
-
-/** `WORKOS_API_URL` and `WORKOS_API_KEY` (options first), validated. */
-/** The forwarding settings of the environment (validated by `forwardTarget`). */
 export function forwardSettings(env: Environment): {
   url?: string;
   secret?: string;

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { DEFAULT_DATABASE_URL, sourceIdentity } from './config.js';
-import { workos } from './providers/workos/index.js';
+import { DEFAULT_DATABASE_URL, providerName, sourceIdentity } from './config.js';
+import { PROVIDERS } from './providers.js';
 import { undiciGet } from './runtimes/node/http-get.js';
 import { openStore } from './open-store.js';
 import { Sync, type CreateSyncOptions } from './sync.js';
@@ -19,7 +19,10 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
     options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     options.schema ?? env.DATABASE_SCHEMA,
     {
-      source: sourceIdentity(options.sourceId ?? env.AUTHSYNC_SOURCE_ID, workos),
+      source: sourceIdentity(
+        options.sourceId ?? env.AUTHSYNC_SOURCE_ID,
+        PROVIDERS[providerName(options.provider ?? env.AUTHSYNC_PROVIDER)],
+      ),
       workExpireSeconds: options.workExpireSeconds,
       readOnly: options.readOnly,
     },

@@ -2,7 +2,7 @@ import type { LaneBacklog, StoreStatus, SyncStore } from './engine/store.js';
 
 /** What `authsync status --json` prints and the Worker's `GET /status` answers. */
 export interface StatusReport {
-  /** The source this report is about (its cursor, state and reader); rows and inbox are the database's. */
+  /** The source this report is about (its cursor, state, reader, and its provider's tables); the inbox is the database's. */
   source: string;
   cursor: StoreStatus['cursor'];
   lastEventAt: string | null;
@@ -23,14 +23,22 @@ export interface StatusReport {
   laneBacklog: LaneBacklog[];
 }
 
-export async function statusReport(store: SyncStore, nowMs = Date.now()): Promise<StatusReport> {
+export async function statusReport(
+  store: SyncStore,
+  nowMs = Date.now(),
+  /** The tables to count (default: every table). */
+  tables?: readonly string[],
+): Promise<StatusReport> {
   const s = await store.status();
+  const rows = tables
+    ? Object.fromEntries(Object.entries(s.rows).filter(([name]) => tables.includes(name)))
+    : s.rows;
   return {
     source: store.source.id,
     cursor: s.cursor,
     lastEventAt: s.lastEventAt,
     lagSeconds: s.lastEventAt ? (nowMs - Date.parse(s.lastEventAt)) / 1000 : null,
-    rows: s.rows,
+    rows,
     inbox: s.inbox,
     deadLetters: s.deadLetters,
     outboxPending: s.outboxPending,

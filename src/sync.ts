@@ -1,4 +1,3 @@
-import { workos } from './providers/workos/index.js';
 import type { AnyWorkOSEvent, WorkOSEventOf, WorkOSEventType } from './providers/workos/events.js';
 import type { EffectHandler } from './engine/outbox.js';
 import type {
@@ -22,11 +21,10 @@ import {
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
 import type { HttpGet } from './http/get-json.js';
-import {
-  connectWorkOS,
-  WORKOS_WEBHOOK_SETTING,
-  type WorkOSOptions,
-} from './providers/workos/connect.js';
+import type { WorkOSOptions } from './providers/workos/connect.js';
+import type { Auth0Options } from './providers/auth0/connect.js';
+import type { Provider } from './engine/provider.js';
+import { connectSource } from './providers.js';
 import type { Hmac } from './providers/workos/webhook-verifier.js';
 import type {
   Backlog,
@@ -49,6 +47,10 @@ export interface SyncRuntime {
 }
 
 export interface CreateSyncOptions extends WorkOSOptions {
+  /** The identity provider this source reads. Default: `AUTHSYNC_PROVIDER`, else `workos`. */
+  provider?: 'workos' | 'auth0';
+  /** Auth0's settings (each falls back to the environment: `AUTH0_DOMAIN`, ...). */
+  auth0?: Auth0Options;
   /**
    * This source's id: its cursor, state, reader lease and webhook route, so that several
    * sources share one database. Default: `AUTHSYNC_SOURCE_ID`, else the provider's name.
@@ -152,7 +154,7 @@ export class Sync {
     this.workConcurrency = options.workConcurrency ?? 16;
     this.graceMs = options.webhookGraceMs ?? DEFAULT_WEBHOOK_GRACE_MS;
     this.clock = options.clock ?? Date.now;
-    const sources = connectWorkOS(options, {
+    const sources = connectSource(this.store.source.provider, options, {
       env,
       logger: this.log,
       store: this.store,
@@ -172,11 +174,13 @@ export class Sync {
     };
     this.events = events;
     this.webhookReceiver = sources.webhook;
+    this.provider = sources.provider;
+    this.webhookSetting = sources.webhookSetting;
     this.engine = new SyncEngine({
       store: this.store,
       events,
       snapshot: sources.snapshot,
-      provider: workos,
+      provider: this.provider,
       logger: this.log,
       clock: this.clock,
       settleMs: options.settleMs,
@@ -205,7 +209,9 @@ export class Sync {
   }
 
   /** The setting that turns this source's webhooks on (for messages). */
-  readonly webhookSetting = WORKOS_WEBHOOK_SETTING;
+  readonly webhookSetting: string;
+  /** The identity provider this source reads. */
+  readonly provider: Provider;
 
   /** Whether webhook secrets are configured (without them every delivery is refused). */
   get acceptsWebhooks(): boolean {
@@ -272,7 +278,7 @@ export class Sync {
     } = {},
   ): Promise<ReconcileReport> {
     await this.migrate();
-    const startedAtMs = Date.now();
+    const startedAtMs = this.clock();
     const appliedFromWebhooks = await this.applyOverdueWebhookEvents();
     // By default the window is the time since the last scheduled run.
     const windowMs = options.windowMs ?? DEFAULT_RECONCILE_EVERY_S * 1000;
@@ -283,7 +289,7 @@ export class Sync {
     const tables = await reconcileTables({
       store: this.store,
       snapshot: this.snapshot,
-      provider: workos,
+      provider: this.provider,
       startedAtMs,
       signal: options.signal,
       onProgress: options.onProgress,
@@ -295,7 +301,7 @@ export class Sync {
     });
     const report: ReconcileReport = {
       startedAt: new Date(startedAtMs).toISOString(),
-      durationMs: Date.now() - startedAtMs,
+      durationMs: this.clock() - startedAtMs,
       events: {
         window: { from: windowFrom, to: windowTo },
         appliedFromWebhooks,
@@ -418,7 +424,11 @@ export class Sync {
 
   /** What `authsync status` shows: this source's cursor and state, the database's rows and inbox. */
   async status(): Promise<StatusReport> {
-    return statusReport(this.store, this.clock());
+    return statusReport(
+      this.store,
+      this.clock(),
+      this.provider.tables.tables.map((t) => t.name),
+    );
   }
 
   /** Events parked as dead letters (each blocks its lane), oldest first. */

@@ -16,6 +16,11 @@ export interface Upsert {
   parents?: { table: string; key: string }[];
   /** Columns an event may not know (null there): an upsert keeps the stored value instead. */
   keepIfNull?: string[];
+  /**
+   * The object has no time of its own (`updatedAt` is when it was read or changed): a
+   * reconciliation rewrites an existing row only where its content differs.
+   */
+  timeless?: boolean;
 }
 
 export interface Delete {

@@ -27,6 +27,8 @@ export interface SnapshotItem {
   object: Record<string, unknown>;
   /** For objects whose list does not say it (organization roles). */
   organizationId?: string;
+  /** When it was read: the time of objects that have none of their own. */
+  readAt?: string;
 }
 
 /** A page of the provider's current state. */
@@ -73,3 +75,20 @@ export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
  */
 export type Checkpoint =
   'page-fetched' | 'before-commit' | 'after-commit' | 'import-page-committed' | 'effect-ran';
+
+/**
+ * Sources for work on the database alone (migrate, status, dead letters): reading from the
+ * provider throws `refusal()`.
+ */
+export function offlineSources(refusal: () => Error): {
+  events: EventSource;
+  snapshot: SnapshotSource;
+} {
+  const refuse = (): never => {
+    throw refusal();
+  };
+  return {
+    events: { readPage: async () => refuse(), cursorAfter: () => null },
+    snapshot: { snapshot: refuse },
+  };
+}

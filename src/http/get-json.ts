@@ -36,6 +36,11 @@ export interface JsonApiOptions {
   onRetry?: (reason: string, delayMs: number) => void;
   /** Shared request budget (see RateLimiter). */
   limiter?: RateLimiter;
+  /**
+   * Credentials that expire (an OAuth token): their `Authorization` value is asked for per
+   * request; after a 401, `refused` drops it and the request is tried once more with a new one.
+   */
+  auth?: { authorization(signal?: AbortSignal): Promise<string>; refused(): void };
 }
 
 /** What `getJson` asks of an HTTP client: a GET, its status, one header, the body as text. */
@@ -62,6 +67,12 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
+/** `x-ratelimit-reset` (unix seconds when the bucket refills), in ms from now. */
+function rateLimitResetMs(header: string | null, nowMs: number): number | undefined {
+  if (!header || !/^\d+$/.test(header.trim())) return undefined;
+  return Math.min(60_000, Math.max(0, Number(header) * 1000 - nowMs));
+}
+
 /**
  * GET an API endpoint and parse its JSON, retrying what can be retried: 429 (as Retry-After
  * says), 5xx, resets, timeouts and truncated or unparseable bodies (exponential backoff with
@@ -73,6 +84,16 @@ export async function getJson(
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<unknown> {
+  return (await getJsonResponse(options, path, query, signal)).body;
+}
+
+/** As `getJson`, with the answer's headers (a `Link`, for example). */
+export async function getJsonResponse(
+  options: JsonApiOptions,
+  path: string,
+  query: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<{ body: unknown; header(name: string): string | null }> {
   const { names } = options;
   const url = new URL(path, options.baseUrl);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
@@ -81,6 +102,8 @@ export async function getJson(
   const max = options.maxDelayMs ?? 30_000;
   const get = options.get ?? fetchGet;
   const sleep = options.sleep ?? defaultSleep;
+  /** Tokens refused during this request: a new one each time, three at most. */
+  let refusals = 0;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     await options.limiter?.take(signal);
@@ -88,33 +111,42 @@ export async function getJson(
     let waitMs: number | undefined;
     try {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+      const headers = options.auth
+        ? { ...options.headers, authorization: await options.auth.authorization(signal) }
+        : options.headers;
       const response = await get(url, {
-        headers: options.headers,
+        headers,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
       const text = await response.text();
       if (response.status >= 200 && response.status < 300) {
         try {
-          return JSON.parse(text);
+          return { body: JSON.parse(text), header: (name) => response.header(name) };
         } catch {
           lastProblem = `unparseable JSON from ${url.pathname} (${text.length} bytes)`;
         }
+      } else if (response.status === 401 && options.auth && refusals < 3) {
+        // An expired or revoked token: try again with a new one.
+        refusals++;
+        options.auth.refused();
+        lastProblem = 'token refused (401)';
+        waitMs = 0;
       } else if (response.status === 401 || response.status === 403) {
+        const said = messageOf(text);
         throw new CredentialsRefusedError(
-          `${names.credentials} was rejected by ${options.baseUrl} (${response.status}). Check the key and that it belongs to this environment.`,
+          `${names.credentials} was rejected by ${options.baseUrl} (${response.status}).${said ? ` It said: ${said}.` : ''} Check the key and that it belongs to this environment.`,
         );
       } else if (response.status === 429) {
         lastProblem = 'rate limited (429)';
-        waitMs = retryAfterMs(response.header('retry-after'), Date.now());
+        waitMs =
+          retryAfterMs(response.header('retry-after'), Date.now()) ??
+          rateLimitResetMs(response.header('x-ratelimit-reset'), Date.now());
+        // Every reader waits, not only this one.
+        if (waitMs !== undefined) options.limiter?.pauseUntil(Date.now() + waitMs);
       } else if (response.status >= 500 || response.status === 408) {
         lastProblem = `${response.status} from ${url.pathname}`;
       } else {
-        let message = text.slice(0, 500);
-        try {
-          message = (JSON.parse(text) as { message?: string }).message ?? message;
-        } catch {
-          // keep the raw text
-        }
+        const message = messageOf(text) ?? text.slice(0, 500);
         throw new RequestRefusedError(
           `${names.provider} answered ${response.status} to GET ${url.pathname}${url.search}: ${message}`,
           response.status,
@@ -141,5 +173,15 @@ export async function getJson(
     });
     options.onRetry?.(lastProblem, delay);
     await sleep(delay, signal);
+  }
+}
+
+/** The `message` of a JSON error body (first 300 characters), if it has one. */
+function messageOf(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { message?: unknown }).message;
+    return typeof message === 'string' ? message.slice(0, 300) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { CATALOG } from '../../src/schema/index.js';
 import { openSqlite } from '../../src/stores/sqlite/driver.js';
+import { postgresTables, sqliteTables } from './schema.js';
 import type { TestDb } from './test-db.js';
 
 const FIXTURES = new URL('../fixtures/schemas/', import.meta.url);
@@ -36,6 +37,14 @@ export async function loadRelease(db: TestDb, { file, version }: Release): Promi
     const named = dump.replaceAll(`fixture_v${version}`, db.schema!);
     await db.exec(named);
   }
+}
+
+/** The catalog's tables a database has (an earlier release's lacks the later ones). */
+export async function productTablesOf(db: TestDb): Promise<string[]> {
+  const query = <T>(text: string) => db.query<T>(text);
+  const names =
+    db.kind === 'sqlite' ? await sqliteTables(query) : await postgresTables(query, db.schema!);
+  return names.filter((t) => CATALOG.names().includes(t));
 }
 
 /** Copies the product tables' rows and the tombstones of `from` into `to` (same columns). */

@@ -9,7 +9,7 @@ import { SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { WORKOS_SOURCE } from '../helpers/sources.js';
 import { SqliteStore } from '../../src/stores/sqlite/sqlite-store.js';
 import { drainEmulator } from '../helpers/drain.js';
-import { copyRows, loadRelease, release } from '../helpers/releases.js';
+import { copyRows, loadRelease, productTablesOf, release } from '../helpers/releases.js';
 import { dumpTables } from '../helpers/sync-env.js';
 import { asTestDb } from '../helpers/test-db.js';
 
@@ -58,7 +58,8 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
       source: WORKOS_SOURCE,
     });
     const before = { tables: tableSql(old.driver), indexes: indexNames(old.driver) };
-    const rowsBefore = await dumpTables(join(dir, 'old.db'));
+    const had = await productTablesOf(oldDb);
+    const rowsBefore = await dumpTables(oldDb, had);
     expect(before.tables.workos_users).toMatch(/WITHOUT ROWID/);
     const memberships = old.driver
       .prepare('SELECT COUNT(*) AS n FROM workos_organization_memberships')
@@ -67,8 +68,8 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
 
     const upgrades: number[] = [];
     await old.migrate((m) => upgrades.push(m.version));
-    // Migration 6, and each one after it (7: sources and engine order).
-    expect(upgrades).toEqual([6, 7]);
+    // Migration 6, and each one after it (7: sources and engine order; 8: Auth0's tables).
+    expect(upgrades).toEqual([6, 7, 8]);
     const after = tableSql(old.driver);
     for (const [name, sql] of Object.entries(after)) {
       // Tables whose rows hold JSON objects lose WITHOUT ROWID; the small link table keeps it.
@@ -77,7 +78,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     }
     expect(Object.keys(after).sort()).toEqual(Object.keys(before.tables).sort());
     expect(indexNames(old.driver)).toEqual(before.indexes);
-    expect(await dumpTables(join(dir, 'old.db'))).toBe(rowsBefore);
+    expect(await dumpTables(oldDb, had)).toBe(rowsBefore);
 
     // More history, applied to the upgraded database and to a new one given the same rows.
     const fresh = new SqliteStore(join(dir, 'fresh.db'), {
@@ -86,7 +87,7 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
     });
     // A new database is created, not upgraded: nothing to announce.
     await fresh.migrate(() => upgrades.push(-1));
-    expect(upgrades).toEqual([6, 7]);
+    expect(upgrades).toEqual([6, 7, 8]);
     await copyRows(oldDb, asTestDb(join(dir, 'fresh.db')));
     expect(await drainEmulator(old, emulator, 0)).toBe(3000);
     expect(await drainEmulator(fresh, emulator, 0)).toBe(3000);
@@ -121,7 +122,8 @@ describe('SQLite: upgrading a database of the previous release (migration 6)', (
       expect.stringMatching(/^upgrading the database: a migration is running/),
       'database upgraded',
     ]);
-    expect(lines[0]![1]).toEqual({ migration: 7, name: 'sources and engine order' });
-    expect(lines[1]![1]).toEqual({ migrations: [7], seconds: expect.any(Number) });
+    const newest = SQLITE_SCHEMA.migrations[SQLITE_SCHEMA.migrations.length - 1]!;
+    expect(lines[0]![1]).toEqual({ migration: newest.version, name: newest.name });
+    expect(lines[1]![1]).toEqual({ migrations: [newest.version], seconds: expect.any(Number) });
   });
 });

@@ -4,7 +4,12 @@ import { Random } from '../random.js';
 import { TenantGenerator } from './history.js';
 import type { ApiCaller } from './log-entries.js';
 import type { Plan } from './log-store.js';
-import { AUTH0_RATE_LIMITS, RateLimits, type RateProfile } from './rate-limits.js';
+import {
+  AUTH0_RATE_LIMITS,
+  RateLimits,
+  type BucketLimit,
+  type RateProfile,
+} from './rate-limits.js';
 import { Tenant } from './tenant.js';
 import { AUTHSYNC_SCOPES, TokenIssuer } from './tokens.js';
 
@@ -15,6 +20,8 @@ export interface Auth0EmulatorOptions {
   changes?: number;
   /** The history spreads over this many past hours, ending now (default 12). */
   hours?: number;
+  /** The history changes the tenant through the Management API only (every change logged as sapi). */
+  apiOnly?: boolean;
   /** The tenant's name (default `acme`). */
   tenant?: string;
   clientId?: string;
@@ -28,8 +35,8 @@ export interface Auth0EmulatorOptions {
   indexingJitterMs?: number;
   /** Log retention by plan (default enterprise, 30 days). */
   plan?: Plan;
-  /** Rate limits as Auth0 applies them for a plan (default none). */
-  rateLimits?: RateProfile | null;
+  /** Rate limits as Auth0 applies them for a plan, or buckets of one's own (default none). */
+  rateLimits?: RateProfile | Record<string, BucketLimit> | null;
   faults?: Partial<FaultSettings>;
   clock?: () => number;
 }
@@ -63,8 +70,9 @@ export class Auth0Emulator {
       this.clock,
       options.tokenLifetimeS,
     );
+    const limits = options.rateLimits;
     this.limits = new RateLimits(
-      options.rateLimits ? AUTH0_RATE_LIMITS[options.rateLimits] : null,
+      typeof limits === 'string' ? AUTH0_RATE_LIMITS[limits] : (limits ?? null),
       this.clock,
     );
     this.faults = new Faults(options.faults, seed);
@@ -74,7 +82,7 @@ export class Auth0Emulator {
       ip: '203.0.113.7',
       userAgent: 'node-auth0/7.1.0',
     };
-    this.generator = new TenantGenerator(this.tenant, random, this.historyCaller);
+    this.generator = new TenantGenerator(this.tenant, random, this.historyCaller, options.apiOnly);
     const changes = options.changes ?? 0;
     if (changes > 0) {
       const end = this.clock();

@@ -28,6 +28,13 @@ const LAST = [
 ];
 const ROLE_NAMES = ['admin', 'member', 'billing', 'viewer', 'editor', 'owner'];
 
+/** The draws of `step` that change the tenant outside the Management API. */
+const OUTSIDE_API: [number, number][] = [
+  [0.18, 0.4],
+  [0.48, 0.57],
+  [0.96, 1],
+];
+
 /** One random change to the tenant, from any of the ways a tenant changes, weighted as a busy B2B tenant's. */
 export class TenantGenerator {
   private count = 0;
@@ -36,6 +43,8 @@ export class TenantGenerator {
     private readonly tenant: Tenant,
     private readonly random: Random,
     private readonly caller: ApiCaller,
+    /** Only Management API writes: no signups, logins, SCIM, imports or accepted invitations. */
+    private readonly apiOnly = false,
   ) {}
 
   private pick<T>(map: Map<string, T>): T | undefined {
@@ -67,6 +76,7 @@ export class TenantGenerator {
     const t = this.tenant;
     const c = this.caller;
     const r = this.random.float();
+    if (this.apiOnly && OUTSIDE_API.some(([from, to]) => r >= from && r < to)) return false;
     const user = () => this.pick(t.users);
     if (t.users.size < 5 || r < 0.18) {
       const email = this.email();

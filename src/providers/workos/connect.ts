@@ -1,5 +1,11 @@
 import { ConfigError } from '../../engine/config-error.js';
-import type { EventSource, Logger, SnapshotSource, WebhookReceiver } from '../../engine/ports.js';
+import {
+  offlineSources,
+  type EventSource,
+  type Logger,
+  type SnapshotSource,
+  type WebhookReceiver,
+} from '../../engine/ports.js';
 import type { SyncStore } from '../../engine/store.js';
 import type { HttpGet } from '../../http/get-json.js';
 import { RateLimiter } from '../../http/rate-limiter.js';
@@ -62,16 +68,13 @@ export function connectWorkOS(
           }),
         })
       : null;
-  if (options.offline) {
-    const refuse = (): never => {
-      throw new ConfigError('This command works offline and does not read from WorkOS.');
-    };
+  if (options.offline)
     return {
-      events: { readPage: async () => refuse(), cursorAfter: () => null },
-      snapshot: { snapshot: refuse },
+      ...offlineSources(
+        () => new ConfigError('This command works offline and does not read from WorkOS.'),
+      ),
       webhook,
     };
-  }
   const http = workosApi({
     ...workosConnection(options, context.env),
     logger: context.logger,

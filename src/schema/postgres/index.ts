@@ -3,6 +3,7 @@ import { m0001 } from './0001-tables.js';
 import { m0002 } from './0002-tombstone-event-ids.js';
 import { m0003 } from './0003-queued-events-by-lane.js';
 import { m0004 } from './0004-sources-and-engine-order.js';
+import { m0005 } from './0005-auth0-tables.js';
 
 /** Every migration, in order; each runs once (recorded in authsync_migrations). */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];

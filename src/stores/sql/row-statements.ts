@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { TableSpec } from '../../engine/tables.js';
 import { param, type Plan } from './plan.js';
 import { StatementsBase } from './statements-base.js';
@@ -78,19 +78,44 @@ export class RowStatements extends StatementsBase {
    * columns of `tieColumns`, then the key columns, then updated_at.
    */
   repairTie(table: string): Plan {
-    return this.tablePlan('repairTie', table, () => {
-      const t = this.tables.spec(table);
-      const columns = tieColumns(t);
-      const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(columns.length + i)}`);
-      const at = this.dialect.typed(param(columns.length + t.key.length), 'time');
-      const differs = columns.map(
-        (c, i) =>
-          sql`NOT (${this.dialect.same(sql.ref(c), this.dialect.typed(param(i), t.types[c]!))})`,
-      );
-      return sql`UPDATE ${sql.table(t.name)} SET ${sql.join(
-        columns.map((c, i) => sql`${sql.ref(c)} = ${this.dialect.typed(param(i), t.types[c]!)}`),
-      )} WHERE ${sql.join(where, sql` AND `)} AND updated_at = ${at} AND (${sql.join(differs, sql` OR `)})`;
-    });
+    return this.tablePlan('repairTie', table, () =>
+      this.contentRepair(this.tables.spec(table), tieColumns, (at) => ({
+        set: sql``,
+        when: sql`updated_at = ${at}`,
+      })),
+    );
+  }
+
+  /**
+   * Reconciliation of an object without a time of its own: rewrite the row (but its
+   * `created_at`) when its content differs and it was written before the reading.
+   * Values: the content columns, the key, the reading's time.
+   */
+  repairTimeless(table: string): Plan {
+    return this.tablePlan('repairTimeless', table, () =>
+      this.contentRepair(this.tables.spec(table), timelessColumns, (at) => ({
+        set: sql`, updated_at = ${at}, last_event_id = NULL`,
+        when: sql`updated_at < ${at}`,
+      })),
+    );
+  }
+
+  /** `UPDATE` a row's `columns` to the values given where any of them differs, and `when` holds. */
+  private contentRepair(
+    t: TableSpec,
+    columnsOf: (t: TableSpec) => string[],
+    extra: (at: RawBuilder<unknown>) => { set: RawBuilder<unknown>; when: RawBuilder<unknown> },
+  ) {
+    const columns = columnsOf(t);
+    const where = t.key.map((k, i) => sql`${sql.ref(k)} = ${param(columns.length + i)}`);
+    const { set, when } = extra(this.dialect.typed(param(columns.length + t.key.length), 'time'));
+    const differs = columns.map(
+      (c, i) =>
+        sql`NOT (${this.dialect.same(sql.ref(c), this.dialect.typed(param(i), t.types[c]!))})`,
+    );
+    return sql`UPDATE ${sql.table(t.name)} SET ${sql.join(
+      columns.map((c, i) => sql`${sql.ref(c)} = ${this.dialect.typed(param(i), t.types[c]!)}`),
+    )}${set} WHERE ${sql.join(where, sql` AND `)} AND ${when} AND (${sql.join(differs, sql` OR `)})`;
   }
 
   /** A `Stamp`: the column moves forward on an existing row. Values: key, time. */
@@ -155,6 +180,11 @@ export class RowStatements extends StatementsBase {
 const UPSERT_KINDS = ['upsert0', 'upsert1', 'upsert2', 'upsert3'];
 
 /** The columns a tie repair compares and writes: all but the key, `updated_at` and `last_event_id`. */
+/** The columns of an object without time of its own that say what it is (not when it was seen). */
+export function timelessColumns(t: TableSpec): string[] {
+  return tieColumns(t).filter((c) => c !== 'created_at');
+}
+
 export function tieColumns(t: TableSpec): string[] {
   return t.columns.filter((c) => !t.key.includes(c) && c !== 'updated_at' && c !== 'last_event_id');
 }

@@ -18,7 +18,7 @@ import type {
 import { rowKey } from '../../engine/tables.js';
 import { changeSteps, commitSteps, type Step } from './commit-steps.js';
 import type { Plan } from './plan.js';
-import { tieColumns, type Statements } from './statements.js';
+import { tieColumns, timelessColumns, type Statements } from './statements.js';
 
 /** Runs compiled statements on one connection (or inside one transaction). */
 export interface SqlRunner {
@@ -228,6 +228,18 @@ export class SqlStore implements SyncStore {
           this.st.selectUpdatedAt(t.name),
           t.key.map((k) => change.row[k] ?? null),
         );
+        if (before && change.timeless) {
+          const values = [
+            ...timelessColumns(t).map((c) => change.row[c] ?? null),
+            ...t.key.map((k) => change.row[k] ?? null),
+            change.updatedAt,
+          ];
+          if ((await tx.run(this.st.repairTimeless(t.name), values)) > 0) {
+            repairs[t.name] ??= { missing: 0, stale: 0, deleted: 0 };
+            repairs[t.name]!.stale++;
+          }
+          continue;
+        }
         if (before && before.updated_at > change.updatedAt) continue;
         if (before && before.updated_at === change.updatedAt) {
           // Same updated_at, but the provider may have changed the object without touching it

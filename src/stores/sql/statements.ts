@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { InboxStatements } from './inbox-statements.js';
 import { param, type Plan } from './plan.js';
 
-export { tieColumns } from './row-statements.js';
+export { tieColumns, timelessColumns } from './row-statements.js';
 
 /**
  * Every statement the SQL stores run, written once with Kysely and compiled per dialect. Values

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// Auth0 benchmark: prints figures, asserts nothing. `npm run bench` builds first.
+// Side by side in one run, each sync in a process of its own (its peak RSS is its own):
+//   auth0    an Auth0 tenant's logs (Management API writes) read and applied into SQLite, logs/s
+//   workos   a WorkOS history of about as many events, one cursor, events/s (the same run)
+//   limited  the self-service plan's limit on GET /logs (burst 10, 100 per minute) with 50 ms per
+//            request and authsync's default client budget: logs/s against the ~166/s it allows
+// Usage: node bench/auth0.mjs [--logs 100000] [--limited-logs 10000]
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    child: { type: 'string' },
+    logs: { type: 'string', default: '100000' },
+    'limited-logs': { type: 'string', default: '10000' },
+    changes: { type: 'string' },
+    limited: { type: 'boolean', default: false },
+    events: { type: 'string' },
+    url: { type: 'string' },
+    key: { type: 'string' },
+    secret: { type: 'string' },
+    provider: { type: 'string' },
+    budget: { type: 'string' },
+  },
+});
+
+if (values.child === 'auth0-emulator') {
+  const { startAuth0Emulator } = await import('../dist/emulator/auth0/server.js');
+  const emu = await startAuth0Emulator({
+    seed: 'bench',
+    changes: Number(values.changes),
+    apiOnly: true,
+    ...(values.limited ? { rateLimits: 'self-service', faults: { latencyMs: 50 } } : {}),
+  });
+  process.send({
+    url: emu.url,
+    key: emu.clientId,
+    secret: emu.clientSecret,
+    logs: emu.emulator.tenant.logs.indexed.length,
+  });
+} else if (values.child === 'workos-emulator') {
+  const { startEmulator } = await import('../dist/emulator/index.js');
+  const emu = await startEmulator({ seed: 'bench', events: Number(values.events) });
+  process.send({ url: emu.url, key: emu.apiKey });
+} else if (values.child === 'sync') {
+  const { createSync, limitHeapGrowth } = await import('../dist/index.js');
+  limitHeapGrowth();
+  const dir = mkdtempSync(join(tmpdir(), 'authsync-bench-'));
+  const common = {
+    databaseUrl: join(dir, 'bench.db'),
+    importOnFirstRun: false,
+    settleMs: 0,
+    env: {},
+    maxAttempts: 100,
+  };
+  const sync =
+    values.provider === 'auth0'
+      ? createSync({
+          ...common,
+          provider: 'auth0',
+          auth0: {
+            domain: values.url,
+            clientId: values.key,
+            clientSecret: values.secret,
+            maxAttempts: 100,
+            ...(values.budget ? { rateLimit: JSON.parse(values.budget) } : {}),
+          },
+        })
+      : createSync({ ...common, apiUrl: values.url, apiKey: values.key, readParallelism: 1 });
+  const started = performance.now();
+  const result = await sync.runOnce();
+  const seconds = (performance.now() - started) / 1000;
+  await sync.close();
+  rmSync(dir, { recursive: true, force: true });
+  process.send({
+    events: result.applied,
+    seconds,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  });
+  process.disconnect();
+} else {
+  await main();
+}
+
+function child(mode, args) {
+  const proc = fork(new URL(import.meta.url), ['--child', mode, ...args]);
+  const first = new Promise((resolve, reject) => {
+    proc.once('message', resolve);
+    proc.once('exit', (code) => code && reject(new Error(`${mode} exited with ${code}`)));
+  });
+  return { proc, first };
+}
+
+async function run(mode, args) {
+  const c = child(mode, args);
+  const result = await c.first;
+  await new Promise((r) => (c.proc.exitCode !== null ? r() : c.proc.once('exit', r)));
+  return result;
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+async function auth0(logs, limited, budget) {
+  // About 1.1 logs per change (a created user writes sapi and ss).
+  const emu = child('auth0-emulator', [
+    '--changes',
+    String(Math.round(logs / 1.1)),
+    ...(limited ? ['--limited'] : []),
+  ]);
+  const tenant = await emu.first;
+  const r = await run('sync', [
+    '--provider',
+    'auth0',
+    '--url',
+    tenant.url,
+    '--key',
+    tenant.key,
+    '--secret',
+    tenant.secret,
+    ...(budget ? ['--budget', budget] : []),
+  ]);
+  emu.proc.kill();
+  return { ...r, logs: tenant.logs };
+}
+
+async function workos(events) {
+  const emu = child('workos-emulator', ['--events', String(events)]);
+  const { url, key } = await emu.first;
+  const r = await run('sync', ['--provider', 'workos', '--url', url, '--key', key]);
+  emu.proc.kill();
+  return r;
+}
+
+async function main() {
+  const logs = Number(values.logs);
+  // No limit on either side: the client budget raised out of the way.
+  const unlimited = JSON.stringify({ requests: 1_000_000, windowMs: 60_000 });
+  for (let pair = 1; pair <= 2; pair++) {
+    const a = await auth0(logs, false, unlimited);
+    const w = await workos(a.logs);
+    console.log(
+      `pair ${pair}: auth0 ${fmt(a.events)} logs in ${a.seconds.toFixed(1)} s = ${fmt(a.events / a.seconds)} logs/s (peak RSS ${fmt(a.maxRssMb)} MB); ` +
+        `workos ${fmt(w.events)} events = ${fmt(w.events / w.seconds)} events/s (peak RSS ${fmt(w.maxRssMb)} MB); ratio ${(a.events / a.seconds / (w.events / w.seconds)).toFixed(2)}`,
+    );
+  }
+  const limited = Number(values['limited-logs']);
+  const l = await auth0(limited, true, undefined);
+  console.log(
+    `limited (self-service GET /logs: burst 10, 100/min; 50 ms per request; default client budget): ${fmt(l.events)} logs in ${l.seconds.toFixed(1)} s = ${(l.events / l.seconds).toFixed(1)} logs/s, ${((100 * l.events) / l.seconds / (10_000 / 60)).toFixed(0)}% of the 166.7 logs/s the limit allows`,
+  );
+}

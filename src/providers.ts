@@ -1,0 +1,43 @@
+import type { EventSource, SnapshotSource, WebhookReceiver } from './engine/ports.js';
+import type { Provider } from './engine/provider.js';
+import { connectAuth0, type Auth0Options } from './providers/auth0/connect.js';
+import { auth0 } from './providers/auth0/index.js';
+import {
+  connectWorkOS,
+  WORKOS_WEBHOOK_SETTING,
+  type ConnectContext,
+  type WorkOSOptions,
+} from './providers/workos/connect.js';
+import { workos } from './providers/workos/index.js';
+
+/** Every provider authsync reads, by name (a source's `provider`). */
+export const PROVIDERS: Readonly<Record<'workos' | 'auth0', Provider>> = { workos, auth0 };
+
+export interface Connected {
+  provider: Provider;
+  events: EventSource;
+  snapshot: SnapshotSource;
+  webhook: WebhookReceiver | null;
+  /** The setting that turns this source's webhooks on (for messages). */
+  webhookSetting: string;
+}
+
+/** A source's provider and its parts that talk to it, made from the options and environment. */
+export function connectSource(
+  name: string,
+  options: WorkOSOptions & { auth0?: Auth0Options; offline?: boolean },
+  context: ConnectContext,
+): Connected {
+  if (name === 'auth0')
+    return {
+      provider: auth0,
+      ...connectAuth0({ ...options.auth0, offline: options.offline }, context),
+      webhookSetting: 'AUTH0_EVENT_STREAM_TOKEN',
+    };
+  if (name !== 'workos') throw new Error(`unknown provider ${name}`);
+  return {
+    provider: workos,
+    ...connectWorkOS(options, context),
+    webhookSetting: WORKOS_WEBHOOK_SETTING,
+  };
+}

@@ -1,0 +1,76 @@
+import { ConfigError } from '../../engine/config-error.js';
+import {
+  offlineSources,
+  type EventSource,
+  type Logger,
+  type SnapshotSource,
+  type WebhookReceiver,
+} from '../../engine/ports.js';
+import type { HttpGet } from '../../http/get-json.js';
+import { RateLimiter } from '../../http/rate-limiter.js';
+import { auth0Api } from './http.js';
+import { Auth0LogsReader } from './logs-reader.js';
+import { auth0Connection } from './settings.js';
+import { Auth0StateImporter } from './state-importer.js';
+import { Auth0Tokens } from './token.js';
+
+/** What the library's options say of Auth0 (each falls back to the environment). */
+export interface Auth0Options {
+  /** Default: `AUTH0_DOMAIN`. */
+  domain?: string;
+  /** Default: `AUTH0_CLIENT_ID`. */
+  clientId?: string;
+  /** Default: `AUTH0_CLIENT_SECRET`. */
+  clientSecret?: string;
+  /** A Management API token instead of client credentials (default: `AUTH0_TOKEN`). */
+  token?: string;
+  /** Attempts per API request before a step fails (default 10). */
+  maxAttempts?: number;
+  /**
+   * Client-side request budget shared by all reads, a token bucket (default 100 per 60 s with a
+   * burst of 10: the self-service plans' limit on `GET /logs`, the tightest that applies).
+   */
+  rateLimit?: { requests: number; windowMs: number; burst?: number };
+}
+
+/** The setting that turns Auth0 webhooks (Event Streams) on; not built yet. */
+export const AUTH0_WEBHOOK_SETTING = 'AUTH0_EVENT_STREAM_TOKEN';
+
+/** An Auth0 tenant's logs (checkpoint) and state endpoints, from the options and environment. */
+export function connectAuth0(
+  options: Auth0Options & { offline?: boolean },
+  context: {
+    env: Record<string, string | undefined>;
+    logger: Logger;
+    clock: () => number;
+    httpGet?: HttpGet;
+  },
+): { events: EventSource; snapshot: SnapshotSource; webhook: WebhookReceiver | null } {
+  if (options.offline)
+    return {
+      ...offlineSources(
+        () => new ConfigError('This command works offline and does not read from Auth0.'),
+      ),
+      webhook: null,
+    };
+  const connection = auth0Connection(options, context.env);
+  const tokens = new Auth0Tokens(connection, { clock: context.clock });
+  const http = auth0Api({
+    origin: connection.origin,
+    tokens,
+    logger: context.logger,
+    get: context.httpGet,
+    maxAttempts: options.maxAttempts,
+    limiter: new RateLimiter(
+      options.rateLimit?.requests ?? 100,
+      options.rateLimit?.windowMs ?? 60_000,
+      Date.now,
+      options.rateLimit?.burst ?? 10,
+    ),
+  });
+  return {
+    events: new Auth0LogsReader(http, context.clock),
+    snapshot: new Auth0StateImporter(http, tokens, { clock: context.clock }),
+    webhook: null,
+  };
+}

@@ -1,0 +1,68 @@
+import { ConfigError } from '../../engine/config-error.js';
+import { showSetting } from '../../engine/redact.js';
+
+type Environment = Record<string, string | undefined>;
+
+/** How the tenant is reached: its origin, and client credentials (or a fixed token). */
+export interface Auth0Connection {
+  /** `https://<AUTH0_DOMAIN>`; an `http://` origin only for a local emulator. */
+  origin: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** A Management API token given as it is (it is never refreshed). */
+  token?: string;
+}
+
+/**
+ * `AUTH0_DOMAIN` (the tenant's domain, `acme.us.auth0.com`, or a custom domain; an
+ * `http://127.0.0.1:port` origin reaches a local emulator), and `AUTH0_CLIENT_ID` with
+ * `AUTH0_CLIENT_SECRET` (a machine-to-machine application granted the Management API), or
+ * `AUTH0_TOKEN`.
+ */
+export function auth0Connection(
+  options: { domain?: string; clientId?: string; clientSecret?: string; token?: string },
+  env: Environment,
+): Auth0Connection {
+  const domain = options.domain ?? env.AUTH0_DOMAIN;
+  if (!domain)
+    throw new ConfigError(
+      'AUTH0_DOMAIN is not set: give your tenant’s domain, such as acme.us.auth0.com.',
+    );
+  let origin: string;
+  if (/^https?:\/\//.test(domain)) {
+    let url: URL;
+    try {
+      url = new URL(domain);
+    } catch {
+      throw new ConfigError(`AUTH0_DOMAIN ${showSetting(domain)} is not a domain or an origin.`);
+    }
+    if (url.pathname !== '/' || url.search || url.username || url.password)
+      throw new ConfigError(
+        `AUTH0_DOMAIN ${showSetting(domain)} has a path, query or user; give the domain only.`,
+      );
+    if (url.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+      throw new ConfigError(
+        `AUTH0_DOMAIN ${showSetting(domain)}: http is for a local emulator only; use the domain (https).`,
+      );
+    origin = url.origin;
+  } else {
+    if (!/^[a-z0-9.-]+(:\d+)?$/i.test(domain))
+      throw new ConfigError(
+        `AUTH0_DOMAIN ${showSetting(domain)} is not a domain (such as acme.us.auth0.com).`,
+      );
+    origin = `https://${domain}`;
+  }
+  const token = options.token ?? env.AUTH0_TOKEN;
+  const clientId = options.clientId ?? env.AUTH0_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? env.AUTH0_CLIENT_SECRET;
+  if (token) return { origin, token };
+  if (!clientId)
+    throw new ConfigError(
+      'AUTH0_CLIENT_ID is not set: give the client id of a machine-to-machine application authorized for the Management API (or set AUTH0_TOKEN).',
+    );
+  if (!clientSecret)
+    throw new ConfigError(
+      'AUTH0_CLIENT_SECRET is not set: give the client secret of that application.',
+    );
+  return { origin, clientId, clientSecret };
+}

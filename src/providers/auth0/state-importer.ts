@@ -1,0 +1,183 @@
+import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
+import { sleep } from '../../engine/sleep.js';
+import { getJson, type JsonApiOptions } from '../../http/get-json.js';
+import type { Auth0Tokens } from './token.js';
+
+type Obj = Record<string, unknown>;
+
+/** Offset paging lists at most this many results. */
+const OFFSET_CAP = 1000;
+
+/**
+ * The tenant's current state, page by page: roles, users (offset pages; the export job when
+ * there are more than 1,000), organizations (checkpoint pages) and each one's members with their
+ * roles (`fields=roles`, checkpoint pages). Objects without times of their own carry when they
+ * were read. A cut-short import resumes at the list it was in.
+ */
+export class Auth0StateImporter implements SnapshotSource {
+  constructor(
+    private readonly http: JsonApiOptions,
+    private readonly tokens: Auth0Tokens,
+    private readonly options: { fetch?: typeof fetch; clock?: () => number; pollMs?: number } = {},
+  ) {}
+
+  private now(): string {
+    return new Date((this.options.clock ?? Date.now)()).toISOString();
+  }
+
+  async *snapshot(signal?: AbortSignal, resumeFrom?: string): AsyncIterable<SnapshotPage> {
+    const start = resumeFrom ? Number(resumeFrom) : 0;
+    if (start <= 0) {
+      yield* this.offsetList('/api/v2/roles', 'roles', 'role', signal);
+      yield { items: [], resumeFrom: '1' };
+    }
+    if (start <= 1) {
+      yield* this.users(signal);
+      yield { items: [], resumeFrom: '2' };
+    }
+    yield* this.organizations(signal);
+  }
+
+  /** An offset-paged list (`page`, `per_page=100`, `include_totals`). */
+  private async *offsetList(
+    path: string,
+    field: string,
+    kind: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<SnapshotPage> {
+    for (let page = 0; page * 100 < OFFSET_CAP; page++) {
+      const readAt = this.now();
+      const body = (await getJson(
+        this.http,
+        path,
+        { page: String(page), per_page: '100', include_totals: 'true' },
+        signal,
+      )) as Obj;
+      const list = body[field];
+      if (!Array.isArray(list)) throw new Error(`GET ${path} answered without ${field}`);
+      yield { items: (list as Obj[]).map((object) => ({ kind, object, readAt })) };
+      if (list.length < 100) return;
+      if (typeof body.total === 'number' && (page + 1) * 100 >= body.total) return;
+    }
+    throw new Error(
+      `GET ${path}: more than ${OFFSET_CAP} results, which offset paging cannot list`,
+    );
+  }
+
+  private async *users(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
+    const first = (await getJson(
+      this.http,
+      '/api/v2/users',
+      { page: '0', per_page: '1', include_totals: 'true' },
+      signal,
+    )) as Obj;
+    if (typeof first.total === 'number' && first.total >= OFFSET_CAP) {
+      yield* this.exportedUsers(signal);
+      return;
+    }
+    yield* this.offsetList('/api/v2/users', 'users', 'user', signal);
+  }
+
+  /** Every user through an export job: create it, wait for it, read its NDJSON file. */
+  private async *exportedUsers(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
+    const doFetch = this.options.fetch ?? fetch;
+    const created = await doFetch(`${this.http.baseUrl}/api/v2/jobs/users-exports`, {
+      method: 'POST',
+      headers: {
+        authorization: await this.tokens.authorization(signal),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ format: 'json' }),
+      signal,
+    });
+    const job = (await created.json()) as Obj;
+    if (!created.ok || typeof job.id !== 'string')
+      throw new Error(
+        `POST /api/v2/jobs/users-exports answered ${created.status}: ${String(job.message ?? '')}`,
+      );
+    const readAt = this.now();
+    let location: string | undefined;
+    for (;;) {
+      const state = (await getJson(this.http, `/api/v2/jobs/${job.id}`, {}, signal)) as Obj;
+      if (state.status === 'completed' && typeof state.location === 'string') {
+        location = state.location;
+        break;
+      }
+      if (state.status === 'failed') throw new Error(`The user export job ${job.id} failed`);
+      await sleep(this.options.pollMs ?? 2000, signal);
+    }
+    // A signed download link: no credentials go with it.
+    const file = await doFetch(location, { signal });
+    if (!file.ok) throw new Error(`The user export file answered ${file.status}`);
+    let bytes = new Uint8Array(await file.arrayBuffer());
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b)
+      bytes = new Uint8Array(
+        await new Response(
+          new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')),
+        ).arrayBuffer(),
+      );
+    const lines = new TextDecoder()
+      .decode(bytes)
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    for (let i = 0; i < lines.length; i += 100)
+      yield {
+        items: lines
+          .slice(i, i + 100)
+          .map((l) => ({ kind: 'user', object: JSON.parse(l) as Obj, readAt })),
+      };
+  }
+
+  /** Organizations by checkpoint, each followed by its members (with roles). */
+  private async *organizations(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
+    let from: string | undefined;
+    for (;;) {
+      const readAt = this.now();
+      const body = (await getJson(
+        this.http,
+        '/api/v2/organizations',
+        { take: '100', from },
+        signal,
+      )) as { organizations?: Obj[]; next?: string };
+      if (!Array.isArray(body.organizations))
+        throw new Error('GET /api/v2/organizations answered without organizations');
+      const items: SnapshotItem[] = body.organizations.map((object) => ({
+        kind: 'organization',
+        object,
+        readAt,
+      }));
+      yield { items };
+      for (const org of body.organizations) yield* this.members(String(org.id), signal);
+      if (!body.next || body.organizations.length === 0) return;
+      from = body.next;
+    }
+  }
+
+  private async *members(
+    organizationId: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<SnapshotPage> {
+    let from: string | undefined;
+    const path = `/api/v2/organizations/${encodeURIComponent(organizationId)}/members`;
+    for (;;) {
+      const readAt = this.now();
+      const body = (await getJson(
+        this.http,
+        path,
+        { take: '100', fields: 'roles', from },
+        signal,
+      )) as {
+        members?: Obj[];
+        next?: string;
+      };
+      if (!Array.isArray(body.members)) throw new Error(`GET ${path} answered without members`);
+      if (body.members.length > 0)
+        yield {
+          items: body.members.map((object) => ({ kind: 'member', object, organizationId, readAt })),
+        };
+      // The end is a page without `next` (after the last full one, an empty page).
+      if (!body.next || body.members.length === 0) return;
+      from = body.next;
+    }
+  }
+}

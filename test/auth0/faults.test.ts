@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { startAuth0Emulator } from '../../src/emulator/auth0/server.js';
+import { auth0Differences, auth0SyncFor } from '../helpers/auth0-truth.js';
+import { tempDb } from '../helpers/test-db.js';
+
+describe('an Auth0 tenant that misbehaves', () => {
+  it('429s (waited out as x-ratelimit-reset says), 5xx, resets, truncated bodies and tokens expiring mid-run: no log lost, none applied twice', async () => {
+    const emu = await startAuth0Emulator({
+      seed: 'faults',
+      changes: 1500,
+      hours: 3,
+      apiOnly: true,
+      // Logs in a small bucket: a catch-up meets 429s.
+      rateLimits: { logs: { burst: 4, perMinute: 1200 }, other: { burst: 100, perMinute: 6000 } },
+      faults: { errorRate: 0.1, resetRate: 0.05, truncateRate: 0.05 },
+    });
+    const db = tempDb('sqlite');
+    const retries: string[] = [];
+    const note = (message: string, fields?: Record<string, unknown>) =>
+      void retries.push(`${message} ${String(fields?.problem ?? '')}`);
+    const sync = auth0SyncFor(emu, db, {
+      importOnFirstRun: false,
+      settleMs: 0,
+      maxAttempts: 30,
+      logger: { info() {}, warn: note, error: note },
+    });
+    // Every token expires every 300 ms, unknown to the client (a few times in this run).
+    const expiry = setInterval(() => emu.emulator.tokens.expireAll(), 300);
+    try {
+      const result = await sync.runOnce();
+      clearInterval(expiry);
+      const logs = emu.emulator.tenant.logs.indexed;
+      expect(result.applied).toBe(logs.length);
+      expect(result.deadLettered).toBe(0);
+      const inbox = await db.query<{ id: string }>('SELECT id FROM authsync_events ORDER BY id');
+      expect(inbox.map((e) => e.id)).toEqual(logs.map((l) => l.log_id));
+      expect(await auth0Differences(emu, db)).toEqual([]);
+      // The faults were met, not avoided.
+      expect(retries.some((r) => r.includes('429'))).toBe(true);
+      expect(retries.some((r) => /5\d\d|reset|socket|terminated|JSON/i.test(r))).toBe(true);
+      expect(retries.some((r) => r.includes('token refused (401)'))).toBe(true);
+    } finally {
+      clearInterval(expiry);
+      await sync.close();
+      await emu.close();
+    }
+  });
+
+  it('a missing scope stops the sync, naming the scopes Auth0 expected', async () => {
+    const emu = await startAuth0Emulator({ seed: 'scopes', changes: 20, scopes: ['read:users'] });
+    const sync = auth0SyncFor(emu, tempDb('sqlite'), { importOnFirstRun: false });
+    try {
+      await expect(sync.runOnce()).rejects.toThrow(
+        /\(403\)\. It said: Insufficient scope, expected any of: read:logs,read:logs_users\./,
+      );
+    } finally {
+      await sync.close();
+      await emu.close();
+    }
+  });
+});

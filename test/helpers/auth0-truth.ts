@@ -1,0 +1,111 @@
+import type { RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
+import { createSync, type CreateSyncOptions } from '../../src/create-sync.js';
+import { asTestDb, type TestDb } from './test-db.js';
+
+/** A Sync of an Auth0 source pointed at the emulator, configured only by the options given. */
+export function auth0SyncFor(
+  emu: RunningAuth0Emulator,
+  db: TestDb | string,
+  options: Partial<CreateSyncOptions> = {},
+) {
+  return createSync({
+    provider: 'auth0',
+    ...asTestDb(db).options,
+    env: {},
+    ...options,
+    auth0: {
+      domain: emu.url,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      rateLimit: { requests: 100_000, windowMs: 60_000 },
+      ...options.auth0,
+    },
+  });
+}
+
+const sorted = (lines: string[]) => lines.sort().join('\n');
+
+/**
+ * Where the auth0_* tables differ from the emulated tenant's state (empty when they agree):
+ * every user with its profile fields, organizations, members, members' roles and roles.
+ */
+export async function auth0Differences(emu: RunningAuth0Emulator, target: TestDb | string) {
+  const db = asTestDb(target);
+  const t = emu.emulator.tenant;
+  const want = {
+    users: sorted(
+      [...t.users.values()].map((u) =>
+        JSON.stringify([u.user_id, u.email ?? null, u.name, u.user_metadata, u.updated_at]),
+      ),
+    ),
+    organizations: sorted(
+      [...t.organizations.values()].map((o) =>
+        JSON.stringify([o.id, o.name, o.display_name ?? null]),
+      ),
+    ),
+    members: sorted(
+      [...t.members.entries()].flatMap(([org, m]) => [...m.keys()].map((u) => `${org} ${u}`)),
+    ),
+    memberRoles: sorted(
+      [...t.members.entries()].flatMap(([org, m]) =>
+        [...m.entries()].flatMap(([u, roles]) => [...roles].map((r) => `${org} ${u} ${r}`)),
+      ),
+    ),
+    roles: sorted([...t.roles.values()].map((r) => JSON.stringify([r.id, r.name, r.description]))),
+  };
+  const users = await db.query<{
+    user_id: string;
+    email: string | null;
+    name: string;
+    user_metadata: unknown;
+    updated_at: unknown;
+  }>('SELECT user_id, email, name, user_metadata, updated_at FROM auth0_users');
+  const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  const iso = (v: unknown) => new Date(v as string).toISOString();
+  const got = {
+    users: sorted(
+      users.map((u) =>
+        JSON.stringify([u.user_id, u.email, u.name, parse(u.user_metadata), iso(u.updated_at)]),
+      ),
+    ),
+    organizations: sorted(
+      (
+        await db.query<{ id: string; name: string; display_name: string | null }>(
+          'SELECT id, name, display_name FROM auth0_organizations',
+        )
+      ).map((o) => JSON.stringify([o.id, o.name, o.display_name])),
+    ),
+    members: sorted(
+      (
+        await db.query<{ organization_id: string; user_id: string }>(
+          'SELECT organization_id, user_id FROM auth0_organization_members',
+        )
+      ).map((m) => `${m.organization_id} ${m.user_id}`),
+    ),
+    memberRoles: sorted(
+      (
+        await db.query<{ organization_id: string; user_id: string; role_id: string }>(
+          'SELECT organization_id, user_id, role_id FROM auth0_member_roles',
+        )
+      ).map((m) => `${m.organization_id} ${m.user_id} ${m.role_id}`),
+    ),
+    roles: sorted(
+      (
+        await db.query<{ id: string; name: string; description: string }>(
+          'SELECT id, name, description FROM auth0_roles',
+        )
+      ).map((r) => JSON.stringify([r.id, r.name, r.description])),
+    ),
+  };
+  return (Object.keys(want) as (keyof typeof want)[])
+    .filter((k) => want[k] !== got[k])
+    .map((k) => {
+      const w = new Set(want[k].split('\n'));
+      const g = new Set(got[k].split('\n'));
+      return {
+        table: k,
+        missing: [...w].filter((x) => !g.has(x)).slice(0, 5),
+        extra: [...g].filter((x) => !w.has(x)).slice(0, 5),
+      };
+    });
+}
