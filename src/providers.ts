@@ -1,6 +1,10 @@
 import type { EventSource, SnapshotSource, WebhookReceiver } from './engine/ports.js';
 import type { Provider } from './engine/provider.js';
-import { connectAuth0, type Auth0Options } from './providers/auth0/connect.js';
+import {
+  AUTH0_WEBHOOK_SETTING,
+  connectAuth0,
+  type Auth0Options,
+} from './providers/auth0/connect.js';
 import { auth0 } from './providers/auth0/index.js';
 import {
   connectWorkOS,
@@ -32,7 +36,7 @@ export function connectSource(
     return {
       provider: auth0,
       ...connectAuth0({ ...options.auth0, offline: options.offline }, context),
-      webhookSetting: 'AUTH0_EVENT_STREAM_TOKEN',
+      webhookSetting: AUTH0_WEBHOOK_SETTING,
     };
   if (name !== 'workos') throw new Error(`unknown provider ${name}`);
   return {

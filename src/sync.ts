@@ -138,6 +138,8 @@ export class Sync {
   private readonly workConcurrency: number;
   /** One inbox sweep at a time (the schedule and reconciliation both start them). */
   private sweeping: Promise<number> | null = null;
+  private applyingReceived: Promise<void> | null = null;
+  private applyReceivedAgain = false;
   private readonly follower: Follower;
   private errorRecorded = false;
   private successRecordedAtMs = 0;
@@ -238,12 +240,41 @@ export class Sync {
       throw error;
     }
     if (outcome.status === 200 && !outcome.duplicate) {
-      this.wake();
-      // The reader may be another process: ring there too.
       const lease = this.store.readerLease?.();
-      if (lease && !this.isReader) lease.ring().catch(() => {});
+      if (this.webhookReceiver.appliesAtOnce && (!lease || this.isReader)) this.applyReceived();
+      else {
+        this.wake();
+        // The reader may be another process: ring there too.
+        if (lease && !this.isReader) lease.ring().catch(() => {});
+      }
     }
     return outcome;
+  }
+
+  /**
+   * Applies what webhooks stored, now (deliveries that are events in their own right, which no
+   * stream will show). One pass at a time; deliveries during a pass ask for one more. Where
+   * another process reads, its sweep applies them after the grace period instead.
+   */
+  private applyReceived(): void {
+    if (this.applyingReceived) {
+      this.applyReceivedAgain = true;
+      return;
+    }
+    this.applyingReceived = (async () => {
+      do {
+        this.applyReceivedAgain = false;
+        await this.applyHeldBefore(new Date(this.clock() + 1).toISOString());
+      } while (this.applyReceivedAgain);
+    })()
+      .catch((error: Error) =>
+        this.log.error('applying webhook events failed; the sweep will retry', {
+          error: error.message,
+        }),
+      )
+      .finally(() => {
+        this.applyingReceived = null;
+      });
   }
 
   /**
@@ -254,9 +285,12 @@ export class Sync {
    * event id, so they still run once.
    */
   async applyOverdueWebhookEvents(): Promise<number> {
+    return this.applyHeldBefore(new Date(this.clock() - this.graceMs).toISOString());
+  }
+
+  private async applyHeldBefore(before: string): Promise<number> {
     await this.migrate();
-    if (this.sweeping) await this.sweeping.catch(() => 0);
-    const before = new Date(this.clock() - this.graceMs).toISOString();
+    while (this.sweeping) await this.sweeping.catch(() => 0);
     this.sweeping = this.engine.applyHeld(before);
     try {
       return await this.sweeping;
@@ -503,6 +537,7 @@ export class Sync {
   }
 
   async close(): Promise<void> {
+    await this.applyingReceived;
     await this.store.close();
   }
 }

@@ -57,6 +57,11 @@ export type WebhookOutcome =
  * before the delivery is acknowledged. Transport limits are the HTTP layer's job.
  */
 export interface WebhookReceiver {
+  /**
+   * Deliveries are events in their own right, not a doorbell for a stream that will show them
+   * (Auth0's Event Streams): applied as soon as they are stored, not after the grace period.
+   */
+  readonly appliesAtOnce?: boolean;
   /** `header(name)` reads a request header (lower-case name). */
   receive(raw: Uint8Array, header: (name: string) => string | undefined): Promise<WebhookOutcome>;
 }

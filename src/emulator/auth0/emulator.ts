@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Faults, type FaultSettings } from '../faults.js';
 import { Random } from '../random.js';
+import { EventStream, type EventStreamSettings } from './event-streams.js';
 import { TenantGenerator } from './history.js';
 import type { ApiCaller } from './log-entries.js';
 import type { Plan } from './log-store.js';
@@ -38,8 +39,12 @@ export interface Auth0EmulatorOptions {
   /** Rate limits as Auth0 applies them for a plan, or buckets of one's own (default none). */
   rateLimits?: RateProfile | Record<string, BucketLimit> | null;
   faults?: Partial<FaultSettings>;
+  /** An Event Stream with a webhook destination, from the start (changes of the history are not sent). */
+  eventStream?: EventStreamSettings;
   clock?: () => number;
 }
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The emulated Auth0 tenant, independent of HTTP: state, logs, tokens, limits and faults. */
 export class Auth0Emulator {
@@ -51,11 +56,15 @@ export class Auth0Emulator {
   /** The client that the generated history's Management API writes are made by. */
   readonly historyCaller: ApiCaller;
   private readonly generator: TenantGenerator;
+  private readonly random: Random;
+  /** The Event Stream, once one is configured. */
+  eventStream: EventStream | null = null;
 
   constructor(options: Auth0EmulatorOptions = {}) {
     const seed = options.seed ?? 1;
     this.clock = options.clock ?? Date.now;
     const random = new Random(`${seed}:auth0`);
+    this.random = new Random(`${seed}:event-streams`);
     this.tenant = new Tenant(options.tenant ?? 'acme', random, this.clock, {
       indexingDelayMs: options.indexingDelayMs,
       indexingJitterMs: options.indexingJitterMs,
@@ -93,6 +102,30 @@ export class Auth0Emulator {
       }
       this.tenant.timeOverride = null;
     }
+    if (options.eventStream) this.configureEventStream(options.eventStream);
+  }
+
+  /** Starts (or changes) the Event Stream: every change from now on is POSTed to its URL. */
+  configureEventStream(settings: EventStreamSettings): EventStream {
+    if (this.eventStream) this.eventStream.update(settings);
+    else this.eventStream = new EventStream(settings, this.random);
+    const stream = this.eventStream;
+    this.tenant.onEvent = (type, object) =>
+      stream.send({
+        specversion: '1.0',
+        type,
+        source: `urn:auth0:${this.tenant.name}.us.auth0.com`,
+        id: `evt_${Array.from({ length: 22 }, () => ALPHANUMERIC[this.random.int(62)]).join('')}`,
+        time: new Date(this.tenant.now()).toISOString(),
+        data: { object },
+        a0tenant: this.tenant.name,
+        a0stream: stream.id,
+      });
+    return stream;
+  }
+
+  close(): void {
+    this.eventStream?.close();
   }
 
   /** Makes `count` more changes now. */

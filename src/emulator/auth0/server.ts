@@ -30,6 +30,9 @@ export async function startAuth0Emulator(
     clientId: emulator.tokens.client.clientId,
     clientSecret: emulator.tokens.client.clientSecret,
     emulator,
-    close: () => server.close(),
+    close: async () => {
+      emulator.close();
+      await server.close();
+    },
   };
 }

@@ -62,6 +62,8 @@ export class Tenant {
   private nextSeq = 0;
   /** While history is generated, the time it is at; otherwise the clock. */
   timeOverride: number | null = null;
+  /** Told of each change as Event Streams announce it (type, `data.object`). */
+  onEvent: ((type: string, object: Record<string, unknown>) => void) | null = null;
 
   constructor(
     readonly name: string,
@@ -87,6 +89,15 @@ export class Tenant {
   private alnum(n: number): string {
     const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
     return Array.from({ length: n }, () => chars[this.random.int(chars.length)]).join('');
+  }
+
+  private announce(type: string, object: Record<string, unknown>): void {
+    this.onEvent?.(type, structuredClone(object));
+  }
+
+  private memberObject(orgId: string, userId: string): Record<string, unknown> {
+    const org = this.organizations.get(orgId);
+    return { organization: { id: orgId, name: org?.name }, user: { user_id: userId } };
   }
 
   private sapi(
@@ -149,6 +160,7 @@ export class Tenant {
       ...(input.blocked === true ? { blocked: true } : {}),
     };
     this.users.set(user.user_id, user);
+    this.announce('user.created', user);
     return user;
   }
 
@@ -194,6 +206,7 @@ export class Tenant {
       if (typeof patch[key] === 'object' && patch[key] !== null)
         user[key] = { ...user[key], ...(patch[key] as Record<string, unknown>) };
     user.updated_at = this.iso();
+    this.announce('user.updated', user);
   }
 
   /** `DELETE /api/v2/users/{id}`: gone from every organization too. */
@@ -204,6 +217,7 @@ export class Tenant {
 
   private removeUser(user: Auth0User): void {
     this.users.delete(user.user_id);
+    this.announce('user.deleted', { ...user, deleted_at: this.iso() });
     for (const members of this.members.values()) members.delete(user.user_id);
   }
 
@@ -231,6 +245,7 @@ export class Tenant {
     this.organizations.set(org.id, org);
     this.members.set(org.id, new Map());
     this.seq.set(`org:${org.id}`, this.nextSeq++);
+    this.announce('organization.created', org);
     this.sapi(caller, 'Create an Organization', 'POST', '/api/v2/organizations', input, 201, org);
     return org;
   }
@@ -259,8 +274,10 @@ export class Tenant {
 
   deleteOrganization(caller: ApiCaller, id: string): void {
     this.organization(id);
+    const { branding: _, ...deleted } = this.organizations.get(id)!;
     this.organizations.delete(id);
     this.members.delete(id);
+    this.announce('organization.deleted', deleted);
     this.sapi(
       caller,
       'Delete organization',
@@ -292,7 +309,9 @@ export class Tenant {
   removeMembers(caller: ApiCaller, orgId: string, userIds: string[]): void {
     this.organization(orgId);
     const members = this.members.get(orgId)!;
-    for (const id of userIds) members.delete(id);
+    for (const id of userIds)
+      if (members.delete(id))
+        this.announce('organization.member.deleted', this.memberObject(orgId, id));
     const path = `/api/v2/organizations/${orgId}/members`;
     this.sapi(
       caller,
@@ -305,10 +324,19 @@ export class Tenant {
     );
   }
 
+  private memberRole(orgId: string, userId: string, roleId: string): Record<string, unknown> {
+    return {
+      organization: { id: orgId },
+      user: { user_id: userId },
+      role: { id: roleId, name: this.roles.get(roleId)?.name },
+    };
+  }
+
   private addMember(orgId: string, members: Members, userId: string): void {
     if (members.has(userId)) return;
     members.set(userId, new Set());
     this.seq.set(`member:${orgId}:${userId}`, this.nextSeq++);
+    this.announce('organization.member.added', this.memberObject(orgId, userId));
   }
 
   private memberRoles(orgId: string, userId: string): Set<string> {
@@ -321,7 +349,10 @@ export class Tenant {
   assignMemberRoles(caller: ApiCaller, orgId: string, userId: string, roleIds: string[]): void {
     const roles = this.memberRoles(orgId, userId);
     for (const id of roleIds) this.role(id);
-    for (const id of roleIds) roles.add(id);
+    for (const id of roleIds) {
+      roles.add(id);
+      this.announce('organization.member.role.assigned', this.memberRole(orgId, userId, id));
+    }
     const path = `/api/v2/organizations/${orgId}/members/${encodeURIComponent(userId)}/roles`;
     this.sapi(
       caller,
@@ -336,7 +367,9 @@ export class Tenant {
 
   removeMemberRoles(caller: ApiCaller, orgId: string, userId: string, roleIds: string[]): void {
     const roles = this.memberRoles(orgId, userId);
-    for (const id of roleIds) roles.delete(id);
+    for (const id of roleIds)
+      if (roles.delete(id))
+        this.announce('organization.member.role.deleted', this.memberRole(orgId, userId, id));
     const path = `/api/v2/organizations/${orgId}/members/${encodeURIComponent(userId)}/roles`;
     this.sapi(
       caller,
@@ -405,6 +438,8 @@ export class Tenant {
     user.last_ip = '198.51.100.23';
     user.logins_count = (user.logins_count ?? 0) + 1;
     user.updated_at = user.last_login;
+    // "user.updated includes ... the user themselves after logging in" (the event catalog).
+    this.announce('user.updated', user);
     this.logs.write(
       userLog(this.name, this.iso(), {
         type: 's',

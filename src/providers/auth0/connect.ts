@@ -10,7 +10,9 @@ import type { HttpGet } from '../../http/get-json.js';
 import { RateLimiter } from '../../http/rate-limiter.js';
 import { auth0Api } from './http.js';
 import { Auth0LogsReader } from './logs-reader.js';
-import { auth0Connection } from './settings.js';
+import { Auth0EventStreamReceiver, type StreamCredential } from './event-stream-receiver.js';
+import { auth0Connection, eventStreamCredential } from './settings.js';
+import type { SyncStore } from '../../engine/store.js';
 import { Auth0StateImporter } from './state-importer.js';
 import { Auth0Tokens } from './token.js';
 
@@ -31,10 +33,13 @@ export interface Auth0Options {
    * burst of 10: the self-service plans' limit on `GET /logs`, the tightest that applies).
    */
   rateLimit?: { requests: number; windowMs: number; burst?: number };
+  /** The header Event Streams deliveries must carry (default: from `AUTH0_EVENT_STREAM_*`). */
+  eventStream?: StreamCredential;
 }
 
-/** The setting that turns Auth0 webhooks (Event Streams) on; not built yet. */
-export const AUTH0_WEBHOOK_SETTING = 'AUTH0_EVENT_STREAM_TOKEN';
+/** The settings that turn Event Streams deliveries on (for messages). */
+export const AUTH0_WEBHOOK_SETTING =
+  'AUTH0_EVENT_STREAM_TOKEN (or AUTH0_EVENT_STREAM_BASIC, AUTH0_EVENT_STREAM_HEADER)';
 
 /** An Auth0 tenant's logs (checkpoint) and state endpoints, from the options and environment. */
 export function connectAuth0(
@@ -42,16 +47,21 @@ export function connectAuth0(
   context: {
     env: Record<string, string | undefined>;
     logger: Logger;
+    store: SyncStore;
     clock: () => number;
     httpGet?: HttpGet;
   },
 ): { events: EventSource; snapshot: SnapshotSource; webhook: WebhookReceiver | null } {
+  const credential = options.eventStream ?? eventStreamCredential(context.env);
+  const webhook = credential
+    ? new Auth0EventStreamReceiver({ store: context.store, credential, clock: context.clock })
+    : null;
   if (options.offline)
     return {
       ...offlineSources(
         () => new ConfigError('This command works offline and does not read from Auth0.'),
       ),
-      webhook: null,
+      webhook,
     };
   const connection = auth0Connection(options, context.env);
   const tokens = new Auth0Tokens(connection, { clock: context.clock });
@@ -71,6 +81,6 @@ export function connectAuth0(
   return {
     events: new Auth0LogsReader(http, context.clock),
     snapshot: new Auth0StateImporter(http, tokens, { clock: context.clock }),
-    webhook: null,
+    webhook,
   };
 }

@@ -70,14 +70,56 @@ export function laneOf(log: Obj): string {
   return user ? `user:${user}` : '';
 }
 
-/** A log's id: `log_id`, or the legacy `_id` the API also sends. */
-function idOf(log: Obj): string | undefined {
-  return str(log.log_id) ?? str(log._id);
+/** An Event Streams delivery (a CloudEvent), not a log. */
+export function isCloudEvent(o: Obj): boolean {
+  return typeof o.specversion === 'string';
 }
 
-/** A tenant log (`GET /api/v2/logs`) as an engine event: its `log_id`, type, `date` and lane. */
+/** A CloudEvent's `data.object`, or `{}`. */
+export function objectOf(o: Obj): Obj {
+  const data = isObj(o.data) ? o.data : {};
+  return isObj(data.object) ? data.object : {};
+}
+
+/** The lane of a CloudEvent: its organization, else `user:<id>`, else `''`. */
+function cloudLane(o: Obj): string {
+  const object = objectOf(o);
+  const type = typeof o.type === 'string' ? o.type : '';
+  const org = isObj(object.organization) ? str(object.organization.id) : undefined;
+  if (org) return org;
+  if (type.startsWith('organization.')) return str(object.id) ?? '';
+  const user = str(object.user_id) ?? (isObj(object.user) ? str(object.user.user_id) : undefined);
+  return user ? `user:${user}` : '';
+}
+
+/** A log's id (`log_id`, or the legacy `_id` the API also sends), or a CloudEvent's `id`. */
+function idOf(o: Obj): string | undefined {
+  return isCloudEvent(o) ? str(o.id) : (str(o.log_id) ?? str(o._id));
+}
+
+/**
+ * A tenant log (`GET /api/v2/logs`) as an engine event: its `log_id`, type, `date` and lane; or
+ * an Event Streams CloudEvent: its `id` (`evt_…`), type, `time` and lane.
+ */
 export function parseAuth0Log(input: unknown): EngineEvent {
   if (!isObj(input)) throw new InvalidEventError('log is not an object');
+  if (isCloudEvent(input)) {
+    const id = idOf(input);
+    if (!id) throw new InvalidEventError('event id is missing');
+    if (typeof input.type !== 'string' || input.type === '')
+      throw new InvalidEventError(`event ${id} has no type`);
+    if (!isObj(input.data) || !isObj(input.data.object))
+      throw new InvalidEventError(`event ${id} has no data.object`);
+    const time = normalizeTimestamp(input.time, `event ${id} time`);
+    return {
+      id,
+      type: input.type,
+      occurredAt: time,
+      lane: cloudLane(input),
+      data: input,
+      raw: input,
+    };
+  }
   const id = idOf(input);
   if (!id)
     throw new InvalidEventError(
@@ -97,14 +139,15 @@ export function describeUnreadable(input: unknown): { id: string; type: string; 
   return {
     id: idOf(log) ?? `unidentified_${contentHash(input)}`,
     type: typeof log.type === 'string' ? log.type : '',
-    lane: laneOf(log),
+    lane: isCloudEvent(log) ? cloudLane(log) : laneOf(log),
   };
 }
 
 /** A log's `date` in ms, or NaN. */
 export function occurredAtMs(raw: unknown): number {
   try {
-    return Date.parse(normalizeTimestamp((raw as Obj | null)?.date, 'date'));
+    const o = (raw ?? {}) as Obj;
+    return Date.parse(normalizeTimestamp(isCloudEvent(o) ? o.time : o.date, 'date'));
   } catch {
     return Number.NaN;
   }

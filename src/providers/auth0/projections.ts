@@ -2,7 +2,7 @@ import { bool, json, type Row, type RowChange } from '../../engine/changes.js';
 import { InvalidEventError, normalizeTimestamp, type EngineEvent } from '../../engine/event.js';
 import type { SnapshotItem } from '../../engine/ports.js';
 import { storableJson } from '../../engine/storable-text.js';
-import { apiCallOf, type ApiCall, type Obj } from './envelope.js';
+import { apiCallOf, isCloudEvent, objectOf, type ApiCall, type Obj } from './envelope.js';
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -241,6 +241,60 @@ function logRow(log: Obj, e: EngineEvent): RowChange {
 }
 
 /**
+ * An Event Streams CloudEvent's row changes (`data.object`): they arrive out of order and more
+ * than once, so every write is guarded by time (users by their `updated_at`, the rest by the
+ * event's `time`) and deletions leave tombstones.
+ */
+function cloudChanges(e: EngineEvent): RowChange[] {
+  const object = objectOf(e.data);
+  const c = new Changes(e);
+  const at = e.occurredAt;
+  const orgOf = () => str(isObj(object.organization) ? object.organization : {}, 'id');
+  const userOf = () => str(isObj(object.user) ? object.user : {}, 'user_id');
+  switch (e.type) {
+    case 'user.created':
+    case 'user.updated':
+      return [upsert('auth0_users', userRow(object, at))];
+    case 'user.deleted':
+      return c.userDeleted(str(object, 'user_id'));
+    case 'organization.created':
+    case 'organization.updated':
+      return [upsert('auth0_organizations', organizationRow(object, at))];
+    case 'organization.deleted': {
+      const id = str(object, 'id');
+      return [
+        c.cascade('auth0_member_roles', 'organization_id', id),
+        c.cascade('auth0_organization_members', 'organization_id', id),
+        c.del('auth0_organizations', id),
+      ];
+    }
+    case 'organization.member.added':
+      return [c.member(orgOf(), userOf())];
+    case 'organization.member.deleted':
+      return [
+        c.cascade('auth0_member_roles', 'member', `${orgOf()}/${userOf()}`),
+        c.del('auth0_organization_members', `${orgOf()}/${userOf()}`),
+      ];
+    case 'organization.member.role.assigned': {
+      const role = str(isObj(object.role) ? object.role : {}, 'id');
+      return [
+        upsert('auth0_member_roles', memberRoleRow(orgOf(), userOf(), role, at), [
+          { table: 'auth0_organization_members', key: `${orgOf()}/${userOf()}` },
+          { table: 'auth0_roles', key: role },
+        ]),
+      ];
+    }
+    case 'organization.member.role.deleted': {
+      const role = str(isObj(object.role) ? object.role : {}, 'id');
+      return [c.del('auth0_member_roles', `${orgOf()}/${userOf()}/${role}`)];
+    }
+    default:
+      // Types this table set does not hold (groups, connections): nothing to apply.
+      return [];
+  }
+}
+
+/**
  * A log's row changes: always the log row; a Management API write's state change; a member
  * added outside the API (`organization_member_added`); a user deleted outside it (`sdu`).
  * Everything else (signups, logins, SCIM, imports) changes state the logs do not show whole:
@@ -248,6 +302,7 @@ function logRow(log: Obj, e: EngineEvent): RowChange {
  */
 export function project(e: EngineEvent): RowChange[] {
   const log = e.data;
+  if (isCloudEvent(log)) return cloudChanges(e);
   const changes: RowChange[] = [logRow(log, e)];
   const call = apiCallOf(log);
   if (call) changes.push(...apiChanges(call, e));

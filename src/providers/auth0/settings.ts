@@ -66,3 +66,32 @@ export function auth0Connection(
     );
   return { origin, clientId, clientSecret };
 }
+
+/**
+ * What Event Streams deliveries must carry, as the stream's webhook authorization was set up:
+ * `AUTH0_EVENT_STREAM_TOKEN` (bearer), `AUTH0_EVENT_STREAM_BASIC` (`user:password`) or
+ * `AUTH0_EVENT_STREAM_HEADER` (`Header-Name: value`, a custom header). None: deliveries are
+ * refused (503, so Auth0 retries while it is being set up).
+ */
+export function eventStreamCredential(env: Environment): { header: string; value: string } | null {
+  const set = (['TOKEN', 'BASIC', 'HEADER'] as const).filter((k) => env[`AUTH0_EVENT_STREAM_${k}`]);
+  if (set.length > 1)
+    throw new ConfigError(
+      `Set one of AUTH0_EVENT_STREAM_TOKEN, AUTH0_EVENT_STREAM_BASIC and AUTH0_EVENT_STREAM_HEADER, not ${set.map((k) => `AUTH0_EVENT_STREAM_${k}`).join(' and ')}.`,
+    );
+  const token = env.AUTH0_EVENT_STREAM_TOKEN;
+  if (token) return { header: 'authorization', value: `Bearer ${token}` };
+  const basic = env.AUTH0_EVENT_STREAM_BASIC;
+  if (basic) {
+    if (!basic.includes(':'))
+      throw new ConfigError('AUTH0_EVENT_STREAM_BASIC must be user:password.');
+    return { header: 'authorization', value: `Basic ${btoa(basic)}` };
+  }
+  const custom = env.AUTH0_EVENT_STREAM_HEADER;
+  if (custom) {
+    const match = /^([A-Za-z0-9-]+):\s*(.+)$/.exec(custom);
+    if (!match) throw new ConfigError('AUTH0_EVENT_STREAM_HEADER must be "Header-Name: value".');
+    return { header: match[1]!.toLowerCase(), value: match[2]! };
+  }
+  return null;
+}

@@ -1,10 +1,8 @@
-import { unreadableInbox } from '../../engine/inbox-event.js';
+import { storeDelivery } from '../../engine/webhook-inbox.js';
 import type { WebhookOutcome, WebhookReceiver } from '../../engine/ports.js';
-import type { InboxEvent, SyncStore } from '../../engine/store.js';
+import type { SyncStore } from '../../engine/store.js';
 import { describeUnreadable, parseWorkOSEvent } from './envelope.js';
 import type { SignatureRejection, WorkOSWebhookVerifier } from './webhook-verifier.js';
-
-export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_event' | 'too_deep';
 
 /**
  * A WorkOS webhook delivery, from raw bytes to the inbox: verify the signature first, then parse,
@@ -13,8 +11,6 @@ export type WebhookRejection = SignatureRejection | 'invalid_json' | 'not_an_eve
  * limits, methods) is the HTTP layer's job.
  */
 export class WorkOSWebhookReceiver implements WebhookReceiver {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-
   constructor(
     private readonly options: {
       store: SyncStore;
@@ -31,44 +27,12 @@ export class WorkOSWebhookReceiver implements WebhookReceiver {
     const verified = await this.options.verifier.verify(raw, header('workos-signature'), now);
     if (!verified.ok)
       return { status: 401, reason: verified.reason, message: SIGNATURE_MESSAGES[verified.reason] };
-    let body: unknown;
-    try {
-      body = JSON.parse(this.decoder.decode(raw));
-    } catch {
-      return { status: 400, reason: 'invalid_json', message: 'The body is not JSON.' };
-    }
-    let inbox: InboxEvent;
-    try {
-      const event = parseWorkOSEvent(body);
-      let json: string;
-      try {
-        json = JSON.stringify(event.raw);
-      } catch {
-        // Nested past what JSON.stringify can walk (thousands of levels): no real event is.
-        return { status: 400, reason: 'too_deep', message: 'The body is nested too deeply.' };
-      }
-      inbox = {
-        id: event.id,
-        type: event.type,
-        lane: event.lane,
-        createdAt: event.occurredAt,
-        json,
-      };
-    } catch (error) {
-      // Signed by WorkOS with an id, but not readable otherwise: held like any event, so it is
-      // dead-lettered visibly (by the reader, or the sweep if the API never shows it) instead
-      // of being refused and redelivered for days.
-      const id = (body as { id?: unknown } | null)?.id;
-      if (typeof body !== 'object' || body === null || typeof id !== 'string' || id === '')
-        return {
-          status: 400,
-          reason: 'not_an_event',
-          message: `The body is not a WorkOS event: ${(error as Error).message}`,
-        };
-      inbox = unreadableInbox({ describeUnreadable }, body);
-    }
-    const stored = await this.options.store.storeWebhookEvent(inbox, new Date(now).toISOString());
-    return { status: 200, eventId: inbox.id, type: inbox.type, duplicate: !stored };
+    return storeDelivery(raw, {
+      store: this.options.store,
+      provider: { parseEvent: parseWorkOSEvent, describeUnreadable },
+      what: 'a WorkOS event',
+      nowMs: now,
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Auth0Emulator } from '../emulator.js';
 import { Auth0Error } from '../errors.js';
+import type { EventStreamSettings } from '../event-streams.js';
 
 type Args = Record<string, unknown>;
 const str = (a: Args, k: string): string => {
@@ -56,6 +57,18 @@ export function mountAdmin(app: Hono, emulator: Auth0Emulator): void {
       return c.json({ message: (error as Error).message }, 400);
     }
   });
+  app.put('/_emulator/event-stream', async (c) => {
+    const settings = (await c.req.json().catch(() => null)) as EventStreamSettings | null;
+    if (!settings || typeof settings.url !== 'string' || typeof settings.authorization !== 'object')
+      return c.json(
+        { message: 'give url and authorization ({method: bearer|basic|custom_header, ...})' },
+        400,
+      );
+    return c.json({ id: emulator.configureEventStream(settings).id });
+  });
+  app.get('/_emulator/event-stream/deliveries', (c) =>
+    c.json([...(emulator.eventStream?.deliveries.values() ?? [])]),
+  );
   app.post('/_emulator/tokens/expire', (c) => {
     emulator.tokens.expireAll();
     return c.json({ expired: true });
