@@ -40,7 +40,7 @@ if (values.child === 'auth0-emulator') {
     url: emu.url,
     key: emu.clientId,
     secret: emu.clientSecret,
-    logs: emu.emulator.tenant.logs.indexed.length,
+    logs: emu.emulator.tenant.logs.visible(Date.now()).length,
   });
 } else if (values.child === 'workos-emulator') {
   const { startEmulator } = await import('../dist/emulator/index.js');
@@ -102,7 +102,9 @@ async function run(mode, args) {
   return result;
 }
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
+function fmt(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
 
 async function auth0(logs, limited, budget) {
   // About 1.1 logs per change (a created user writes sapi and ss).

@@ -11,7 +11,7 @@ import { RateLimiter } from '../../http/rate-limiter.js';
 import { auth0Api } from './http.js';
 import { Auth0LogsReader } from './logs-reader.js';
 import { Auth0EventStreamReceiver, type StreamCredential } from './event-stream-receiver.js';
-import { auth0Connection, eventStreamCredential } from './settings.js';
+import { auth0Connection, auth0RequestsPerMinute, eventStreamCredential } from './settings.js';
 import type { SyncStore } from '../../engine/store.js';
 import { Auth0StateImporter } from './state-importer.js';
 import { Auth0Tokens } from './token.js';
@@ -72,7 +72,7 @@ export function connectAuth0(
     get: context.httpGet,
     maxAttempts: options.maxAttempts,
     limiter: new RateLimiter(
-      options.rateLimit?.requests ?? 100,
+      options.rateLimit?.requests ?? auth0RequestsPerMinute(context.env) ?? 100,
       options.rateLimit?.windowMs ?? 60_000,
       Date.now,
       options.rateLimit?.burst ?? 10,

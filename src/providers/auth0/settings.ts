@@ -95,3 +95,18 @@ export function eventStreamCredential(env: Environment): { header: string; value
   }
   return null;
 }
+
+/**
+ * `AUTH0_REQUESTS_PER_MINUTE`: the client budget's sustained rate (default 100, the self-service
+ * plans' limit on `GET /logs`; Enterprise allows 960), with a burst of 10.
+ */
+export function auth0RequestsPerMinute(env: Environment): number | undefined {
+  const value = env.AUTH0_REQUESTS_PER_MINUTE;
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new ConfigError(
+      `AUTH0_REQUESTS_PER_MINUTE ${showSetting(value)} is not a whole number from 1 to 1000000.`,
+    );
+  return n;
+}
