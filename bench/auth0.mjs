@@ -87,7 +87,9 @@ if (values.child === 'auth0-emulator') {
 }
 
 function child(mode, args) {
-  const proc = fork(new URL(import.meta.url), ['--child', mode, ...args]);
+  const proc = fork(new URL(import.meta.url), ['--child', mode, ...args], {
+    execArgv: process.env.BENCH_PROFILE === mode ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
+  });
   const first = new Promise((resolve, reject) => {
     proc.once('message', resolve);
     proc.once('exit', (code) => code && reject(new Error(`${mode} exited with ${code}`)));
@@ -119,10 +121,9 @@ async function auth0(logs, limited, budget) {
     'auth0',
     '--url',
     tenant.url,
-    '--key',
-    tenant.key,
-    '--secret',
-    tenant.secret,
+    // A client id may begin with '-': give values with '='.
+    `--key=${tenant.key}`,
+    `--secret=${tenant.secret}`,
     ...(budget ? ['--budget', budget] : []),
   ]);
   emu.proc.kill();
