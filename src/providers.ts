@@ -6,6 +6,9 @@ import {
   type Auth0Options,
 } from './providers/auth0/connect.js';
 import { auth0 } from './providers/auth0/index.js';
+import { apiCallFilter } from './providers/auth0/forward-filter.js';
+import { forwardApiFilter } from './providers/auth0/settings.js';
+import { ConfigError } from './engine/config-error.js';
 import {
   connectWorkOS,
   WORKOS_WEBHOOK_SETTING,
@@ -24,6 +27,8 @@ export interface Connected {
   webhook: WebhookReceiver | null;
   /** The setting that turns this source's webhooks on (for messages). */
   webhookSetting: string;
+  /** A provider's own test of what is forwarded (Auth0: Management API paths and methods). */
+  forwardFilter?: (event: unknown) => boolean;
 }
 
 /** A source's provider and its parts that talk to it, made from the options and environment. */
@@ -32,13 +37,19 @@ export function connectSource(
   options: WorkOSOptions & { auth0?: Auth0Options; offline?: boolean },
   context: ConnectContext,
 ): Connected {
+  const apiFilter = forwardApiFilter(context.env);
   if (name === 'auth0')
     return {
       provider: auth0,
       ...connectAuth0({ ...options.auth0, offline: options.offline }, context),
       webhookSetting: AUTH0_WEBHOOK_SETTING,
+      ...(apiFilter ? { forwardFilter: apiCallFilter(apiFilter) } : {}),
     };
   if (name !== 'workos') throw new Error(`unknown provider ${name}`);
+  if (apiFilter)
+    throw new ConfigError(
+      'AUTHSYNC_FORWARD_API_PATHS and AUTHSYNC_FORWARD_API_METHODS filter Auth0 Management API logs; this source reads WorkOS.',
+    );
   return {
     provider: workos,
     ...connectWorkOS(options, context),

@@ -199,7 +199,8 @@ export class Sync {
     });
     // Work on the database alone (status, migrate) runs no effects: nothing to check there.
     const forward = options.offline ? null : forwardTarget(options.forward ?? forwardSettings(env));
-    if (forward) this.engine.on('*', forwardingHandler(forward));
+    if (forward)
+      this.engine.on('*', forwardingHandler({ ...forward, accepts: sources.forwardFilter }));
     this.follower = new Follower({
       store: this.store,
       log: this.log,

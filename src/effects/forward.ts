@@ -8,6 +8,8 @@ export interface ForwardTarget {
   secret: string;
   /** Event types to forward: exact, a prefix like `user.*`, or `*` (default: all). */
   events?: string[];
+  /** A further test each event must pass (a provider's, such as Auth0's API path filter). */
+  accepts?: (event: unknown) => boolean;
 }
 
 /** Whether `type` is among `patterns` (exact types, `prefix.*`, or `*`). */
@@ -35,6 +37,7 @@ export function forwardingHandler(target: ForwardTarget): EffectHandler {
   const signer = new Webhook(target.secret);
   return async (event, { id, type }) => {
     if (!matchesEventTypes(type, target.events)) return;
+    if (target.accepts && !target.accepts(event)) return;
     const body = JSON.stringify(event);
     const now = new Date();
     let response: Response;

@@ -110,3 +110,41 @@ export function auth0RequestsPerMinute(env: Environment): number | undefined {
     );
   return n;
 }
+
+/**
+ * `AUTHSYNC_FORWARD_API_PATHS` (comma-separated Management API resources, `users`,
+ * `organizations`, or deeper ones with `*` for one segment: an organization's members) and
+ * `AUTHSYNC_FORWARD_API_METHODS`
+ * (`post,patch,delete`): forward only the logs of Management API writes (`sapi`) to those
+ * resources, with those methods. Unset: no such filter.
+ */
+export function forwardApiFilter(
+  env: Environment,
+): { paths?: string[][]; methods?: string[] } | null {
+  const list = (v: string | undefined) =>
+    v
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const paths = list(env.AUTHSYNC_FORWARD_API_PATHS);
+  const methods = list(env.AUTHSYNC_FORWARD_API_METHODS)?.map((m) => m.toUpperCase());
+  if (!paths?.length && !methods?.length) return null;
+  const badPath = paths?.find(
+    (p) => !/^[a-z_-]+(\/([a-z_-]+|\*))*$/.test(p.replace(/^\/?(api\/v2\/)?/, '')),
+  );
+  if (badPath !== undefined)
+    throw new ConfigError(
+      `AUTHSYNC_FORWARD_API_PATHS: ${JSON.stringify(badPath)} is not a Management API resource such as users or organizations/*/members.`,
+    );
+  const badMethod = methods?.find((m) => !['POST', 'PUT', 'PATCH', 'DELETE'].includes(m));
+  if (badMethod !== undefined)
+    throw new ConfigError(
+      `AUTHSYNC_FORWARD_API_METHODS: ${JSON.stringify(badMethod)} is not one of post, put, patch, delete.`,
+    );
+  return {
+    ...(paths?.length
+      ? { paths: paths.map((p) => p.replace(/^\/?(api\/v2\/)?/, '').split('/')) }
+      : {}),
+    ...(methods?.length ? { methods } : {}),
+  };
+}
