@@ -390,6 +390,9 @@ export class Sync {
     await this.migrate();
     try {
       const result = await this.engine.drain(signal);
+      // Deliveries stored by any process (another may have rung this one): applied by the reader.
+      if (this.webhookReceiver?.appliesAtOnce)
+        await this.applyHeldBefore(new Date(this.clock() + 1).toISOString());
       // For `status`; followers poll often, so written at most every few seconds.
       const now = Date.now();
       if (this.errorRecorded || now - this.successRecordedAtMs >= STATUS_WRITE_EVERY_MS) {
