@@ -1,6 +1,6 @@
 import type { RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
 import { createSync, type CreateSyncOptions } from '../../src/create-sync.js';
-import { asTestDb, type TestDb } from './test-db.js';
+import { asTestDb, type Queryable, type TestDb } from './test-db.js';
 
 /** A Sync of an Auth0 source pointed at the emulator, configured only by the options given. */
 export function auth0SyncFor(
@@ -29,8 +29,11 @@ const sorted = (lines: string[]) => lines.sort().join('\n');
  * Where the auth0_* tables differ from the emulated tenant's state (empty when they agree):
  * every user with its profile fields, organizations, members, members' roles and roles.
  */
-export async function auth0Differences(emu: RunningAuth0Emulator, target: TestDb | string) {
-  const db = asTestDb(target);
+export async function auth0Differences(
+  emu: RunningAuth0Emulator,
+  target: TestDb | Queryable | string,
+) {
+  const db: Queryable = typeof target === 'string' ? asTestDb(target) : target;
   const t = emu.emulator.tenant;
   const want = {
     users: sorted(

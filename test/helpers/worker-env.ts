@@ -83,7 +83,8 @@ export interface RunningWorker {
  * `/cdn-cgi/handler/scheduled`, SQL through the test bundle's own route.
  */
 export async function startWorker(
-  emu: RunningEmulator,
+  /** The WorkOS emulator it reads, or null (then `vars` say what it reads). */
+  emu: RunningEmulator | null,
   options: {
     script: string;
     vars?: Record<string, string>;
@@ -108,8 +109,7 @@ export async function startWorker(
     },
     d1Persist: options.persistDir ?? false,
     bindings: {
-      WORKOS_API_KEY: emu.apiKey,
-      WORKOS_API_URL: emu.url,
+      ...(emu ? { WORKOS_API_KEY: emu.apiKey, WORKOS_API_URL: emu.url } : {}),
       ...options.vars,
     },
   });
