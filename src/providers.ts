@@ -5,9 +5,9 @@ import {
   connectAuth0,
   type Auth0Options,
 } from './providers/auth0/connect.js';
-import { auth0 } from './providers/auth0/index.js';
+import { auth0, auth0KeepingLogTypes } from './providers/auth0/index.js';
 import { apiCallFilter } from './providers/auth0/forward-filter.js';
-import { forwardApiFilter } from './providers/auth0/settings.js';
+import { auth0LogTypes, forwardApiFilter } from './providers/auth0/settings.js';
 import { ConfigError } from './engine/config-error.js';
 import {
   connectWorkOS,
@@ -38,13 +38,15 @@ export function connectSource(
   context: ConnectContext,
 ): Connected {
   const apiFilter = forwardApiFilter(context.env);
-  if (name === 'auth0')
+  if (name === 'auth0') {
+    const logTypes = auth0LogTypes(context.env);
     return {
-      provider: auth0,
+      provider: logTypes ? auth0KeepingLogTypes(logTypes) : auth0,
       ...connectAuth0({ ...options.auth0, offline: options.offline }, context),
       webhookSetting: AUTH0_WEBHOOK_SETTING,
       ...(apiFilter ? { forwardFilter: apiCallFilter(apiFilter) } : {}),
     };
+  }
   if (name !== 'workos') throw new Error(`unknown provider ${name}`);
   if (apiFilter)
     throw new ConfigError(

@@ -75,3 +75,32 @@ for (const kind of STORE_KINDS)
       }
     });
   });
+
+describe('AUTH0_LOG_TYPES', () => {
+  it('keeps only those types in auth0_logs; every log still applies its changes and is in the inbox', async () => {
+    const emu = await startAuth0Emulator({ seed: 'log-types', changes: 300, apiOnly: true });
+    const db = tempDb('sqlite');
+    const sync = auth0SyncFor(emu, db, {
+      importOnFirstRun: false,
+      settleMs: 0,
+      env: { AUTH0_LOG_TYPES: 'ss' },
+    });
+    try {
+      await sync.runOnce();
+      const logs = emu.emulator.tenant.logs.indexed;
+      const kept = await db.query<{ type: string }>('SELECT type FROM auth0_logs');
+      expect(kept.length).toBe(logs.filter((l) => l.type === 'ss').length);
+      expect(kept.length).toBeGreaterThan(10);
+      expect(new Set(kept.map((k) => k.type))).toEqual(new Set(['ss']));
+      const [inbox] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM authsync_events');
+      expect(Number(inbox!.n)).toBe(logs.length);
+      expect(await auth0Differences(emu, db)).toEqual([]);
+      expect(() =>
+        auth0SyncFor(emu, tempDb('sqlite'), { env: { AUTH0_LOG_TYPES: 'sapi,"x"' } }),
+      ).toThrow(/AUTH0_LOG_TYPES/);
+    } finally {
+      await sync.close();
+      await emu.close();
+    }
+  });
+});

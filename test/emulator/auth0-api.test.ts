@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAuth0Emulator, type RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
+import { requestToken } from '../helpers/auth0-truth.js';
 
 const running: RunningAuth0Emulator[] = [];
 afterEach(async () => {
@@ -9,16 +10,7 @@ afterEach(async () => {
 async function tenant(options: Parameters<typeof startAuth0Emulator>[0] = {}) {
   const emu = await startAuth0Emulator({ seed: 'api', ...options });
   running.push(emu);
-  const r = await fetch(`${emu.url}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: emu.clientId,
-      client_secret: emu.clientSecret,
-      audience: `${emu.url}/api/v2/`,
-    }),
-  });
+  const r = await requestToken(emu);
   const { access_token } = (await r.json()) as { access_token: string };
   const get = async (path: string) => {
     const res = await fetch(`${emu.url}${path}`, {

@@ -2,6 +2,7 @@ import { ManagementClient, type Management } from 'auth0';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuth0Emulator, type RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
 import type { Auth0Organization, Auth0Role, Auth0User } from '../../src/emulator/auth0/tenant.js';
+import { requestToken } from '../helpers/auth0-truth.js';
 
 // The emulator's objects are what the official SDK's types say the API returns (checked by tsc).
 const asSdkUser = (u: Auth0User): Management.UserResponseSchema => u;
@@ -163,16 +164,7 @@ describe('the Auth0 emulator, through the official auth0 SDK (v7)', () => {
       message: 'Insufficient scope, expected any of: read:logs,read:logs_users',
       errorCode: 'insufficient_scope',
     });
-    const wrong = await fetch(`${emu.url}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: emu.clientId,
-        client_secret: 'nope',
-        audience: 'https://tenant.example/api/v2/',
-      }),
-    });
+    const wrong = await requestToken(emu, 'nope');
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toEqual({
       error: 'access_denied',

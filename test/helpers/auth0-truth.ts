@@ -23,6 +23,20 @@ export function auth0SyncFor(
   });
 }
 
+/** `POST /oauth/token` with a form body, as the SDK sends it; `secret` overrides the right one. */
+export function requestToken(emu: RunningAuth0Emulator, secret = emu.clientSecret) {
+  return fetch(`${emu.url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: emu.clientId,
+      client_secret: secret,
+      audience: `${emu.url}/api/v2/`,
+    }),
+  });
+}
+
 const sorted = (lines: string[]) => lines.sort().join('\n');
 
 /**

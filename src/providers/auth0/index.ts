@@ -22,3 +22,16 @@ export const auth0: Provider = {
   snapshotChanges,
   isCredentialsError: (error) => error instanceof CredentialsRefusedError,
 };
+
+/** Auth0 keeping only `types` in `auth0_logs` (the rest of each log's changes still apply). */
+export function auth0KeepingLogTypes(types: readonly string[]): Provider {
+  return {
+    ...auth0,
+    project: (event) =>
+      auth0
+        .project(event)
+        .filter(
+          (c) => !(c.op === 'append' && c.table === 'auth0_logs' && !types.includes(event.type)),
+        ),
+  };
+}

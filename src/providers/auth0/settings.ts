@@ -148,3 +148,20 @@ export function forwardApiFilter(
     ...(methods?.length ? { methods } : {}),
   };
 }
+
+/**
+ * `AUTH0_LOG_TYPES`: the log types kept in `auth0_logs` (comma-separated codes such as
+ * `sapi,ss,s,f`); unset: every type. Logs of other types still change the tables they change.
+ */
+export function auth0LogTypes(env: Environment): string[] | undefined {
+  const types = env.AUTH0_LOG_TYPES?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (!types?.length) return undefined;
+  const bad = types.find((t) => !/^[a-z0-9_]+$/.test(t));
+  if (bad !== undefined)
+    throw new ConfigError(
+      `AUTH0_LOG_TYPES: ${JSON.stringify(bad)} is not a log type code such as sapi.`,
+    );
+  return types;
+}
