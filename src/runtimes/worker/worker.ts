@@ -45,7 +45,7 @@ export interface AuthsyncWorkerEnv {
   AUTH0_DOMAIN?: string;
   AUTH0_CLIENT_ID?: string;
   AUTH0_CLIENT_SECRET?: string;
-  /** Ignored on the Worker for now: Event Streams deliveries are answered 503 (see `open`). */
+  /** Event Streams deliveries' authorization (one of the three; see the README). */
   AUTH0_EVENT_STREAM_TOKEN?: string;
   AUTH0_EVENT_STREAM_BASIC?: string;
   AUTH0_EVENT_STREAM_HEADER?: string;
@@ -110,18 +110,9 @@ export function createWorker(options: WorkerOptions = {}) {
   const open = (env: AuthsyncWorkerEnv, onApplied?: (n: number) => void): Sync => {
     if (!env.DB)
       throw new ConfigError('The Worker has no D1 binding named DB (see wrangler.toml).');
-    // Event Streams deliveries are not taken here yet: under many concurrent deliveries a test
-    // saw rows left behind events the inbox marked applied. Without their settings the route
-    // answers 503 and Auth0 retries; the logs and scheduled reconciliation still cover state.
-    const {
-      AUTH0_EVENT_STREAM_TOKEN: _token,
-      AUTH0_EVENT_STREAM_BASIC: _basic,
-      AUTH0_EVENT_STREAM_HEADER: _header,
-      ...settings
-    } = env;
     const sync = new Sync(
       {
-        env: settings as unknown as Record<string, string | undefined>,
+        env: env as unknown as Record<string, string | undefined>,
         logger: log,
         onApplied: onApplied && ((events) => onApplied(events.length)),
         settleMs: numberVar(env.AUTHSYNC_SETTLE_MS, 'AUTHSYNC_SETTLE_MS'),
