@@ -58,6 +58,57 @@ export function providerName(value: string | undefined): 'workos' | 'auth0' {
   return name;
 }
 
+/** One source of a deployment: its id, its provider, and the environment as it sees it. */
+export interface SourceSetting {
+  id: string;
+  provider: 'workos' | 'auth0';
+  /** `<ID>__NAME` set for this source (`EU__WORKOS_API_KEY` for `eu`) read as `NAME`. */
+  env: Environment;
+}
+
+/**
+ * The sources one deployment runs. `AUTHSYNC_SOURCES` names several, comma-separated: a
+ * provider's name (`workos,auth0`) or `id:provider` (`eu:workos,us:workos`). Each reads a
+ * setting from `<ID>__NAME` when that is set, else from `NAME`: what differs is set per source,
+ * the rest is shared. Unset: one source, `AUTHSYNC_SOURCE_ID` reading `AUTHSYNC_PROVIDER`.
+ */
+export function configuredSources(env: Environment): SourceSetting[] {
+  const list = env.AUTHSYNC_SOURCES?.trim();
+  if (!list) {
+    const provider = providerName(env.AUTHSYNC_PROVIDER);
+    return [{ id: env.AUTHSYNC_SOURCE_ID || provider, provider, env }];
+  }
+  if (env.AUTHSYNC_SOURCE_ID || env.AUTHSYNC_PROVIDER)
+    throw new ConfigError(
+      'AUTHSYNC_SOURCES names the sources and their providers: leave AUTHSYNC_SOURCE_ID and AUTHSYNC_PROVIDER unset.',
+    );
+  const sources: SourceSetting[] = [];
+  for (const entry of list.split(',').map((e) => e.trim())) {
+    const [id = '', provider = id, extra] = entry.split(':');
+    if (extra !== undefined || !SOURCE_ID_PATTERN.test(id))
+      throw new ConfigError(
+        `AUTHSYNC_SOURCES: ${JSON.stringify(entry)} is not a source: use a provider's name (workos, auth0) or id:provider, with an id of 1-32 lowercase letters, digits and _, starting with a letter.`,
+      );
+    if (provider !== 'workos' && provider !== 'auth0')
+      throw new ConfigError(
+        `AUTHSYNC_SOURCES: ${JSON.stringify(entry)} names no provider: use workos, auth0, or id:provider (for example eu:workos).`,
+      );
+    if (sources.some((s) => s.id === id))
+      throw new ConfigError(`AUTHSYNC_SOURCES names the source ${id} twice.`);
+    sources.push({ id, provider, env: sourceEnvironment(env, id) });
+  }
+  return sources;
+}
+
+function sourceEnvironment(env: Environment, id: string): Environment {
+  const prefix = `${id.toUpperCase()}__`;
+  const own: Environment = {};
+  for (const [name, value] of Object.entries(env))
+    if (name.startsWith(prefix) && name.length > prefix.length)
+      own[name.slice(prefix.length)] = value;
+  return { ...env, ...own };
+}
+
 /**
  * Forwarding each event to the application's own endpoint: `AUTHSYNC_FORWARD_URL` with
  * `AUTHSYNC_FORWARD_SECRET` (both, or neither; or `forward` in `createSync`), and optionally

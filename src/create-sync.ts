@@ -1,8 +1,15 @@
 import { createHmac } from 'node:crypto';
-import { DEFAULT_DATABASE_URL, providerName, sourceIdentity } from './config.js';
+import {
+  ConfigError,
+  configuredSources,
+  DEFAULT_DATABASE_URL,
+  providerName,
+  sourceIdentity,
+} from './config.js';
 import { PROVIDERS } from './providers.js';
 import { undiciGet } from './runtimes/node/http-get.js';
 import { openStore } from './open-store.js';
+import type { SyncStore } from './engine/store.js';
 import { Sync, type CreateSyncOptions } from './sync.js';
 
 export { Sync, type CreateSyncOptions, type ReconcileReport } from './sync.js';
@@ -14,6 +21,10 @@ export { Sync, type CreateSyncOptions, type ReconcileReport } from './sync.js';
  * (a third of `fetch`'s CPU per page).
  */
 export function createSync(options: CreateSyncOptions = {}): Sync {
+  return openSync(options);
+}
+
+function openSync(options: CreateSyncOptions, sharing?: SyncStore): Sync {
   const env = options.env ?? process.env;
   const store = openStore(
     options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
@@ -25,6 +36,7 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
       ),
       workExpireSeconds: options.workExpireSeconds,
       readOnly: options.readOnly,
+      sharing,
     },
   );
   return new Sync(
@@ -35,4 +47,59 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
       httpGet: undiciGet,
     },
   );
+}
+
+/**
+ * Every source the environment names (`AUTHSYNC_SOURCES`, else the one source of
+ * `AUTHSYNC_SOURCE_ID` / `AUTHSYNC_PROVIDER`), each a `Sync` on the same database with the
+ * settings it sees (`<ID>__NAME` before `NAME`).
+ */
+export function createSyncs(
+  options: Omit<CreateSyncOptions, 'sourceId' | 'provider'> = {},
+  choose: {
+    /** Options of one source's own (its metrics, its progress). */
+    each?: (sourceId: string) => Partial<CreateSyncOptions>;
+    /** Only this source. */
+    only?: string;
+    /** `apiUrl` / `apiKey` came from flags: they can only be one source's. */
+    apiFlags?: boolean;
+  } = {},
+): Sync[] {
+  let sources = configuredSources(options.env ?? process.env);
+  if (choose.only !== undefined) {
+    sources = sources.filter((s) => s.id === choose.only);
+    if (sources.length === 0)
+      throw new ConfigError(
+        `--source ${JSON.stringify(choose.only)} is not a configured source: the sources are ${configuredSources(
+          options.env ?? process.env,
+        )
+          .map((s) => s.id)
+          .join(', ')}.`,
+      );
+  }
+  if (choose.apiFlags && sources.length > 1)
+    throw new ConfigError(
+      "--api-url and --api-key set one source's WorkOS API: with several sources, set <ID>__WORKOS_API_URL and <ID>__WORKOS_API_KEY, or pick one with --source.",
+    );
+  const syncs: Sync[] = [];
+  try {
+    for (const source of sources)
+      syncs.push(
+        openSync(
+          {
+            ...options,
+            ...choose.each?.(source.id),
+            sourceId: source.id,
+            provider: source.provider,
+            env: source.env,
+          },
+          syncs[0]?.store,
+        ),
+      );
+  } catch (error) {
+    // A later source's settings refused: the stores opened so far are closed, not leaked.
+    for (const sync of syncs) void sync.close();
+    throw error;
+  }
+  return syncs;
 }

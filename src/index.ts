@@ -4,7 +4,7 @@
  * loads the HTTP server and metrics); the WorkOS emulator at `authsync/emulator`.
  */
 export { VERSION } from './version.js';
-export { createSync, Sync, type CreateSyncOptions } from './create-sync.js';
+export { createSync, createSyncs, Sync, type CreateSyncOptions } from './create-sync.js';
 export type { WorkOSEvent } from './providers/workos/envelope.js';
 export type * from './providers/workos/events.js';
 export type { DrainResult } from './engine/sync.js';

@@ -39,22 +39,35 @@ export function sqlitePath(databaseUrl: string): string {
   return databaseUrl === ':memory:' ? databaseUrl : resolve(databaseUrl);
 }
 
+export interface StoreOptions {
+  source: SourceIdentity;
+  workExpireSeconds?: number;
+  readOnly?: boolean;
+  /**
+   * Another source's store on the same database, opened in this process: a SQLite file's
+   * stores share one connection (see `SqliteStore.forSource`); PostgreSQL's each have a pool.
+   */
+  sharing?: SyncStore;
+}
+
 /** Opens the store `DATABASE_URL` names (Node: SQLite or PostgreSQL). */
 export function openStore(
   databaseUrl: string,
   schema: string | undefined,
-  options: { source: SourceIdentity; workExpireSeconds?: number; readOnly?: boolean },
+  options: StoreOptions,
 ): SyncStore {
   const target = databaseTarget(databaseUrl);
-  return target.kind === 'postgres'
-    ? new PostgresStore(target.url, databaseSchema(schema), {
-        storeSchema: POSTGRES_SCHEMA,
-        source: options.source,
-        jobExpireSeconds: options.workExpireSeconds,
-      })
-    : new SqliteStore(target.path, {
-        storeSchema: SQLITE_SCHEMA,
-        source: options.source,
-        readOnly: options.readOnly,
-      });
+  if (target.kind === 'postgres')
+    return new PostgresStore(target.url, databaseSchema(schema), {
+      storeSchema: POSTGRES_SCHEMA,
+      source: options.source,
+      jobExpireSeconds: options.workExpireSeconds,
+    });
+  if (options.sharing instanceof SqliteStore)
+    return options.sharing.forSource(options.source, SQLITE_SCHEMA);
+  return new SqliteStore(target.path, {
+    storeSchema: SQLITE_SCHEMA,
+    source: options.source,
+    readOnly: options.readOnly,
+  });
 }

@@ -20,7 +20,7 @@ for (const kind of STORE_KINDS)
         auth0: { eventStream: { header: 'authorization', value: `Bearer ${TOKEN}` } },
       });
       const service = await startService({
-        sync,
+        syncs: [sync],
         metrics: new ServeMetrics(),
         logger: silentLogger,
         port: 0,

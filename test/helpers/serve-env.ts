@@ -25,12 +25,12 @@ export async function serveFor(
   const metrics = new ServeMetrics();
   const sync = syncFor(emu, path, {
     webhookSecrets: [SECRET],
-    onApplied: metrics.onApplied,
+    onApplied: metrics.onAppliedFor(options.sourceId ?? 'workos'),
     pollIntervalMs: 500,
     ...options,
   });
   const service = await startService({
-    sync,
+    syncs: [sync],
     metrics,
     logger: silentLogger,
     port: 0,

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
-import { SECRET, serveFor, waitFor } from '../helpers/serve-env.js';
+import { metricValue, SECRET, serveFor, waitFor } from '../helpers/serve-env.js';
 import { cliEnv, tempDbPath } from '../helpers/sync-env.js';
 import { differencesFromApi } from '../helpers/truth.js';
 
@@ -17,6 +17,13 @@ describe('authsync serve: health, readiness, metrics, shutdown', () => {
     const get = (path: string) => fetch(`${served.service.url}${path}`);
     try {
       await waitFor(() => served.sync.lastReadOkAtMs !== null, 10_000);
+      // Events after the import: applied ones are counted and timed, by source.
+      emu.emulator.generateNow(20);
+      served.sync.wake();
+      await waitFor(
+        async () => (await metricValue(served.metrics, 'authsync_events_applied_total')) >= 20,
+        10_000,
+      );
       expect((await get('/healthz')).status).toBe(200);
       expect(await (await get('/readyz')).json()).toEqual({ status: 'ready' });
       const metrics = await (await get('/metrics')).text();
@@ -26,9 +33,10 @@ describe('authsync serve: health, readiness, metrics, shutdown', () => {
         'authsync_last_successful_poll_timestamp_seconds',
         'authsync_webhook_rejections_total',
         'authsync_dead_letters',
-        'authsync_inbox_backlog{state="held"}',
+        'authsync_inbox_backlog{source_id="workos",state="held"}',
+        'authsync_dead_letters{source_id="workos"} 0',
         'authsync_http_request_duration_seconds_bucket',
-        'authsync_event_to_row_seconds_bucket',
+        'authsync_event_to_row_seconds_count{source_id="workos"} 20',
         'process_cpu_seconds_total',
         'authsync_source_info{source_id="workos"} 1',
       ])

@@ -60,7 +60,7 @@ describe('authsync serve: the status page', () => {
       await page.goto(url);
       expect(await page.locator('[data-health]').textContent()).toBe('ok');
       const rowCount = (table: string) =>
-        page.locator('#rows tr', { hasText: table }).locator('td.n').textContent();
+        page.locator('[data-part="rows"] tr', { hasText: table }).locator('td.n').textContent();
       expect(await rowCount('workos_users')).toBe(users.toLocaleString('en-US'));
 
       // A poison event (a membership without a role) and an error whose text is markup.
@@ -81,7 +81,7 @@ describe('authsync serve: the status page', () => {
       await waitFor(async () => (await served.sync.store.deadLetters()).length === 1, 10_000);
       await page.reload();
       expect(await page.locator('[data-health]').textContent()).toBe('dead letters');
-      const row = page.locator('#dead-letters tr', { hasText: poison.id });
+      const row = page.locator('[data-part="dead-letters"] tr', { hasText: poison.id });
       expect(await row.count()).toBe(1);
       expect(await row.textContent()).toContain(org.id);
       expect(await rowCount('workos_organizations')).toBe(
@@ -116,19 +116,21 @@ describe('authsync serve: the status page', () => {
     const app = new Hono();
     mountStatusRoute(app, {
       password: () => PASSWORD,
-      load: async () => ({
-        report,
-        deadLetters: [
-          {
-            eventId: 'event_01',
-            type: markup,
-            lane: markup,
-            error: markup,
-            failedAt: '2026-12-01T00:00:00.000Z',
-            attempts: 1,
-          },
-        ],
-      }),
+      load: async () => [
+        {
+          report,
+          deadLetters: [
+            {
+              eventId: 'event_01',
+              type: markup,
+              lane: markup,
+              error: markup,
+              failedAt: '2026-12-01T00:00:00.000Z',
+              attempts: 1,
+            },
+          ],
+        },
+      ],
     });
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
@@ -142,9 +144,9 @@ describe('authsync serve: the status page', () => {
       const response = await page.goto(url);
       expect(response!.headers()['content-security-policy']).toMatch(/default-src 'none'/);
       expect(await page.locator('[data-health]').textContent()).toBe('failing');
-      expect(await page.locator('#last-error').textContent()).toContain(markup);
-      expect(await page.locator('#dead-letters').textContent()).toContain(markup);
-      expect(await page.locator('#lanes').textContent()).toContain(markup);
+      expect(await page.locator('[data-part="last-error"]').textContent()).toContain(markup);
+      expect(await page.locator('[data-part="dead-letters"]').textContent()).toContain(markup);
+      expect(await page.locator('[data-part="lanes"]').textContent()).toContain(markup);
       expect(await page.locator('img, script').count()).toBe(0);
       expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
     } finally {

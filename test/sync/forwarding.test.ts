@@ -185,7 +185,9 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
       const text = await (await fetch(`${served.service.url}/metrics`)).text();
       const line = text
         .split('\n')
-        .find((l) => l.startsWith(`authsync_effects_pending{state="${state}"} `));
+        .find((l) =>
+          l.startsWith(`authsync_effects_pending{source_id="workos",state="${state}"} `),
+        );
       return line ? Number(line.split(' ')[1]) : NaN;
     };
     try {

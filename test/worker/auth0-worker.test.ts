@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startAuth0Emulator } from '../../src/emulator/auth0/server.js';
+import { startEmulator } from '../../src/emulator/index.js';
+import { differencesFromApi } from '../helpers/truth.js';
 import { auth0Differences } from '../helpers/auth0-truth.js';
 import { waitFor } from '../helpers/serve-env.js';
 import { bundleWorker, startWorker } from '../helpers/worker-env.js';
@@ -79,4 +81,63 @@ describe('an Auth0 source on Cloudflare Workers + D1 (workerd through Miniflare)
       await emu.close();
     }
   }, 90_000);
+});
+
+describe('a WorkOS and an Auth0 source in one Worker (AUTHSYNC_SOURCES)', () => {
+  it('each scheduled run follows both into one D1; each webhook route is its source’s; the status lists both', async () => {
+    const workos = await startEmulator({ seed: 'worker-both', events: 500 });
+    const auth0 = await startAuth0Emulator({
+      seed: 'worker-both',
+      changes: 300,
+      hours: 1,
+      apiOnly: true,
+    });
+    const { path } = await bundleWorker();
+    const worker = await startWorker(null, {
+      script: path,
+      vars: {
+        AUTHSYNC_SOURCES: 'workos,auth0',
+        WORKOS_API_URL: workos.url,
+        WORKOS_API_KEY: workos.apiKey,
+        WORKOS_WEBHOOK_SECRET: 'whsec_worker_both',
+        AUTH0_DOMAIN: auth0.url,
+        AUTH0_CLIENT_ID: auth0.clientId,
+        AUTH0_CLIENT_SECRET: auth0.clientSecret,
+        AUTH0_EVENT_STREAM_TOKEN: TOKEN,
+        AUTH0_REQUESTS_PER_MINUTE: '100000',
+        AUTHSYNC_SETTLE_MS: '0',
+        AUTHSYNC_STATUS_PASSWORD: 'pw',
+      },
+    });
+    try {
+      await worker.scheduled();
+      workos.emulator.generateNow(300);
+      auth0.emulator.generateNow(200);
+      await worker.scheduled();
+      const run = worker.runs().at(-1)!;
+      expect(run.error).toBeUndefined();
+      expect(run.sources.map((s: { source: string }) => s.source)).toEqual(['workos', 'auth0']);
+      expect(run.applied).toBe(run.sources[0].applied + run.sources[1].applied);
+      expect(run.sources[0].applied).toBeGreaterThanOrEqual(300);
+      expect(run.sources[1].applied).toBeGreaterThan(200);
+      expect(await differencesFromApi(workos, worker.db)).toEqual([]);
+      expect(await auth0Differences(auth0, worker.db)).toEqual([]);
+      // The Auth0 route takes its bearer token, not the WorkOS signature, and the reverse.
+      const post = (source: string, headers: Record<string, string>) =>
+        worker.fetch(`/webhooks/${source}`, { method: 'POST', headers, body: '{}' });
+      expect((await post('auth0', { 'workos-signature': 't=1, v1=00' })).status).toBe(401);
+      expect((await post('workos', { authorization: `Bearer ${TOKEN}` })).status).toBe(401);
+      expect((await post('eu', { authorization: `Bearer ${TOKEN}` })).status).toBe(404);
+      const status = await worker.fetch('/status', {
+        headers: { authorization: `Basic ${btoa('authsync:pw')}` },
+      });
+      const reports = (await status.json()) as { source: string; cursor: { after: string } }[];
+      expect(reports.map((r) => r.source)).toEqual(['workos', 'auth0']);
+      expect(reports[1]!.cursor.after).toBe(auth0.emulator.tenant.logs.indexed.at(-1)!.log_id);
+    } finally {
+      await worker.close();
+      await workos.close();
+      await auth0.close();
+    }
+  });
 });

@@ -24,41 +24,38 @@ const number = (n: number) => n.toLocaleString('en-US');
 const lag = (s: number | null) =>
   s === null ? '—' : s < 120 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(0)} min`;
 
+/** One source's part of the page. */
+export interface SourceStatus {
+  report: StatusReport;
+  deadLetters: DeadLetter[];
+}
+
+const SEVERITY: Record<Health['word'], number> = { ok: 0, 'dead letters': 1, failing: 2 };
+
 /**
- * The status page: what `authsync status` prints, as HTML that reloads itself. Every value is
- * escaped by `html` (errors and ids come from outside); no script, no external asset.
+ * The status page: what `authsync status` prints, as HTML that reloads itself, a section per
+ * source (`data-source`), each part of it marked `data-part`. Every value is escaped by `html`
+ * (errors and ids come from outside); no script, no external asset.
  */
 export function renderStatusPage(
-  report: StatusReport,
-  deadLetters: DeadLetter[],
+  sources: readonly SourceStatus[],
   nowMs = Date.now(),
 ): Promise<string> | string {
-  const health = healthOf(report);
-  const cursor =
-    report.cursor.after ??
-    (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
-  const summary: [string, string][] = [
-    ['source', report.source],
-    ['cursor', cursor],
-    ['last event', report.lastEventAt ?? 'none yet'],
-    ['lag', lag(report.lagSeconds)],
-    ['last success', report.lastSuccessAt ?? 'never'],
-    ['first import', report.importedAt ?? 'not done'],
-    ['waiting events', number(report.inbox.pending ?? 0)],
-    ['queued events', number(report.inbox.queued ?? 0)],
-    ['held webhooks', number(report.inbox.held ?? 0)],
-    ['applied events', number(report.inbox.applied ?? 0)],
-    ['effects due', number(report.outboxPending)],
-    ['effects retrying', number(report.outboxRetrying)],
-    ['dead letters', number(report.deadLetters)],
-  ];
+  const healths = sources.map((s) => healthOf(s.report));
+  const worst = healths.reduce((a, b) => (SEVERITY[b.word] > SEVERITY[a.word] ? b : a));
+  const why =
+    sources.length === 1
+      ? worst.why
+      : healths
+          .map((h, i) => `${sources[i]!.report.source}: ${h.word === 'ok' ? 'ok' : h.why}`)
+          .join('; ');
   const page = html`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta http-equiv="refresh" content="${REFRESH_S}" />
-        <title>authsync: ${health.word}</title>
+        <title>authsync: ${worst.word}</title>
         <style>
           body {
             font:
@@ -103,11 +100,11 @@ export function renderStatusPage(
             border-radius: 0.3rem;
             font-weight: 600;
           }
-          .ok {
+          .health.ok {
             background: #d9f2dd;
           }
-          .failing,
-          .dead-letters {
+          .health.failing,
+          .health.dead-letters {
             background: #ffd6d3;
           }
           .error {
@@ -126,98 +123,12 @@ export function renderStatusPage(
       <body>
         <h1>
           authsync
-          <span class="health ${health.word.replace(' ', '-')}" data-health="${health.word}"
-            >${health.word}</span
+          <span class="health ${worst.word.replace(' ', '-')}" data-health="${worst.word}"
+            >${worst.word}</span
           >
         </h1>
-        <p>${health.why}.</p>
-        <table id="summary">
-          ${summary.map(
-            ([k, v]) =>
-              html`<tr>
-                <th>${k}</th>
-                <td class="mono">${v}</td>
-              </tr>`,
-          )}
-        </table>
-        ${
-          report.lastError
-            ? html`<h2>Last error</h2>
-                <div class="error mono" id="last-error">${report.lastError}</div>`
-            : ''
-        }
-        <h2>Rows</h2>
-        <table id="rows">
-          ${Object.entries(report.rows).map(
-            ([table, n]) =>
-              html`<tr>
-                <td class="mono">${table}</td>
-                <td class="n">${number(n)}</td>
-              </tr>`,
-          )}
-        </table>
-        ${
-          deadLetters.length > 0
-            ? html`<h2>Dead letters</h2>
-                <p>
-                  Resolve with <code>authsync dead-letters retry ID</code> or <code>skip ID</code>.
-                </p>
-                <table id="dead-letters">
-                  <tr>
-                    <th>event</th>
-                    <th>type</th>
-                    <th>organization</th>
-                    <th>attempts</th>
-                    <th>error</th>
-                  </tr>
-                  ${deadLetters.map(
-                    (d) =>
-                      html`<tr>
-                        <td class="mono">${d.eventId}</td>
-                        <td class="mono">${d.type}</td>
-                        <td class="mono">${d.lane || '(none)'}</td>
-                        <td class="n">${d.attempts}</td>
-                        <td>${d.error}</td>
-                      </tr>`,
-                  )}
-                </table>`
-            : ''
-        }
-        ${
-          report.laneBacklog.length > 0
-            ? html`<h2>Lane backlog</h2>
-                <table id="lanes">
-                  <tr>
-                    <th>organization</th>
-                    <th>waiting</th>
-                    <th>queued</th>
-                  </tr>
-                  ${report.laneBacklog.map(
-                    (l) =>
-                      html`<tr>
-                        <td class="mono">${l.lane || '(no organization)'}</td>
-                        <td class="n">${number(l.waiting)}</td>
-                        <td class="n">${number(l.queued)}</td>
-                      </tr>`,
-                  )}
-                </table>`
-            : ''
-        }
-        ${
-          report.processes
-            ? html`<h2>Processes</h2>
-                <table id="processes">
-                  ${report.processes.map(
-                    (p) =>
-                      html`<tr>
-                        <td class="mono">${p.name}</td>
-                        <td>${p.reader ? 'reader' : ''}</td>
-                        <td class="mono">since ${p.since}</td>
-                      </tr>`,
-                  )}
-                </table>`
-            : ''
-        }
+        <p>${why}.</p>
+        ${sources.map((s) => sourceSection(s, sources.length > 1))}
         <footer>
           As of ${new Date(nowMs).toISOString()}; reloads every ${REFRESH_S} s. The same as JSON:
           ask with <code>Accept: application/json</code>.
@@ -225,4 +136,113 @@ export function renderStatusPage(
       </body>
     </html>`;
   return page as unknown as Promise<string> | string;
+}
+
+function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
+  const cursor =
+    report.cursor.after ??
+    (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
+  const summary: [string, string][] = [
+    ['source', report.source],
+    ['cursor', cursor],
+    ['last event', report.lastEventAt ?? 'none yet'],
+    ['lag', lag(report.lagSeconds)],
+    ['last success', report.lastSuccessAt ?? 'never'],
+    ['first import', report.importedAt ?? 'not done'],
+    ['waiting events', number(report.inbox.pending ?? 0)],
+    ['queued events', number(report.inbox.queued ?? 0)],
+    ['held webhooks', number(report.inbox.held ?? 0)],
+    ['applied events', number(report.inbox.applied ?? 0)],
+    ['effects due', number(report.outboxPending)],
+    ['effects retrying', number(report.outboxRetrying)],
+    ['dead letters', number(report.deadLetters)],
+  ];
+  return html`<section data-source="${report.source}">
+    ${titled ? html`<h2>Source ${report.source}: ${healthOf(report).word}</h2>` : ''}
+    <table data-part="summary">
+      ${summary.map(
+        ([k, v]) =>
+          html`<tr>
+            <th>${k}</th>
+            <td class="mono">${v}</td>
+          </tr>`,
+      )}
+    </table>
+    ${
+      report.lastError
+        ? html`<h2>Last error</h2>
+            <div class="error mono" data-part="last-error">${report.lastError}</div>`
+        : ''
+    }
+    <h2>Rows</h2>
+    <table data-part="rows">
+      ${Object.entries(report.rows).map(
+        ([table, n]) =>
+          html`<tr>
+            <td class="mono">${table}</td>
+            <td class="n">${number(n)}</td>
+          </tr>`,
+      )}
+    </table>
+    ${
+      deadLetters.length > 0
+        ? html`<h2>Dead letters</h2>
+            <p>Resolve with <code>authsync dead-letters retry ID</code> or <code>skip ID</code>.</p>
+            <table data-part="dead-letters">
+              <tr>
+                <th>event</th>
+                <th>type</th>
+                <th>organization</th>
+                <th>attempts</th>
+                <th>error</th>
+              </tr>
+              ${deadLetters.map(
+                (d) =>
+                  html`<tr>
+                    <td class="mono">${d.eventId}</td>
+                    <td class="mono">${d.type}</td>
+                    <td class="mono">${d.lane || '(none)'}</td>
+                    <td class="n">${d.attempts}</td>
+                    <td>${d.error}</td>
+                  </tr>`,
+              )}
+            </table>`
+        : ''
+    }
+    ${
+      report.laneBacklog.length > 0
+        ? html`<h2>Lane backlog</h2>
+            <table data-part="lanes">
+              <tr>
+                <th>organization</th>
+                <th>waiting</th>
+                <th>queued</th>
+              </tr>
+              ${report.laneBacklog.map(
+                (l) =>
+                  html`<tr>
+                    <td class="mono">${l.lane || '(no organization)'}</td>
+                    <td class="n">${number(l.waiting)}</td>
+                    <td class="n">${number(l.queued)}</td>
+                  </tr>`,
+              )}
+            </table>`
+        : ''
+    }
+    ${
+      report.processes
+        ? html`<h2>Processes</h2>
+            <table data-part="processes">
+              ${report.processes.map(
+                (p) =>
+                  html`<tr>
+                    <td class="mono">${p.name}</td>
+                    <td>${p.reader ? 'reader' : ''}</td>
+                    <td class="mono">since ${p.since}</td>
+                  </tr>`,
+              )}
+            </table>`
+        : ''
+    }
+  </section>`;
 }

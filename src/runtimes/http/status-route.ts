@@ -1,9 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
-import type { DeadLetter } from '../../engine/store.js';
-import type { StatusReport } from '../../status-report.js';
-import { renderStatusPage } from './status-page.js';
+import { renderStatusPage, type SourceStatus } from './status-page.js';
 
 /** Dead letters listed on the page (the count covers them all). */
 const DEAD_LETTERS_SHOWN = 20;
@@ -11,13 +9,13 @@ const DEAD_LETTERS_SHOWN = 20;
 export interface StatusRouteOptions<C extends Context> {
   /** `AUTHSYNC_STATUS_PASSWORD` (per request on Workers, where vars come with it). */
   password: (c: C) => string | undefined;
-  /** The report and the dead letters, read from the store. */
-  load: (c: C) => Promise<{ report: StatusReport; deadLetters: DeadLetter[] }>;
+  /** Each source's report and dead letters, read from the store. */
+  load: (c: C) => Promise<SourceStatus[]>;
 }
 
 /**
  * `GET /status`, the same on Node and on Workers: the status page for a browser, the JSON of
- * `authsync status --json` for anything else. It shows event ids, organization ids and errors,
+ * `authsync status --json` for anything else (one source's report; with several, an array). It shows event ids, organization ids and errors,
  * so it needs a password (HTTP Basic, user `authsync`, compared in constant time by Hono) and
  * is off until one is set.
  */
@@ -46,12 +44,19 @@ export function mountStatusRoute<C extends Context>(
       }
     },
     async (c) => {
-      const { report, deadLetters } = await options.load(c as C);
+      const sources = await options.load(c as C);
       c.header('Cache-Control', 'no-store');
-      if (!(c.req.header('accept') ?? '').includes('text/html')) return c.json(report);
+      if (!(c.req.header('accept') ?? '').includes('text/html')) {
+        const reports = sources.map((s) => s.report);
+        return c.json(reports.length === 1 ? reports[0] : reports);
+      }
       c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
       c.header('X-Content-Type-Options', 'nosniff');
-      return c.html(renderStatusPage(report, deadLetters.slice(0, DEAD_LETTERS_SHOWN)));
+      return c.html(
+        renderStatusPage(
+          sources.map((s) => ({ ...s, deadLetters: s.deadLetters.slice(0, DEAD_LETTERS_SHOWN) })),
+        ),
+      );
     },
   );
 }

@@ -5,19 +5,22 @@ import type { WebhookOutcome } from '../../engine/ports.js';
 import type { Sync } from '../../sync.js';
 
 export interface WebhookRouteOptions<C extends Context> {
-  /** The Sync that stores deliveries (per request on Workers, where bindings come with it). */
-  sync: (c: C) => Sync;
+  /**
+   * The Sync of the source the path names, or none (per request on Workers, where bindings
+   * come with it).
+   */
+  sync: (c: C, sourceId: string) => Sync | undefined;
   /** Larger bodies are refused with 413 (default 1 MB). */
   maxBodyBytes?: number;
   onRejected?: (reason: string) => void;
   /** A delivery stored (or a duplicate): the event is durable before this is called. */
-  onStored?: (outcome: Extract<WebhookOutcome, { status: 200 }>, c: C) => void;
+  onStored?: (outcome: Extract<WebhookOutcome, { status: 200 }>, c: C, sync: Sync) => void;
 }
 
 /**
  * `POST /webhooks/<source id>` (`/webhooks/workos` by default), the same on Node and on Workers:
  * size limit, then signature, then the inbox; answered only after the event is durably stored.
- * Other methods get 405; another source's path, 404.
+ * Other methods get 405; a path that names no source here, 404.
  */
 export function mountWebhookRoute<C extends Context>(
   app: Hono,
@@ -35,8 +38,8 @@ export function mountWebhookRoute<C extends Context>(
       },
     }),
     async (c) => {
-      const sync = options.sync(c as C);
-      if (c.req.param('source') !== sync.sourceId) {
+      const sync = options.sync(c as C, c.req.param('source'));
+      if (!sync) {
         reject('unknown_source');
         return c.json({ error: `No source ${JSON.stringify(c.req.param('source'))} here.` }, 404);
       }
@@ -51,7 +54,7 @@ export function mountWebhookRoute<C extends Context>(
         reject(outcome.reason);
         return c.json({ error: outcome.message }, outcome.status);
       }
-      options.onStored?.(outcome, c as C);
+      options.onStored?.(outcome, c as C, sync);
       return c.json({ received: true, duplicate: outcome.duplicate });
     },
   );

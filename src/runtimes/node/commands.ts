@@ -5,8 +5,10 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
   logLevel,
 } from '../../config.js';
-import type { CreateSyncOptions, Sync } from '../../create-sync.js';
+import type { CreateSyncOptions, ReconcileReport, Sync } from '../../create-sync.js';
+import type { StatusReport } from '../../status-report.js';
 import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js';
+import { ConfigError } from '../../engine/config-error.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
 import { progressLine } from './progress.js';
@@ -16,6 +18,7 @@ interface ConnectionFlags {
   schema?: string;
   apiUrl?: string;
   apiKey?: string;
+  source?: string;
 }
 
 const connectionOptions = (command: Command) =>
@@ -29,6 +32,10 @@ const connectionOptions = (command: Command) =>
       'PostgreSQL schema for the tables (default: DATABASE_SCHEMA, else public)',
     )
     .option(
+      '--source <id>',
+      'only this source, where AUTHSYNC_SOURCES names several (default: all of them)',
+    )
+    .option(
       '--api-url <url>',
       'WorkOS API base URL (default: WORKOS_API_URL, else https://api.workos.com)',
     )
@@ -38,27 +45,55 @@ const connectionOptions = (command: Command) =>
     );
 
 /**
- * Opens the database and the API client from flags and environment. Loaded lazily, so that
- * `authsync emulator` does not need the SQLite driver.
+ * Opens the database and a `Sync` for each configured source (or the one `--source` names)
+ * from flags and environment. Loaded lazily, so that `authsync emulator` does not need the
+ * SQLite driver.
  */
-async function open(
+async function openSources(
   flags: ConnectionFlags & { settleMs?: number; import?: boolean; distribute?: boolean },
   extra: Partial<CreateSyncOptions> = {},
-): Promise<Sync> {
-  const { createSync } = await import('../../create-sync.js');
+  each?: (sourceId: string) => Partial<CreateSyncOptions>,
+): Promise<Sync[]> {
+  const { createSyncs } = await import('../../create-sync.js');
   const env = process.env;
-  return createSync({
-    databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
-    schema: flags.schema ?? env.DATABASE_SCHEMA,
-    apiUrl: flags.apiUrl ?? env.WORKOS_API_URL,
-    apiKey: flags.apiKey ?? env.WORKOS_API_KEY,
-    settleMs: flags.settleMs,
-    importOnFirstRun: flags.import,
-    distribute: flags.distribute ?? env.AUTHSYNC_DISTRIBUTE === '1',
-    logger: stderrLogger(logLevel(process.env.LOG_LEVEL)),
-    checkpoint: crashHookFromEnv(),
-    ...extra,
-  });
+  return createSyncs(
+    {
+      databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
+      schema: flags.schema ?? env.DATABASE_SCHEMA,
+      // The environment's WORKOS_API_URL / _KEY are read per source, as `<ID>__` may override them.
+      apiUrl: flags.apiUrl,
+      apiKey: flags.apiKey,
+      settleMs: flags.settleMs,
+      importOnFirstRun: flags.import,
+      distribute: flags.distribute ?? env.AUTHSYNC_DISTRIBUTE === '1',
+      logger: stderrLogger(logLevel(process.env.LOG_LEVEL)),
+      checkpoint: crashHookFromEnv(),
+      ...extra,
+    },
+    { each, only: flags.source, apiFlags: Boolean(flags.apiUrl || flags.apiKey) },
+  );
+}
+
+/** For commands about one source's events (replay, a dead letter): the one configured, or `--source`. */
+async function openSource(
+  flags: ConnectionFlags,
+  extra: Partial<CreateSyncOptions> = {},
+): Promise<Sync> {
+  const syncs = await openSources(flags, extra);
+  if (syncs.length === 1) return syncs[0]!;
+  await closeAll(syncs);
+  throw new ConfigError(
+    `AUTHSYNC_SOURCES names several sources (${syncs.map((s) => s.sourceId).join(', ')}): say which with --source.`,
+  );
+}
+
+const closeAll = (syncs: readonly Sync[]) => Promise.all(syncs.map((s) => s.close()));
+
+/** One source's result as it always was; several, as an array of them, each with its source. */
+function perSource<T extends object>(syncs: readonly Sync[], results: readonly T[]): unknown {
+  return syncs.length === 1
+    ? results[0]
+    : results.map((r, i) => ({ source: syncs[i]!.sourceId, ...r }));
 }
 
 const positiveInt = (name: string) => (value: string) => {
@@ -149,15 +184,18 @@ export function registerSyncCommands(program: Command): void {
       ]);
       const logger = stderrLogger(logLevel(process.env.LOG_LEVEL));
       const metrics = new ServeMetrics();
-      const sync = await open(flags, {
-        onApplied: metrics.onApplied,
-        webhookToleranceMs: flags.webhookToleranceMs,
-        webhookGraceMs: flags.graceMs,
-      });
-      if (!sync.acceptsWebhooks)
-        logger.warn(`${sync.webhookSetting} is not set: webhook deliveries are refused (503)`);
+      const syncs = await openSources(
+        flags,
+        { webhookToleranceMs: flags.webhookToleranceMs, webhookGraceMs: flags.graceMs },
+        (sourceId) => ({ onApplied: metrics.onAppliedFor(sourceId) }),
+      );
+      for (const sync of syncs)
+        if (!sync.acceptsWebhooks)
+          logger.warn(
+            `${sync.webhookSetting} is not set: webhook deliveries to /webhooks/${sync.sourceId} are refused (503)`,
+          );
       const service = await startService({
-        sync,
+        syncs,
         metrics,
         logger,
         port: flags.port,
@@ -191,43 +229,42 @@ export function registerSyncCommands(program: Command): void {
       .option('--json', 'machine-readable report'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
     const progress = progressLine();
-    const sync = await open(flags);
-    const startedAtMs = Date.now();
+    const syncs = await openSources(flags);
     try {
-      const report = await sync.reconcile({
-        onProgress: (count) => progress.update({ phase: 'reconcile', count, startedAtMs }),
-      });
+      const reports = [];
+      for (const sync of syncs) {
+        const startedAtMs = Date.now();
+        reports.push(
+          await sync.reconcile({
+            onProgress: (count) =>
+              progress.update({ phase: 'reconcile', count, startedAtMs }, sync.sourceId),
+          }),
+        );
+      }
       progress.done();
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(perSource(syncs, reports), null, 2)}\n`);
         return;
       }
-      const t = report.totals;
-      process.stdout.write(
-        `checked ${report.objects} objects in ${(report.durationMs / 1000).toFixed(1)} s: ` +
-          `${t.missing} missing, ${t.stale} stale, ${t.deleted} deleted rows repaired\n`,
-      );
-      for (const [table, r] of Object.entries(report.tables))
-        process.stdout.write(
-          `  ${table.padEnd(34)} missing ${r.missing}  stale ${r.stale}  deleted ${r.deleted}\n`,
-        );
-      const e = report.events;
-      process.stdout.write(
-        `events: ${e.appliedFromWebhooks} applied from webhooks the API had not shown; ` +
-          `in the window ${e.webhookOnly} seen only by webhook, ${e.apiOnly} only by the API\n`,
-      );
+      reports.forEach((report, i) => {
+        if (syncs.length > 1) process.stdout.write(`source ${syncs[i]!.sourceId}\n`);
+        printReconcileReport(report);
+      });
     } finally {
       progress.done();
-      await sync.close();
+      await closeAll(syncs);
     }
   });
 
   connectionOptions(
     program.command('migrate').description('Create or upgrade the tables (sync does this itself).'),
   ).action(async (flags: ConnectionFlags) => {
-    const sync = await open(flags, { offline: true });
-    await sync.migrate();
-    await sync.close();
+    const syncs = await openSources(flags, { offline: true });
+    try {
+      for (const sync of syncs) await sync.migrate();
+    } finally {
+      await closeAll(syncs);
+    }
     process.stdout.write('migrations applied\n');
   });
 
@@ -260,22 +297,38 @@ export function registerSyncCommands(program: Command): void {
       },
     ) => {
       const progress = progressLine();
-      const sync = await open(flags, { onProgress: progress.update });
+      const syncs = await openSources(flags, {}, (sourceId) => ({
+        onProgress: (p) => progress.update(p, sourceId),
+      }));
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('stopped'));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // A source that stops on an error it cannot get past stops the others: the process exits
+      // non-zero, as with one source, and its supervisor sees it.
+      const each = <T>(work: (sync: Sync) => Promise<T>) =>
+        Promise.all(
+          syncs.map((sync) =>
+            work(sync).catch((error: unknown) => {
+              controller.abort(error);
+              throw error;
+            }),
+          ),
+        );
       try {
         if (flags.once) {
-          const result = await sync.runOnce(controller.signal);
+          const results = await each((sync) => sync.runOnce(controller.signal));
           progress.done();
-          process.stdout.write(`${JSON.stringify(result)}\n`);
+          for (const line of syncs.length === 1
+            ? results
+            : (perSource(syncs, results) as unknown[]))
+            process.stdout.write(`${JSON.stringify(line)}\n`);
         } else {
-          await sync.run(controller.signal);
+          await each((sync) => sync.run(controller.signal));
         }
       } finally {
         progress.done();
-        await sync.close();
+        await closeAll(syncs);
       }
     },
   );
@@ -286,55 +339,26 @@ export function registerSyncCommands(program: Command): void {
       .description('Cursor, lag, rows per table, dead letters, last error.')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const sync = await open(flags, { offline: true, readOnly: true });
-    await sync.migrate();
-    const report = await sync.status();
-    await sync.close();
-    const { lagSeconds, processes, laneBacklog } = report;
+    const syncs = await openSources(flags, { offline: true, readOnly: true });
+    const reports = [];
+    try {
+      for (const sync of syncs) {
+        await sync.migrate();
+        reports.push(await sync.status());
+      }
+    } finally {
+      await closeAll(syncs);
+    }
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(syncs.length === 1 ? reports[0] : reports, null, 2)}\n`,
+      );
       return;
     }
-    const line = (label: string, value: string) =>
-      process.stdout.write(`${label.padEnd(16)}${value}\n`);
-    line('source', report.source);
-    line(
-      'cursor',
-      report.cursor.after ??
-        (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started'),
-    );
-    line(
-      'last event',
-      report.lastEventAt ? `${report.lastEventAt} (lag ${lagSeconds!.toFixed(1)} s)` : 'none yet',
-    );
-    line('last success', report.lastSuccessAt ?? 'never');
-    line('last error', report.lastError ?? 'none');
-    line('dead letters', String(report.deadLetters));
-    line('waiting events', String(report.inbox.pending ?? 0));
-    if (report.inbox.queued) line('queued events', String(report.inbox.queued));
-    line('held webhooks', String(report.inbox.held ?? 0));
-    line(
-      'effects due',
-      `${report.outboxPending}${report.outboxRetrying ? ` (${report.outboxRetrying} failed, retrying)` : ''}`,
-    );
-    for (const l of laneBacklog)
-      line(
-        '  lane backlog',
-        `${l.lane || '(no organization)'}: ${[
-          l.waiting ? `${l.waiting} waiting` : '',
-          l.queued ? `${l.queued} queued` : '',
-        ]
-          .filter(Boolean)
-          .join(', ')}`,
-      );
-    if (processes) {
-      line('processes', String(processes.length));
-      for (const p of processes)
-        process.stdout.write(`  ${p.name}${p.reader ? '  (reader)' : ''}  since ${p.since}\n`);
-    }
-    process.stdout.write('rows\n');
-    for (const [table, n] of Object.entries(report.rows))
-      process.stdout.write(`  ${table.padEnd(34)}${n.toLocaleString('en-US').padStart(10)}\n`);
+    reports.forEach((report, i) => {
+      if (i > 0) process.stdout.write('\n');
+      printStatus(report);
+    });
   });
 
   connectionOptions(
@@ -344,7 +368,7 @@ export function registerSyncCommands(program: Command): void {
       .requiredOption('--since <time|event_id>', 'an ISO-8601 time or an event id'),
   ).action(async (flags: ConnectionFlags & { since: string }) => {
     const progress = progressLine();
-    const sync = await open(flags, { onProgress: progress.update });
+    const sync = await openSource(flags, { onProgress: (p) => progress.update(p) });
     try {
       const result = await sync.replay(flags.since);
       progress.done();
@@ -363,16 +387,22 @@ export function registerSyncCommands(program: Command): void {
       .description('List dead letters')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
-    const sync = await open(flags, { offline: true, readOnly: true });
-    await sync.migrate();
-    const letters = await sync.deadLetters();
-    await sync.close();
+    const syncs = await openSources(flags, { offline: true, readOnly: true });
+    const letters = [];
+    try {
+      for (const sync of syncs) {
+        await sync.migrate();
+        for (const d of await sync.deadLetters()) letters.push({ source: sync.sourceId, ...d });
+      }
+    } finally {
+      await closeAll(syncs);
+    }
     if (flags.json) process.stdout.write(`${JSON.stringify(letters, null, 2)}\n`);
     else if (letters.length === 0) process.stdout.write('no dead letters\n');
     else
       for (const d of letters)
         process.stdout.write(
-          `${d.eventId}  ${d.type}  lane=${d.lane || '(none)'}  ${d.failedAt}  ${d.error}\n`,
+          `${syncs.length > 1 ? `${d.source}  ` : ''}${d.eventId}  ${d.type}  lane=${d.lane || '(none)'}  ${d.failedAt}  ${d.error}\n`,
         );
   });
   for (const action of ['retry', 'skip'] as const) {
@@ -385,7 +415,7 @@ export function registerSyncCommands(program: Command): void {
             : 'Give up on the event, then apply the events waiting behind it',
         ),
     ).action(async (eventId: string, flags: ConnectionFlags) => {
-      const sync = await open(flags, { offline: true });
+      const sync = await openSource(flags, { offline: true });
       try {
         await sync.migrate();
         const result =
@@ -398,4 +428,65 @@ export function registerSyncCommands(program: Command): void {
       }
     });
   }
+}
+
+function printReconcileReport(report: ReconcileReport): void {
+  const t = report.totals;
+  process.stdout.write(
+    `checked ${report.objects} objects in ${(report.durationMs / 1000).toFixed(1)} s: ` +
+      `${t.missing} missing, ${t.stale} stale, ${t.deleted} deleted rows repaired\n`,
+  );
+  for (const [table, r] of Object.entries(report.tables))
+    process.stdout.write(
+      `  ${table.padEnd(34)} missing ${r.missing}  stale ${r.stale}  deleted ${r.deleted}\n`,
+    );
+  const e = report.events;
+  process.stdout.write(
+    `events: ${e.appliedFromWebhooks} applied from webhooks the API had not shown; ` +
+      `in the window ${e.webhookOnly} seen only by webhook, ${e.apiOnly} only by the API\n`,
+  );
+}
+
+function printStatus(report: StatusReport): void {
+  const { lagSeconds, processes, laneBacklog } = report;
+  const line = (label: string, value: string) =>
+    process.stdout.write(`${label.padEnd(16)}${value}\n`);
+  line('source', report.source);
+  line(
+    'cursor',
+    report.cursor.after ??
+      (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started'),
+  );
+  line(
+    'last event',
+    report.lastEventAt ? `${report.lastEventAt} (lag ${lagSeconds!.toFixed(1)} s)` : 'none yet',
+  );
+  line('last success', report.lastSuccessAt ?? 'never');
+  line('last error', report.lastError ?? 'none');
+  line('dead letters', String(report.deadLetters));
+  line('waiting events', String(report.inbox.pending ?? 0));
+  if (report.inbox.queued) line('queued events', String(report.inbox.queued));
+  line('held webhooks', String(report.inbox.held ?? 0));
+  line(
+    'effects due',
+    `${report.outboxPending}${report.outboxRetrying ? ` (${report.outboxRetrying} failed, retrying)` : ''}`,
+  );
+  for (const l of laneBacklog)
+    line(
+      '  lane backlog',
+      `${l.lane || '(no organization)'}: ${[
+        l.waiting ? `${l.waiting} waiting` : '',
+        l.queued ? `${l.queued} queued` : '',
+      ]
+        .filter(Boolean)
+        .join(', ')}`,
+    );
+  if (processes) {
+    line('processes', String(processes.length));
+    for (const p of processes)
+      process.stdout.write(`  ${p.name}${p.reader ? '  (reader)' : ''}  since ${p.since}\n`);
+  }
+  process.stdout.write('rows\n');
+  for (const [table, n] of Object.entries(report.rows))
+    process.stdout.write(`  ${table.padEnd(34)}${n.toLocaleString('en-US').padStart(10)}\n`);
 }

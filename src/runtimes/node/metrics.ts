@@ -9,24 +9,25 @@ import type { AppliedEvent } from '../../engine/sync.js';
  */
 export class ServeMetrics {
   readonly registry = new Registry();
-  private sync: Sync | null = null;
+  private syncs: readonly Sync[] = [];
 
   readonly applied = new Counter({
     name: 'authsync_events_applied_total',
-    help: 'Events applied to the tables, by event type and by the source they were applied from (api, or webhook after the grace period).',
-    labelNames: ['type', 'source'] as const,
+    help: 'Events applied to the tables, by source, event type and by where they were applied from (api, or webhook after the grace period).',
+    labelNames: ['source_id', 'type', 'source'] as const,
     registers: [this.registry],
   });
   readonly eventToRow = new Histogram({
     name: 'authsync_event_to_row_seconds',
     help: "Time from an event's created_at to the commit of its rows.",
+    labelNames: ['source_id'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
   readonly webhookDeliveries = new Counter({
     name: 'authsync_webhook_deliveries_total',
     help: 'Verified webhook deliveries, stored (new) or duplicate.',
-    labelNames: ['result'] as const,
+    labelNames: ['source_id', 'result'] as const,
     registers: [this.registry],
   });
   readonly webhookRejections = new Counter({
@@ -45,111 +46,124 @@ export class ServeMetrics {
   readonly reconcileRepairs = new Counter({
     name: 'authsync_reconcile_repairs_total',
     help: 'Rows repaired by reconciliation, by table and kind (missing, stale, deleted).',
-    labelNames: ['table', 'kind'] as const,
+    labelNames: ['source_id', 'table', 'kind'] as const,
     registers: [this.registry],
   });
   readonly reconcileEvents = new Counter({
     name: 'authsync_reconcile_events_total',
     help: 'Events seen by only one source in a reconciliation window (webhook_only, api_only), and events applied from webhooks by reconciliation.',
-    labelNames: ['kind'] as const,
+    labelNames: ['source_id', 'kind'] as const,
     registers: [this.registry],
   });
   readonly reconcileLastRun = new Gauge({
     name: 'authsync_reconcile_last_success_timestamp_seconds',
     help: 'When the last reconciliation finished.',
+    labelNames: ['source_id'] as const,
     registers: [this.registry],
   });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const current = () => this.sync;
+    const syncs = () => this.syncs;
     new Gauge({
       name: 'authsync_lag_seconds',
       help: 'Now minus the created_at of the newest applied event.',
+      labelNames: ['source_id'] as const,
       registers: [this.registry],
       async collect() {
-        const last = await current()?.lastEventAt();
-        if (last) this.set((Date.now() - Date.parse(last)) / 1000);
+        for (const sync of syncs()) {
+          const last = await sync.lastEventAt();
+          if (last) this.set({ source_id: sync.sourceId }, (Date.now() - Date.parse(last)) / 1000);
+        }
       },
     });
     new Gauge({
       name: 'authsync_last_successful_poll_timestamp_seconds',
-      help: 'When a page of the Events API was last read successfully.',
+      help: 'When a page of events was last read successfully.',
+      labelNames: ['source_id'] as const,
       registers: [this.registry],
       collect() {
-        const at = current()?.lastReadOkAtMs;
-        if (at) this.set(at / 1000);
+        for (const sync of syncs())
+          if (sync.lastReadOkAtMs)
+            this.set({ source_id: sync.sourceId }, sync.lastReadOkAtMs / 1000);
       },
     });
     new Gauge({
       name: 'authsync_dead_letters',
       help: 'Events a projection could not apply (each blocks its lane).',
+      labelNames: ['source_id'] as const,
       registers: [this.registry],
       async collect() {
-        const backlog = await current()?.backlog();
-        if (backlog) this.set(backlog.dead);
+        for (const sync of syncs())
+          this.set({ source_id: sync.sourceId }, (await sync.backlog()).dead);
       },
     });
     new Gauge({
       name: 'authsync_inbox_backlog',
       help: 'Events waiting in the inbox: pending (behind a dead letter in their lane) or held (delivered by webhook, not yet shown by the API).',
-      labelNames: ['state'] as const,
+      labelNames: ['source_id', 'state'] as const,
       registers: [this.registry],
       async collect() {
-        const backlog = await current()?.backlog();
-        if (!backlog) return;
-        this.set({ state: 'pending' }, backlog.pending);
-        this.set({ state: 'held' }, backlog.held);
+        for (const sync of syncs()) {
+          const backlog = await sync.backlog();
+          this.set({ source_id: sync.sourceId, state: 'pending' }, backlog.pending);
+          this.set({ source_id: sync.sourceId, state: 'held' }, backlog.held);
+        }
       },
     });
     new Gauge({
       name: 'authsync_effects_pending',
       help: 'Effects (handlers, forwarding to the application) of applied events not done yet; retrying: those that failed at least once.',
-      labelNames: ['state'] as const,
+      labelNames: ['source_id', 'state'] as const,
       registers: [this.registry],
       async collect() {
-        const effects = await current()?.effectsBacklog();
-        if (!effects) return;
-        this.set({ state: 'due' }, effects.outboxPending - effects.outboxRetrying);
-        this.set({ state: 'retrying' }, effects.outboxRetrying);
+        for (const sync of syncs()) {
+          const effects = await sync.effectsBacklog();
+          const source_id = sync.sourceId;
+          this.set({ source_id, state: 'due' }, effects.outboxPending - effects.outboxRetrying);
+          this.set({ source_id, state: 'retrying' }, effects.outboxRetrying);
+        }
       },
     });
   }
 
-  /**
-   * The source this process serves, as an info series (`authsync_source_info{source_id} 1`,
-   * to join on): every other series is this source's.
-   */
+  /** The sources this process serves, as an info series (`authsync_source_info{source_id} 1`). */
   readonly sourceInfo = new Gauge({
     name: 'authsync_source_info',
-    help: 'The source this process syncs (always 1; the labels carry its id).',
+    help: 'The sources this process syncs (always 1; the labels carry their ids).',
     labelNames: ['source_id'] as const,
     registers: [this.registry],
   });
 
-  /** Reads gauges from this sync's database. */
-  observe(sync: Sync): void {
-    this.sync = sync;
-    this.sourceInfo.set({ source_id: sync.sourceId }, 1);
+  /** Reads gauges from these sources' database. */
+  observe(syncs: readonly Sync[]): void {
+    this.syncs = syncs;
+    for (const sync of syncs) this.sourceInfo.set({ source_id: sync.sourceId }, 1);
   }
 
-  /** For `createSync({ onApplied })`. */
-  readonly onApplied = (events: readonly AppliedEvent[]): void => {
-    const now = Date.now();
-    for (const e of events) {
-      this.applied.inc({ type: e.type, source: e.source });
-      this.eventToRow.observe((now - Date.parse(e.createdAt)) / 1000);
-    }
-  };
+  /** For `createSync({ onApplied })` of the source `sourceId`. */
+  onAppliedFor(sourceId: string): (events: readonly AppliedEvent[]) => void {
+    return (events) => {
+      const now = Date.now();
+      for (const e of events) {
+        this.applied.inc({ source_id: sourceId, type: e.type, source: e.source });
+        this.eventToRow.observe({ source_id: sourceId }, (now - Date.parse(e.createdAt)) / 1000);
+      }
+    };
+  }
 
-  recordReconcile(report: ReconcileReport): void {
+  recordReconcile(sourceId: string, report: ReconcileReport): void {
+    const source_id = sourceId;
     for (const [table, r] of Object.entries(report.tables)) {
       for (const kind of ['missing', 'stale', 'deleted'] as const)
-        if (r[kind] > 0) this.reconcileRepairs.inc({ table, kind }, r[kind]);
+        if (r[kind] > 0) this.reconcileRepairs.inc({ source_id, table, kind }, r[kind]);
     }
-    this.reconcileEvents.inc({ kind: 'webhook_only' }, report.events.webhookOnly);
-    this.reconcileEvents.inc({ kind: 'api_only' }, report.events.apiOnly);
-    this.reconcileEvents.inc({ kind: 'applied_from_webhook' }, report.events.appliedFromWebhooks);
-    this.reconcileLastRun.set(Date.now() / 1000);
+    this.reconcileEvents.inc({ source_id, kind: 'webhook_only' }, report.events.webhookOnly);
+    this.reconcileEvents.inc({ source_id, kind: 'api_only' }, report.events.apiOnly);
+    this.reconcileEvents.inc(
+      { source_id, kind: 'applied_from_webhook' },
+      report.events.appliedFromWebhooks,
+    );
+    this.reconcileLastRun.set({ source_id }, Date.now() / 1000);
   }
 }

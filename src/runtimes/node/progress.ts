@@ -7,29 +7,39 @@ const NOUNS: Record<Progress['phase'], string> = {
   reconcile: 'objects checked',
 };
 
-/** A one-line progress display on a TTY (counts and rate); silent otherwise. */
+/**
+ * A one-line progress display on a TTY (counts and rate); silent otherwise. Several sources
+ * share the line, each named by its label once there is more than one.
+ */
 export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
-  update: (p: Progress) => void;
+  update: (p: Progress, label?: string) => void;
   done: () => void;
 } {
   let shown = false;
   let lastDrawMs = 0;
+  const parts = new Map<string, string>();
   return {
-    update(p) {
+    update(p, label = '') {
       if (!stream.isTTY) return;
       const now = Date.now();
+      const seconds = Math.max(0.001, (now - p.startedAtMs) / 1000);
+      parts.set(
+        label,
+        `${p.count.toLocaleString('en-US')} ${NOUNS[p.phase]} (${Math.round(p.count / seconds).toLocaleString('en-US')}/s)`,
+      );
       if (now - lastDrawMs < 100) return;
       lastDrawMs = now;
-      const seconds = Math.max(0.001, (now - p.startedAtMs) / 1000);
-      const noun = NOUNS[p.phase];
-      stream.write(
-        `\r${p.count.toLocaleString('en-US')} ${noun} (${Math.round(p.count / seconds).toLocaleString('en-US')}/s)   `,
-      );
+      const line =
+        parts.size === 1
+          ? [...parts.values()][0]
+          : [...parts].map(([name, text]) => `${name}: ${text}`).join(' · ');
+      stream.write(`\r${line}   `);
       shown = true;
     },
     done() {
       if (shown) stream.write('\n');
       shown = false;
+      parts.clear();
     },
   };
 }

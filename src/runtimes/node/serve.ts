@@ -6,7 +6,8 @@ import type { ServeMetrics } from './metrics.js';
 import { createServeApp } from './server.js';
 
 export interface ServeOptions {
-  sync: Sync;
+  /** The sources to follow (one or more, on one database; `createSyncs` makes them). */
+  syncs: readonly Sync[];
   metrics: ServeMetrics;
   logger: Logger;
   /** 0 picks a free port. */
@@ -31,17 +32,21 @@ export interface RunningService {
    * in flight, and closes the database. Resolves when all of that is done.
    */
   stop(): Promise<void>;
-  /** Settles when the sync loop ends (rejects if it stopped on an unrecoverable error). */
+  /** Settles when the sync loops end (rejects when one stopped on an unrecoverable error). */
   done: Promise<void>;
 }
 
-/** `authsync serve`: the continuous sync, the HTTP server, and reconciliation on a schedule. */
+/**
+ * `authsync serve`: the continuous sync of each source, the HTTP server, and reconciliation on
+ * a schedule.
+ */
 export async function startService(options: ServeOptions): Promise<RunningService> {
-  const { sync, metrics, logger } = options;
-  await sync.migrate();
-  metrics.observe(sync);
+  const { syncs, metrics, logger } = options;
+  if (syncs.length === 0) throw new Error('startService needs at least one source.');
+  for (const sync of syncs) await sync.migrate();
+  metrics.observe(syncs);
   const app = createServeApp({
-    sync,
+    syncs,
     metrics,
     logger,
     maxBodyBytes: options.maxBodyBytes,
@@ -74,22 +79,32 @@ export async function startService(options: ServeOptions): Promise<RunningServic
   let reconciling: Promise<unknown> | null = null;
   const reconcileNow = () => {
     if (reconciling || controller.signal.aborted) return;
-    reconciling = sync
-      .reconcile({ signal: controller.signal })
-      .then((report) => metrics.recordReconcile(report))
-      .catch((error: Error) => {
-        if (!controller.signal.aborted)
-          logger.error('reconciliation failed; will try at the next interval', {
-            error: error.message,
-          });
-      })
-      .finally(() => (reconciling = null));
+    reconciling = (async () => {
+      // One source after another: reconciliation reads every list endpoint, and the sources
+      // share the database.
+      for (const sync of syncs) {
+        if (controller.signal.aborted) return;
+        try {
+          metrics.recordReconcile(
+            sync.sourceId,
+            await sync.reconcile({ signal: controller.signal }),
+          );
+        } catch (error) {
+          if (!controller.signal.aborted)
+            logger.error('reconciliation failed; will try at the next interval', {
+              source: sync.sourceId,
+              error: (error as Error).message,
+            });
+        }
+      }
+    })().finally(() => (reconciling = null));
   };
   const timer =
     options.reconcileEveryMs > 0 ? setInterval(reconcileNow, options.reconcileEveryMs) : null;
   timer?.unref();
 
-  const done = sync.run(controller.signal);
+  const runs = syncs.map((sync) => sync.run(controller.signal));
+  const done = Promise.all(runs).then(() => {});
   done.catch(() => {});
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -104,8 +119,8 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       await closed;
       clearTimeout(force);
       controller.abort(new Error('stopping'));
-      await Promise.allSettled([done, reconciling]);
-      await sync.close();
+      await Promise.allSettled([...runs, reconciling]);
+      await Promise.all(syncs.map((sync) => sync.close()));
     })());
   const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname;
   return { url: `http://${host}:${port}`, stop, done };

@@ -6,7 +6,8 @@ import { mountWebhookRoute } from '../http/webhook-route.js';
 import type { ServeMetrics } from './metrics.js';
 
 export interface ServeAppOptions {
-  sync: Sync;
+  /** The sources served: each has its webhook route, `/webhooks/<source id>`. */
+  syncs: readonly Sync[];
   metrics: ServeMetrics;
   logger: Logger;
   /** Larger webhook bodies are refused with 413 (default 1 MB). */
@@ -19,12 +20,12 @@ export interface ServeAppOptions {
 }
 
 /**
- * The service's HTTP surface: the WorkOS webhook endpoint, health, readiness, metrics and the
- * status page.
+ * The service's HTTP surface: each source's webhook endpoint, health, readiness, metrics and
+ * the status page.
  * Webhook deliveries are answered only after the event is durably in the inbox.
  */
 export function createServeApp(options: ServeAppOptions): Hono {
-  const { sync, metrics, logger } = options;
+  const { syncs, metrics, logger } = options;
   const stalledAfterMs = options.stalledAfterMs ?? 120_000;
   const startedAtMs = options.startedAtMs ?? Date.now();
   const app = new Hono();
@@ -41,27 +42,34 @@ export function createServeApp(options: ServeAppOptions): Hono {
   });
 
   mountWebhookRoute(app, {
-    sync: () => sync,
+    sync: (_c, sourceId) => syncs.find((s) => s.sourceId === sourceId),
     maxBodyBytes: options.maxBodyBytes,
     onRejected: (reason) => metrics.webhookRejections.inc({ reason }),
-    onStored: (outcome) =>
-      metrics.webhookDeliveries.inc({ result: outcome.duplicate ? 'duplicate' : 'stored' }),
+    onStored: (outcome, _c, sync) =>
+      metrics.webhookDeliveries.inc({
+        source_id: sync.sourceId,
+        result: outcome.duplicate ? 'duplicate' : 'stored',
+      }),
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
     const problems: string[] = [];
-    try {
-      await sync.backlog();
-    } catch (error) {
-      problems.push(`database unreachable: ${(error as Error).message}`);
+    for (const sync of syncs) {
+      // One source: its problems as they are; several: each says whose it is.
+      const own = syncs.length === 1 ? '' : `${sync.sourceId}: `;
+      try {
+        await sync.backlog();
+      } catch (error) {
+        problems.push(`${own}database unreachable: ${(error as Error).message}`);
+      }
+      problems.push(...sync.problems.map((p) => own + p));
+      const lastOk = sync.lastReadOkAtMs ?? startedAtMs;
+      const idleMs = Date.now() - lastOk;
+      if (idleMs > stalledAfterMs)
+        problems.push(`${own}reader stalled: no page read for ${Math.round(idleMs / 1000)} s`);
     }
-    problems.push(...sync.problems);
-    const lastOk = sync.lastReadOkAtMs ?? startedAtMs;
-    const idleMs = Date.now() - lastOk;
-    if (idleMs > stalledAfterMs)
-      problems.push(`reader stalled: no page read for ${Math.round(idleMs / 1000)} s`);
     if (problems.length > 0) return c.json({ status: 'unavailable', problems }, 503);
     return c.json({ status: 'ready' });
   });
@@ -73,10 +81,13 @@ export function createServeApp(options: ServeAppOptions): Hono {
 
   mountStatusRoute(app, {
     password: () => options.statusPassword,
-    load: async () => ({
-      report: await sync.status(),
-      deadLetters: await sync.deadLetters(),
-    }),
+    load: () =>
+      Promise.all(
+        syncs.map(async (sync) => ({
+          report: await sync.status(),
+          deadLetters: await sync.deadLetters(),
+        })),
+      ),
   });
 
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));

@@ -1,5 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { ConfigError, providerName, sourceIdentity } from '../../config.js';
+import {
+  ConfigError,
+  configuredSources,
+  sourceIdentity,
+  type Environment,
+  type SourceSetting,
+} from '../../config.js';
 import { PROVIDERS } from '../../providers.js';
 import type { EffectHandler } from '../../engine/outbox.js';
 import type { Logger } from '../../engine/ports.js';
@@ -40,6 +46,11 @@ export interface AuthsyncWorkerEnv {
   AUTHSYNC_STATUS_PASSWORD?: string;
   /** This source's id (default: the provider's name): its cursor and state in a D1 database shared with other sources. */
   AUTHSYNC_SOURCE_ID?: string;
+  /**
+   * Several sources in one Worker (`workos,auth0`, or `id:provider` entries), each reading
+   * `<ID>__NAME` before `NAME` (see the README).
+   */
+  AUTHSYNC_SOURCES?: string;
   /** `workos` (the default) or `auth0`. */
   AUTHSYNC_PROVIDER?: string;
   AUTH0_DOMAIN?: string;
@@ -71,6 +82,8 @@ export interface WorkerOptions {
 
 /** What one run did, as logged and as `POST /run` answers. */
 export interface RunReport extends Partial<DrainResult> {
+  /** With several sources: what the run did for each (the fields above are their sums). */
+  sources?: (RunReport & { source: string })[];
   durationMs: number;
   /** Stopped at its time budget; the next run continues from the committed cursor. */
   stoppedAtBudget: boolean;
@@ -100,19 +113,28 @@ const numberVar = (value: string | undefined, name: string): number | undefined 
  * - `scheduled` (cron) drains the stream for up to the run budget, committing page by page; the
  *   next run picks up from the committed cursor. It also applies webhook events the API has not
  *   shown within the grace period.
- * - `fetch`: `POST /webhooks/workos` (verified with Web Crypto, stored, then the stream is pulled
- *   at once through `waitUntil`), `GET /healthz`, `GET /status` (the status page, or its JSON;
+ * - `fetch`: `POST /webhooks/<source>` (verified with Web Crypto, stored, then that source is
+ *   pulled at once through `waitUntil`), `GET /healthz`, `GET /status` (the status page, or its JSON;
  *   off until AUTHSYNC_STATUS_PASSWORD is set).
  */
 export function createWorker(options: WorkerOptions = {}) {
   const log = options.logger ?? consoleLogger;
 
-  const open = (env: AuthsyncWorkerEnv, onApplied?: (n: number) => void): Sync => {
+  const sourcesOf = (env: AuthsyncWorkerEnv): SourceSetting[] =>
+    configuredSources(env as unknown as Environment);
+
+  const open = (
+    env: AuthsyncWorkerEnv,
+    source: SourceSetting,
+    onApplied?: (n: number) => void,
+  ): Sync => {
     if (!env.DB)
       throw new ConfigError('The Worker has no D1 binding named DB (see wrangler.toml).');
     const sync = new Sync(
       {
-        env: env as unknown as Record<string, string | undefined>,
+        env: source.env,
+        sourceId: source.id,
+        provider: source.provider,
         logger: log,
         onApplied: onApplied && ((events) => onApplied(events.length)),
         settleMs: numberVar(env.AUTHSYNC_SETTLE_MS, 'AUTHSYNC_SETTLE_MS'),
@@ -125,10 +147,7 @@ export function createWorker(options: WorkerOptions = {}) {
       {
         store: new D1Store(env.DB, {
           storeSchema: SQLITE_SCHEMA,
-          source: sourceIdentity(
-            env.AUTHSYNC_SOURCE_ID,
-            PROVIDERS[providerName(env.AUTHSYNC_PROVIDER)],
-          ),
+          source: sourceIdentity(source.id, PROVIDERS[source.provider]),
           effectLeaseMs: numberVar(env.AUTHSYNC_EFFECT_LEASE_MS, 'AUTHSYNC_EFFECT_LEASE_MS'),
         }),
       },
@@ -138,14 +157,24 @@ export function createWorker(options: WorkerOptions = {}) {
     return sync;
   };
 
-  const run = async (env: AuthsyncWorkerEnv, budgetMs?: number): Promise<RunReport> => {
+  /** Every configured source, for work on the database alone (health, status). */
+  const withAll = async <T>(env: AuthsyncWorkerEnv, work: (syncs: Sync[]) => Promise<T>) => {
+    const syncs = sourcesOf(env).map((source) => open(env, source));
+    try {
+      await syncs[0]!.migrate();
+      return await work(syncs);
+    } finally {
+      await Promise.all(syncs.map((sync) => sync.close()));
+    }
+  };
+
+  /** One source's drain and webhook sweep, within the run's signal. */
+  const runSource = async (
+    env: AuthsyncWorkerEnv,
+    source: SourceSetting,
+    signal: AbortSignal,
+  ): Promise<RunReport> => {
     const started = Date.now();
-    const budget =
-      budgetMs ??
-      options.budgetMs ??
-      numberVar(env.AUTHSYNC_RUN_BUDGET_MS, 'AUTHSYNC_RUN_BUDGET_MS') ??
-      25_000;
-    const signal = AbortSignal.timeout(budget);
     const report: RunReport = {
       applied: 0,
       durationMs: 0,
@@ -157,12 +186,14 @@ export function createWorker(options: WorkerOptions = {}) {
     let committed = 0;
     let sync: Sync;
     try {
-      sync = open(env, (n) => (committed += n));
+      sync = open(env, source, (n) => (committed += n));
     } catch (error) {
       // A configuration the Worker cannot run with: said in its log, not as a bare exception.
       report.error = (error as Error).message;
-      log.error('run failed: the configuration is not usable', { error: report.error });
-      log.info('run done', { ...report });
+      log.error('run failed: the configuration is not usable', {
+        source: source.id,
+        error: report.error,
+      });
       return report;
     }
     try {
@@ -174,6 +205,7 @@ export function createWorker(options: WorkerOptions = {}) {
       else {
         report.error = (error as Error).message;
         log.error('run failed; the next run retries from the committed cursor', {
+          source: source.id,
           error: report.error,
         });
       }
@@ -182,20 +214,76 @@ export function createWorker(options: WorkerOptions = {}) {
     }
     report.applied = committed - report.appliedFromWebhooks;
     report.durationMs = Date.now() - started;
+    return report;
+  };
+
+  /** A run: every configured source (or the one named) at once, within one budget. */
+  const run = async (
+    env: AuthsyncWorkerEnv,
+    budgetMs?: number,
+    only?: string,
+  ): Promise<RunReport> => {
+    const started = Date.now();
+    let sources: SourceSetting[];
+    try {
+      sources = sourcesOf(env).filter((s) => only === undefined || s.id === only);
+    } catch (error) {
+      const report: RunReport = {
+        applied: 0,
+        durationMs: Date.now() - started,
+        stoppedAtBudget: false,
+        yielded: false,
+        appliedFromWebhooks: 0,
+        error: (error as Error).message,
+      };
+      log.error('run failed: the configuration is not usable', { error: report.error });
+      log.info('run done', { ...report });
+      return report;
+    }
+    const signal = AbortSignal.timeout(
+      budgetMs ??
+        options.budgetMs ??
+        numberVar(env.AUTHSYNC_RUN_BUDGET_MS, 'AUTHSYNC_RUN_BUDGET_MS') ??
+        25_000,
+    );
+    const each = await Promise.all(sources.map((source) => runSource(env, source, signal)));
+    const report: RunReport =
+      each.length === 1
+        ? each[0]!
+        : {
+            applied: each.reduce((n, r) => n + (r.applied ?? 0), 0),
+            durationMs: 0,
+            stoppedAtBudget: each.some((r) => r.stoppedAtBudget),
+            yielded: each.some((r) => r.yielded),
+            appliedFromWebhooks: each.reduce((n, r) => n + r.appliedFromWebhooks, 0),
+            ...(each.some((r) => r.error)
+              ? {
+                  error: each
+                    .flatMap((r, i) => (r.error ? [`${sources[i]!.id}: ${r.error}`] : []))
+                    .join('; '),
+                }
+              : {}),
+            sources: each.map((r, i) => ({ source: sources[i]!.id, ...r })),
+          };
+    report.durationMs = Date.now() - started;
     log.info('run done', { ...report });
     return report;
   };
 
   /**
-   * After a webhook: pull now, and again shortly while the event is still held (the Events API
-   * shows events a little after their webhook), for at most ~8 s.
+   * After a webhook: pull that source now, and again shortly while the event is still held
+   * (the Events API shows events a little after their webhook), for at most ~8 s.
    */
-  const pullAfterWebhook = async (env: AuthsyncWorkerEnv, eventId: string): Promise<void> => {
+  const pullAfterWebhook = async (
+    env: AuthsyncWorkerEnv,
+    source: SourceSetting,
+    eventId: string,
+  ): Promise<void> => {
     for (const wait of [0, 500, 1000, 2000, 4000]) {
       if (wait > 0) await sleep(wait);
-      const report = await run(env, 10_000);
+      const report = await run(env, 10_000, source.id);
       if (report.error || report.yielded) return;
-      const sync = open(env);
+      const sync = open(env, source);
       const status = await sync.eventStatus(eventId).finally(() => sync.close());
       if (status !== 'held') return;
     }
@@ -204,37 +292,35 @@ export function createWorker(options: WorkerOptions = {}) {
   type WorkerCtx = Context<{ Bindings: AuthsyncWorkerEnv }>;
   const app = new Hono<{ Bindings: AuthsyncWorkerEnv }>();
   mountWebhookRoute<WorkerCtx>(app as unknown as Hono, {
-    sync: (c) => open(c.env),
-    onStored: (outcome, c) => {
-      if (!outcome.duplicate) c.executionCtx.waitUntil(pullAfterWebhook(c.env, outcome.eventId));
+    sync: (c, sourceId) => {
+      const source = sourcesOf(c.env).find((s) => s.id === sourceId);
+      return source && open(c.env, source);
+    },
+    onStored: (outcome, c, sync) => {
+      const source = sourcesOf(c.env).find((s) => s.id === sync.sourceId)!;
+      if (!outcome.duplicate)
+        c.executionCtx.waitUntil(pullAfterWebhook(c.env, source, outcome.eventId));
     },
   });
   app.get('/healthz', async (c) => {
-    const sync = open(c.env);
     try {
-      await sync.migrate();
-      await sync.backlog();
+      await withAll(c.env, (syncs) => Promise.all(syncs.map((sync) => sync.backlog())));
       return c.json({ status: 'ok' });
     } catch (error) {
       return c.json({ status: 'unavailable', problem: (error as Error).message }, 503);
-    } finally {
-      await sync.close();
     }
   });
   mountStatusRoute<WorkerCtx>(app as unknown as Hono, {
     password: (c) => c.env.AUTHSYNC_STATUS_PASSWORD,
-    load: async (c) => {
-      const sync = open(c.env);
-      try {
-        await sync.migrate();
-        return {
-          report: await sync.status(),
-          deadLetters: await sync.deadLetters(),
-        };
-      } finally {
-        await sync.close();
-      }
-    },
+    load: (c) =>
+      withAll(c.env, (syncs) =>
+        Promise.all(
+          syncs.map(async (sync) => ({
+            report: await sync.status(),
+            deadLetters: await sync.deadLetters(),
+          })),
+        ),
+      ),
   });
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));
   app.onError((error, c) => {

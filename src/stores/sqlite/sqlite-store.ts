@@ -30,6 +30,8 @@ class SqliteExecutor implements SqlExecutor {
     { statement: SqliteStatement; params: unknown[] }
   >();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Stores on this connection (one per source): the last to close closes it. */
+  private users = 1;
 
   constructor(
     readonly driver: SqliteDriver,
@@ -129,7 +131,19 @@ class SqliteExecutor implements SqlExecutor {
     return run;
   }
 
-  async migrate(onUpgrade?: OnUpgrade): Promise<void> {
+  /** Sources sharing this connection migrate it once, one after another. */
+  private migrated: Promise<void> | null = null;
+
+  migrate(onUpgrade?: OnUpgrade): Promise<void> {
+    const migrating = (this.migrated ??= this.migrateOnce(onUpgrade));
+    // A failed migration is tried again by the next call.
+    migrating.catch(() => {
+      if (this.migrated === migrating) this.migrated = null;
+    });
+    return migrating;
+  }
+
+  private async migrateOnce(onUpgrade?: OnUpgrade): Promise<void> {
     // Read first: a database that is up to date needs no write (so `status` works on a file
     // this user may only read).
     const known = this.driver
@@ -173,7 +187,14 @@ class SqliteExecutor implements SqlExecutor {
     }
   }
 
+  retain(): this {
+    this.users += 1;
+    return this;
+  }
+
   async close(): Promise<void> {
+    this.users -= 1;
+    if (this.users > 0) return;
     await this.queue;
     this.driver.close();
   }
@@ -186,6 +207,7 @@ class SqliteExecutor implements SqlExecutor {
  */
 export class SqliteStore extends SqlStore {
   readonly driver: SqliteDriver;
+  private readonly executor: SqliteExecutor;
 
   constructor(
     readonly path: string,
@@ -197,26 +219,48 @@ export class SqliteStore extends SqlStore {
       /** For commands that only read (`status`), on a file this user may not write. */
       readOnly?: boolean;
     },
+    /** Another source's store on the same file, whose connection this one shares. */
+    sharing?: SqliteStore,
   ) {
-    if (options.readOnly && path !== ':memory:' && !existsSync(path))
-      throw new Error(
-        `DATABASE_URL names the SQLite file ${path}, which does not exist yet: \`authsync sync\` or \`authsync migrate\` creates it.`,
+    const executor =
+      sharing?.executor.retain() ??
+      new SqliteExecutor(
+        openDriver(path, options.readOnly),
+        options.storeSchema.migrations,
+        options.readOnly,
       );
-    let driver: SqliteDriver;
-    try {
-      driver = options.readOnly ? openForReading(path) : openForWriting(path);
-    } catch (error) {
-      throw new Error(
-        `DATABASE_URL names the SQLite file ${path}, which cannot be opened: ${(error as Error).message}. ${sqliteHint((error as Error).message)}`,
-        { cause: error },
-      );
-    }
     super(
-      new SqliteExecutor(driver, options.storeSchema.migrations, options.readOnly),
+      executor,
       new Statements(sqliteDialect, options.storeSchema.tables, options.source.orderedIds),
       options.source,
     );
-    this.driver = driver;
+    this.executor = executor;
+    this.driver = executor.driver;
+  }
+
+  /**
+   * This file's store for another source, on the same connection. Two connections in one
+   * process would wait on each other: the driver is synchronous, so one waiting for the write
+   * lock blocks the event loop the other needs to finish its transaction and release it. On one
+   * connection the sources' transactions queue instead.
+   */
+  forSource(source: SourceIdentity, storeSchema: StoreSchema): SqliteStore {
+    return new SqliteStore(this.path, { storeSchema, source }, this);
+  }
+}
+
+function openDriver(path: string, readOnly?: boolean): SqliteDriver {
+  if (readOnly && path !== ':memory:' && !existsSync(path))
+    throw new Error(
+      `DATABASE_URL names the SQLite file ${path}, which does not exist yet: \`authsync sync\` or \`authsync migrate\` creates it.`,
+    );
+  try {
+    return readOnly ? openForReading(path) : openForWriting(path);
+  } catch (error) {
+    throw new Error(
+      `DATABASE_URL names the SQLite file ${path}, which cannot be opened: ${(error as Error).message}. ${sqliteHint((error as Error).message)}`,
+      { cause: error },
+    );
   }
 }
 
