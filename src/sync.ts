@@ -356,6 +356,22 @@ export class Sync {
   }
 
   /**
+   * When the last reconciliation began (ms), else when the first import did, else null: for
+   * runtimes that keep their own schedule (the Worker).
+   */
+  async lastReconcileAtMs(): Promise<number | null> {
+    for (const [key, read] of [
+      ['last_reconcile', (v: string) => /"startedAt":"([^"]+)"/.exec(v)?.[1] ?? ''],
+      ['imported_at', (v: string) => v],
+    ] as const) {
+      const value = await this.store.getState(key);
+      const at = value ? Date.parse(read(value)) : NaN;
+      if (Number.isFinite(at)) return at;
+    }
+    return null;
+  }
+
+  /**
    * A handler for one event type (its envelope typed from WorkOS's documented payloads:
    * `on('user.created', (e) => e.data.email)` has a string), or for `*` (every event).
    */

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import {
   ConfigError,
   configuredSources,
+  DEFAULT_RECONCILE_EVERY_S,
   sourceIdentity,
   type Environment,
   type SourceSetting,
@@ -31,6 +32,11 @@ export interface AuthsyncWorkerEnv {
   WORKOS_WEBHOOK_SECRET?: string;
   /** Milliseconds one run may spend draining (default 25,000). */
   AUTHSYNC_RUN_BUDGET_MS?: string;
+  /**
+   * Seconds between reconciliations (default 21,600; 0: never): a run whose source is due
+   * reconciles after draining, within its budget.
+   */
+  AUTHSYNC_RECONCILE_EVERY_S?: string;
   /** See CreateSyncOptions.settleMs. */
   AUTHSYNC_SETTLE_MS?: string;
   /** See CreateSyncOptions.webhookGraceMs. */
@@ -90,6 +96,8 @@ export interface RunReport extends Partial<DrainResult> {
   /** Another run was ahead (overlapping runs): this one stopped. */
   yielded: boolean;
   appliedFromWebhooks: number;
+  /** Rows this run's reconciliation repaired, when one was due. */
+  reconciled?: { objects: number; missing: number; stale: number; deleted: number };
   error?: string;
 }
 
@@ -100,11 +108,14 @@ const consoleLogger: Logger = {
   error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
 };
 
-const numberVar = (value: string | undefined, name: string): number | undefined => {
+const numberVar = (
+  value: string | undefined,
+  name: string,
+  unit = 'milliseconds',
+): number | undefined => {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new ConfigError(`${name} must be a number of milliseconds.`);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number of ${unit}.`);
   return n;
 };
 
@@ -199,6 +210,16 @@ export function createWorker(options: WorkerOptions = {}) {
     try {
       Object.assign(report, await sync.runOnce(signal));
       report.appliedFromWebhooks = await sync.applyOverdueWebhookEvents();
+      const everyS =
+        numberVar(env.AUTHSYNC_RECONCILE_EVERY_S, 'AUTHSYNC_RECONCILE_EVERY_S', 'seconds') ??
+        DEFAULT_RECONCILE_EVERY_S;
+      const last = await sync.lastReconcileAtMs();
+      if (everyS > 0 && (last === null || Date.now() - last >= everyS * 1000)) {
+        // Not finished within the budget: the next run starts it again.
+        const done = await sync.reconcile({ signal, windowMs: everyS * 1000 });
+        report.reconciled = { objects: done.objects, ...done.totals };
+        report.appliedFromWebhooks += done.events.appliedFromWebhooks;
+      }
     } catch (error) {
       if (signal.aborted) report.stoppedAtBudget = true;
       else if (error instanceof ConcurrentRunError) report.yielded = true;
