@@ -2,19 +2,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { redactUrls } from './engine/redact.js';
 import { startEmulator, type StartEmulatorOptions } from './emulator/index.js';
+import { integer } from './runtimes/node/cli-options.js';
 import { registerSyncCommands } from './runtimes/node/commands.js';
 import { limitHeapGrowth } from './runtimes/node/heap.js';
 import { VERSION } from './version.js';
-
-const integer =
-  (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  (value: string) => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    }
-    return n;
-  };
 
 const fraction = (name: string) => (value: string) => {
   const n = Number(value);
@@ -55,6 +46,7 @@ interface EmulatorFlags {
   clientId?: string;
   clientSecret?: string;
   rateLimits?: 'free' | 'self-service' | 'enterprise';
+  searchLagMs?: number;
 }
 
 function emulatorOptions(flags: EmulatorFlags): StartEmulatorOptions {
@@ -113,7 +105,10 @@ export function buildProgram(): Command {
     .description(
       "Keeps your application's database in step with its identity provider (WorkOS, Auth0).",
     )
-    .version(VERSION);
+    .version(VERSION)
+    // Bad usage (an unknown command or option, a value out of bounds) exits 2, as commander's
+    // own `--help` convention and most CLIs do; failures at run time exit 1.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
   registerSyncCommands(program);
 
@@ -219,6 +214,12 @@ export function buildProgram(): Command {
         'enterprise',
       ]),
     )
+    .addOption(
+      new Option(
+        '--search-lag-ms <ms>',
+        'Auth0: the users and members lists show the tenant as it was up to this long ago',
+      ).argParser(integer('--search-lag-ms', 0)),
+    )
     .action(async (flags: EmulatorFlags) => {
       if (flags.provider === 'auth0') {
         const { startAuth0Emulator } = await import('./emulator/auth0/server.js');
@@ -233,6 +234,7 @@ export function buildProgram(): Command {
           indexingDelayMs: flags.settleMs,
           indexingJitterMs: flags.settleJitterMs,
           rateLimits: flags.rateLimits ?? null,
+          searchLagMs: flags.searchLagMs,
           faults: { ...options.faults, rateLimit: null },
         });
         // The one line on stdout: AUTH0_DOMAIN, AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET.

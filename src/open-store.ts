@@ -62,6 +62,7 @@ export function openStore(
       storeSchema: POSTGRES_SCHEMA,
       source: options.source,
       jobExpireSeconds: options.workExpireSeconds,
+      readOnly: options.readOnly,
     });
   if (options.sharing instanceof SqliteStore)
     return options.sharing.forSource(options.source, SQLITE_SCHEMA);

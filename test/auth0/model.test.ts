@@ -22,6 +22,8 @@ for (const kind of STORE_KINDS)
           indexingDelayMs: 20,
           indexingJitterMs: 400,
           faults: { errorRate: 0.05, resetRate: 0.02 },
+          // Half the runs: the users and members lists lag the tenant (eventual consistency).
+          searchLagMs: random.chance(0.5) ? 300 : 0,
         });
         const db = tempDb(kind);
         const sync = auth0SyncFor(emu, db, {

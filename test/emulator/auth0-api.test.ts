@@ -187,3 +187,33 @@ describe('the Auth0 emulator on the wire', () => {
     expect(JSON.parse(lines[0]!).user_id).toMatch(/^auth0\|/);
   });
 });
+
+describe('the Auth0 emulator: eventually consistent lists (searchLagMs)', () => {
+  it('a new user reaches the users list only after the lag (by id at once); a removed member leaves its members list only after it', async () => {
+    const { emu, get } = await tenant({ changes: 200, searchLagMs: 400 });
+    const signup = await fetch(`${emu.url}/_emulator/changes`, {
+      method: 'POST',
+      body: JSON.stringify({ op: 'signup', email: 'late.listed@example.com' }),
+    });
+    const user = ((await signup.json()) as { result: { user_id: string } }).result;
+    const listed = async () =>
+      ((await get('/api/v2/users?per_page=100&page=0&sort=created_at:-1')).body as any[]).some(
+        (u) => u.user_id === user.user_id,
+      );
+    expect((await get(`/api/v2/users/${encodeURIComponent(user.user_id)}`)).status).toBe(200);
+    expect(await listed()).toBe(false);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await listed()).toBe(true);
+    // A member removed: still listed until the index catches up.
+    const [orgId, members] = [...emu.emulator.tenant.members.entries()].find(([, m]) => m.size)!;
+    const userId = [...members.keys()][0]!;
+    emu.emulator.tenant.members.get(orgId)!.delete(userId);
+    const memberIds = async () =>
+      ((await get(`/api/v2/organizations/${orgId}/members?take=100`)).body.members as any[]).map(
+        (m) => m.user_id,
+      );
+    expect(await memberIds()).toContain(userId);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await memberIds()).not.toContain(userId);
+  });
+});

@@ -80,7 +80,18 @@ describe('authsync serve with a WorkOS and an Auth0 source', () => {
           (await differencesFromApi(workos, db)).length === 0 &&
           (await auth0Differences(auth0, db)).length === 0,
         20_000,
-        async () => [await differencesFromApi(workos, db, 3), await auth0Differences(auth0, db)],
+        async () => [
+          await differencesFromApi(workos, db, 3),
+          await auth0Differences(auth0, db),
+          ...(await Promise.all(syncs.map((s) => s.status()))).map((r) => [
+            r.source,
+            r.cursor,
+            r.lastError,
+            r.inbox,
+          ]),
+          syncs.map((s) => s.problems),
+          (await syncs[0]!.deadLetters()).slice(0, 3),
+        ],
       );
       // Every delivery to each route was taken by its own source.
       const deliveries = [...stream.deliveries.values()];

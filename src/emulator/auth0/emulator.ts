@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Faults, type FaultSettings } from '../faults.js';
 import { Random } from '../random.js';
 import { EventStream, type EventStreamSettings } from './event-streams.js';
+import { SearchIndex } from './search-index.js';
 import { TenantGenerator } from './history.js';
 import type { ApiCaller } from './log-entries.js';
 import type { Plan } from './log-store.js';
@@ -39,6 +40,11 @@ export interface Auth0EmulatorOptions {
   /** Rate limits as Auth0 applies them for a plan, or buckets of one's own (default none). */
   rateLimits?: RateProfile | Record<string, BucketLimit> | null;
   faults?: Partial<FaultSettings>;
+  /**
+   * The users and members lists (search-backed, eventually consistent at Auth0) show the tenant
+   * as it was up to this long ago (default 0: as it is).
+   */
+  searchLagMs?: number;
   /** An Event Stream with a webhook destination, from the start (changes of the history are not sent). */
   eventStream?: EventStreamSettings;
   clock?: () => number;
@@ -52,6 +58,7 @@ export class Auth0Emulator {
   readonly tokens: TokenIssuer;
   readonly limits: RateLimits;
   readonly faults: Faults;
+  readonly search: SearchIndex;
   readonly clock: () => number;
   /** The client that the generated history's Management API writes are made by. */
   readonly historyCaller: ApiCaller;
@@ -102,6 +109,7 @@ export class Auth0Emulator {
       }
       this.tenant.timeOverride = null;
     }
+    this.search = new SearchIndex(this.tenant, options.searchLagMs ?? 0);
     if (options.eventStream) this.configureEventStream(options.eventStream);
   }
 
@@ -126,6 +134,7 @@ export class Auth0Emulator {
 
   close(): void {
     this.eventStream?.close();
+    this.search.close();
   }
 
   /** Makes `count` more changes now. */

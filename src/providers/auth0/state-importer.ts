@@ -9,6 +9,15 @@ type Obj = Record<string, unknown>;
 const OFFSET_CAP = 1000;
 
 /**
+ * How far behind the tenant an organization's members list may be: Auth0 documents it as
+ * eventually consistent ("deleted users may not be immediately removed"). Members read from it
+ * are dated this much before the read, so a member removed within that time (its tombstone is
+ * newer) is not brought back; reconciliation's allowance for clock skew keeps it from deleting
+ * rows as young, so the two agree.
+ */
+const SEARCH_LAG_ALLOWANCE_MS = 60_000;
+
+/**
  * The tenant's current state, page by page: roles, users (offset pages; the export job when
  * there are more than 1,000), organizations (checkpoint pages) and each one's members with their
  * roles (`fields=roles`, checkpoint pages). Objects without times of their own carry when they
@@ -21,8 +30,8 @@ export class Auth0StateImporter implements SnapshotSource {
     private readonly options: { fetch?: typeof fetch; clock?: () => number; pollMs?: number } = {},
   ) {}
 
-  private now(): string {
-    return new Date((this.options.clock ?? Date.now)()).toISOString();
+  private now(lessMs = 0): string {
+    return new Date((this.options.clock ?? Date.now)() - lessMs).toISOString();
   }
 
   async *snapshot(signal?: AbortSignal, resumeFrom?: string): AsyncIterable<SnapshotPage> {
@@ -160,7 +169,7 @@ export class Auth0StateImporter implements SnapshotSource {
     let from: string | undefined;
     const path = `/api/v2/organizations/${encodeURIComponent(organizationId)}/members`;
     for (;;) {
-      const readAt = this.now();
+      const readAt = this.now(SEARCH_LAG_ALLOWANCE_MS);
       const body = (await getJson(
         this.http,
         path,

@@ -11,6 +11,7 @@ import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js
 import { ConfigError } from '../../engine/config-error.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
+import { integer } from './cli-options.js';
 import { progressLine } from './progress.js';
 
 interface ConnectionFlags {
@@ -96,13 +97,6 @@ function perSource<T extends object>(syncs: readonly Sync[], results: readonly T
     : results.map((r, i) => ({ source: syncs[i]!.sourceId, ...r }));
 }
 
-const positiveInt = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`${name} must be a whole number ≥ 0 (got ${value})`);
-  return n;
-};
-
 /** Settings read only from the environment (secrets do not belong in flags). */
 const SECRETS_HELP = `
 Environment:
@@ -124,13 +118,13 @@ export function registerSyncCommands(program: Command): void {
         new Option('--port <port>', 'port to listen on (0: any free port)')
           .env('PORT')
           .default(8080)
-          .argParser(positiveInt('--port')),
+          .argParser(integer('--port', 0, 65_535)),
       )
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .addOption(
         new Option('--max-body-bytes <n>', 'refuse larger webhook bodies with 413')
           .default(DEFAULT_MAX_BODY_BYTES)
-          .argParser(positiveInt('--max-body-bytes')),
+          .argParser(integer('--max-body-bytes', 1, 100_000_000)),
       )
       .addOption(
         new Option(
@@ -138,7 +132,7 @@ export function registerSyncCommands(program: Command): void {
           'accept webhook signatures at most this old or this far ahead',
         )
           .default(DEFAULT_TOLERANCE_MS)
-          .argParser(positiveInt('--webhook-tolerance-ms')),
+          .argParser(integer('--webhook-tolerance-ms', 0, 86_400_000)),
       )
       .addOption(
         new Option(
@@ -146,7 +140,7 @@ export function registerSyncCommands(program: Command): void {
           'apply a webhook-delivered event from the inbox if the Events API has not shown it after this long',
         )
           .default(DEFAULT_WEBHOOK_GRACE_MS)
-          .argParser(positiveInt('--grace-ms')),
+          .argParser(integer('--grace-ms', 0, 7 * 86_400_000)),
       )
       .addOption(
         new Option(
@@ -154,11 +148,11 @@ export function registerSyncCommands(program: Command): void {
           'reconcile with the list endpoints this often (0: never)',
         )
           .default(DEFAULT_RECONCILE_EVERY_S)
-          .argParser(positiveInt('--reconcile-every')),
+          .argParser(integer('--reconcile-every', 0, 31_536_000)),
       )
       .addOption(
         new Option('--settle-ms <ms>', 'treat events younger than this as not yet final').argParser(
-          Number,
+          integer('--settle-ms', 0, 3_600_000),
         ),
       )
       .option(
@@ -276,7 +270,7 @@ export function registerSyncCommands(program: Command): void {
       .option('--once', 'drain to the head of the stream, then exit')
       .addOption(
         new Option('--settle-ms <ms>', 'treat events younger than this as not yet final').argParser(
-          Number,
+          integer('--settle-ms', 0, 3_600_000),
         ),
       )
       .option(
@@ -301,7 +295,11 @@ export function registerSyncCommands(program: Command): void {
         onProgress: (p) => progress.update(p, sourceId),
       }));
       const controller = new AbortController();
-      const stop = () => controller.abort(new Error('stopped'));
+      let stoppedBySignal = false;
+      const stop = () => {
+        stoppedBySignal = true;
+        controller.abort(new Error('stopped'));
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       // A source that stops on an error it cannot get past stops the others: the process exits
@@ -317,7 +315,19 @@ export function registerSyncCommands(program: Command): void {
         );
       try {
         if (flags.once) {
-          const results = await each((sync) => sync.runOnce(controller.signal));
+          const results = await each((sync) => sync.runOnce(controller.signal)).catch(
+            (error: unknown) => {
+              // Stopped by a signal: a clean stop after the transaction in flight, as without
+              // --once (exit 0); the next run continues from the committed cursor.
+              if (stoppedBySignal) return null;
+              throw error;
+            },
+          );
+          if (!results) {
+            progress.done();
+            process.stderr.write('stopped; the next run continues from the committed cursor\n');
+            return;
+          }
           progress.done();
           for (const line of syncs.length === 1
             ? results
@@ -385,8 +395,15 @@ export function registerSyncCommands(program: Command): void {
     deadLetters
       .command('list', { isDefault: true })
       .description('List dead letters')
-      .option('--json', 'machine-readable output'),
-  ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+      .option('--json', 'machine-readable output')
+      // As the default, `list` is handed any word `dead-letters` does not know.
+      .argument('[unknown...]'),
+  ).action(async (unknown: string[], flags: ConnectionFlags & { json?: boolean }, command) => {
+    if (unknown.length > 0)
+      (command as Command).error(
+        `error: unknown subcommand '${unknown[0]}' of dead-letters: use list, retry or skip.`,
+        { exitCode: 2 },
+      );
     const syncs = await openSources(flags, { offline: true, readOnly: true });
     const letters = [];
     try {

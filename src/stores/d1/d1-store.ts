@@ -1,3 +1,4 @@
+import { refuseMissingMigrations, refuseNewerDatabase } from '../sql/migration-check.js';
 import { ConfigError } from '../../engine/config-error.js';
 import {
   ConcurrentRunError,
@@ -79,11 +80,16 @@ class D1Executor implements SqlExecutor {
     } catch {
       applied = new Set();
     }
-    const missing = this.migrations.filter((m) => !applied.has(m.version)).map((m) => m.version);
-    if (missing.length > 0)
-      throw new ConfigError(
-        `The D1 database lacks authsync migrations ${missing.join(', ')}: run \`wrangler d1 migrations apply <DATABASE>\` with migrations_dir = "node_modules/authsync/d1/migrations".`,
+    try {
+      refuseNewerDatabase(applied, this.migrations);
+      refuseMissingMigrations(
+        applied,
+        this.migrations,
+        'run `wrangler d1 migrations apply <DATABASE>` with migrations_dir = "node_modules/authsync/d1/migrations".',
       );
+    } catch (error) {
+      throw new ConfigError(`D1: ${(error as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {

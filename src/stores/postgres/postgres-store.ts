@@ -9,6 +9,7 @@ import { Statements } from '../sql/statements.js';
 import { mergeSteps, MultiRowStatements } from './batching.js';
 import { PgReaderLease } from './reader-lease.js';
 import { PgWorkQueue, type QueueTransaction } from './work-queue.js';
+import { refuseMissingMigrations, refuseNewerDatabase } from '../sql/migration-check.js';
 import { SCHEMA_PATTERN } from './schema-name.js';
 import type { Migration, StoreSchema } from '../../engine/tables.js';
 import { hostname } from 'node:os';
@@ -128,6 +129,8 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
     url: string,
     multiRow: MultiRowStatements | null,
     private readonly migrations: readonly Migration[],
+    /** Only read (`status`): migrations are checked, never run, and nothing is created. */
+    private readonly readOnly = false,
   ) {
     super(pool, statementName, url, multiRow);
   }
@@ -170,6 +173,27 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
   /** Safe from several processes at once: one transaction under an advisory lock per schema. */
   async migrate(onUpgrade?: OnUpgrade): Promise<void> {
     const client = await this.connect();
+    if (this.readOnly) {
+      try {
+        const { rows } = await client.query<{ found: string | null }>(
+          'SELECT to_regclass($1) AS found',
+          [`"${this.schema}".authsync_migrations`],
+        );
+        const applied = new Set<number>();
+        if (rows[0]?.found)
+          for (const r of (await client.query('SELECT version FROM authsync_migrations')).rows)
+            applied.add((r as { version: number }).version);
+        refuseNewerDatabase(applied, this.migrations);
+        refuseMissingMigrations(
+          applied,
+          this.migrations,
+          `run \`authsync migrate\` (the schema ${JSON.stringify(this.schema)}${applied.size ? '' : ' has no authsync tables'}).`,
+        );
+        return;
+      } finally {
+        client.release();
+      }
+    }
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('authsync:migrate:' || $1))", [
@@ -184,6 +208,7 @@ class PostgresExecutor extends PgRunner implements SqlExecutor {
           (r: { version: number }) => r.version,
         ),
       );
+      refuseNewerDatabase(applied, this.migrations);
       for (const m of this.migrations) {
         if (applied.has(m.version)) continue;
         if (applied.size > 0) onUpgrade?.(m);
@@ -225,6 +250,8 @@ export class PostgresStore extends SqlStore {
       /** Merge a commit's statements into multi-row ones (tests compare with one by one). */
       mergeStatements?: boolean;
       jobExpireSeconds?: number;
+      /** For commands that only read (`status`): nothing is created or migrated. */
+      readOnly?: boolean;
     },
   ) {
     if (!SCHEMA_PATTERN.test(schema))
@@ -263,6 +290,7 @@ export class PostgresStore extends SqlStore {
           ? null
           : new MultiRowStatements(options.storeSchema.tables, options.source.orderedIds),
         options.storeSchema.migrations,
+        options.readOnly,
       ),
       new Statements(postgresDialect, options.storeSchema.tables, options.source.orderedIds),
       options.source,

@@ -5,6 +5,7 @@ import { wellFormedValues } from '../../engine/storable-text.js';
 import { bind, type Plan } from '../sql/plan.js';
 import { SqlStore, type SqlExecutor, type SqlRunner } from '../sql/sql-store.js';
 import { Statements } from '../sql/statements.js';
+import { refuseMissingMigrations, refuseNewerDatabase } from '../sql/migration-check.js';
 import { existsSync, statSync } from 'node:fs';
 import {
   openSqlite,
@@ -157,11 +158,13 @@ class SqliteExecutor implements SqlExecutor {
             version: number;
           }[])
         : [];
-      const missing = this.migrations.filter((m) => !applied.some((a) => a.version === m.version));
-      if (missing.length > 0)
-        throw new Error(
-          `The database lacks migrations ${missing.map((m) => m.version).join(', ')}: run \`authsync migrate\` as a user that can write it.`,
-        );
+      const versions = new Set(applied.map((a) => a.version));
+      refuseNewerDatabase(versions, this.migrations);
+      refuseMissingMigrations(
+        versions,
+        this.migrations,
+        'run `authsync migrate` as a user that can write it.',
+      );
       return;
     }
     if (!known)
@@ -175,6 +178,7 @@ class SqliteExecutor implements SqlExecutor {
         }[]
       ).map((r) => r.version),
     );
+    refuseNewerDatabase(applied, this.migrations);
     for (const m of this.migrations) {
       if (applied.has(m.version)) continue;
       if (applied.size > 0) onUpgrade?.(m);

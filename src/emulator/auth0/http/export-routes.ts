@@ -44,7 +44,7 @@ export function mountExports(
     if (input.format && input.format !== 'json' && input.format !== 'csv')
       throw Auth0Error.badRequest('Payload validation error: format must be json or csv.');
     if (input.format === 'csv') throw Auth0Error.badRequest('This emulator exports json only.');
-    const users = [...emulator.tenant.users.values()];
+    const users = [...emulator.search.users.values()];
     const project = (u: Record<string, unknown>) =>
       input.fields
         ? Object.fromEntries(input.fields.map((f) => [f.export_as ?? f.name, u[f.name] ?? null]))

@@ -59,7 +59,7 @@ export function mountReads(app: Hono, emulator: Auth0Emulator, scoped: Scoped): 
     const key =
       field === 'created_at' || field === 'updated_at' || field === 'email' ? field : 'user_id';
     const sign = dir === '-1' ? -1 : 1;
-    const all = [...tenant.users.values()].sort((a, b) => {
+    const all = [...emulator.search.users.values()].sort((a, b) => {
       const x = String(a[key] ?? '');
       const y = String(b[key] ?? '');
       return x < y ? -sign : x > y ? sign : a.user_id < b.user_id ? -1 : 1;
@@ -114,8 +114,10 @@ export function mountReads(app: Hono, emulator: Auth0Emulator, scoped: Scoped): 
     if (withRoles) scoped(c, ['read:organization_member_roles']);
     const orgId = c.req.param('id');
     tenant.organization(orgId);
-    const members = [...tenant.members.get(orgId)!.entries()].map(([userId, roleIds]) => {
-      const user = tenant.users.get(userId);
+    // Search-backed: an organization made since the index's copy has no members there yet.
+    const listed = emulator.search.members.get(orgId) ?? new Map<string, Set<string>>();
+    const members = [...listed.entries()].map(([userId, roleIds]) => {
+      const user = emulator.search.users.get(userId);
       const member: Record<string, unknown> = {
         user_id: userId,
         email: user?.email ?? null,
