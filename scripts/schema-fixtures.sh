@@ -23,6 +23,8 @@ releases=(
   "fdd3b35 postgres 3"
   "cddc28f sqlite 7"
   "cddc28f postgres 4"
+  "909fec2 sqlite 8"
+  "909fec2 postgres 5"
 )
 if [ $# -gt 0 ]; then releases=("$@"); fi
 port=18900

@@ -309,5 +309,6 @@ buildProgram()
   .catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`authsync: ${redactUrls(message)}\n`);
-    process.exit(1);
+    // Flags that do not go together, found once the command runs: bad usage all the same.
+    process.exit(error instanceof InvalidArgumentError ? 2 : 1);
   });

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -136,6 +136,70 @@ describe('commands that are safe to type', () => {
       expect(rest.code).toBe(0);
       const [row] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM authsync_events');
       expect(Number(row!.n)).toBe(60_000);
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+describe('logs and settings as a person at a terminal expects', () => {
+  it('on a terminal, log lines are readable, redacted, and written above the progress line', async () => {
+    const { stderrLogger } = await import('../src/runtimes/node/logger.js');
+    const { progressLine } = await import('../src/runtimes/node/progress.js');
+    let out = '';
+    const tty = { isTTY: true, write: (s: string) => ((out += s), true) } as NodeJS.WriteStream;
+    const progress = progressLine(tty);
+    progress.update({ phase: 'events', count: 1200, startedAtMs: Date.now() - 1000 });
+    const log = stderrLogger('warn', tty);
+    log.warn('reading failed; retrying', {
+      error: 'connect to https://user:hunter2@api.example.com refused',
+      attempt: 2,
+    });
+    log.info('below the level: not shown', {});
+    const parts = out.split('\r\x1b[2K');
+    // The progress line, then the log line in its place with the progress line drawn again.
+    expect(parts[1]).toMatch(/^1,200 events read \(\d[\d,]*\/s\)$/);
+    expect(parts[2]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}reading failed; retrying {2}error="connect to https:\/\/[^"]*" attempt=2\n1,200 events read/,
+    );
+    expect(parts).toHaveLength(3);
+    expect(out).not.toContain('hunter2');
+    expect(out).not.toContain('{"level"');
+    progress.done();
+    out = '';
+    log.error('after the progress line', { n: 1 });
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ERROR after the progress line {2}n=1\n$/);
+  });
+
+  it('--env-file: its settings are used, the environment wins, a missing file ends it', async () => {
+    const emu = await startEmulator({ seed: 'env-file', events: 200 });
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-env-'));
+    const fromFile = join(dir, 'from-file.db');
+    const fromEnv = join(dir, 'from-env.db');
+    const envFile = join(dir, 'settings.env');
+    writeFileSync(
+      envFile,
+      `# settings\nWORKOS_API_URL=${emu.url}\nWORKOS_API_KEY="${emu.apiKey}"\nDATABASE_URL=${fromFile}\n`,
+    );
+    const { WORKOS_API_KEY: _k, WORKOS_API_URL: _u, DATABASE_URL: _d, ...clean } = process.env;
+    try {
+      const once = await cli(['sync', '--once', '--env-file', envFile], {
+        ...clean,
+        LOG_LEVEL: 'warn',
+      });
+      expect(once.code, once.stderr).toBe(0);
+      expect(JSON.parse(once.stdout).imported).toBeGreaterThan(0);
+      expect(existsSync(fromFile)).toBe(true);
+      const envWins = await cli(['migrate', '--env-file', envFile], {
+        ...clean,
+        DATABASE_URL: fromEnv,
+      });
+      expect(envWins.code).toBe(0);
+      expect(existsSync(fromEnv)).toBe(true);
+      // Node checks the file before authsync starts (exit 9), and stops there when it is missing.
+      const missing = await cli(['status', '--env-file', join(dir, 'nope.env')], clean);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain(`${join(dir, 'nope.env')}: not found`);
     } finally {
       await emu.close();
     }

@@ -66,7 +66,7 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
     }
   });
 
-  it('rejects bad flags with a message naming the flag, and exits non-zero', async () => {
+  it('rejects bad flags with a message naming the flag, and exits 2 (bad usage)', async () => {
     for (const [args, text] of [
       [['--events', '-3'], '--events'],
       [['--error-rate', '2'], '--error-rate'],
@@ -75,7 +75,7 @@ describe('authsync emulator (the CLI, as a newcomer runs it)', () => {
       const error = await run('node', [CLI, 'emulator', ...args]).catch(
         (e: { code: number; stderr: string }) => e,
       );
-      expect('code' in error && error.code, args.join(' ')).toBe(1);
+      expect('code' in error && error.code, args.join(' ')).toBe(2);
       expect((error as { stderr: string }).stderr, args.join(' ')).toContain(text);
     }
   });

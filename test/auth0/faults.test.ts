@@ -24,8 +24,10 @@ describe('an Auth0 tenant that misbehaves', () => {
       maxAttempts: 30,
       logger: { info() {}, warn: note, error: note },
     });
-    // Every token expires every 300 ms, unknown to the client (a few times in this run).
-    const expiry = setInterval(() => emu.emulator.tokens.expireAll(), 300);
+    // Every token expires every 1.5 s, unknown to the client (a few times in this run). Not
+    // faster: a client refreshes at most three times per request, and on a loaded machine a
+    // refresh and the request after it took longer than 300 ms three times in a row.
+    const expiry = setInterval(() => emu.emulator.tokens.expireAll(), 1500);
     try {
       const result = await sync.runOnce();
       clearInterval(expiry);

@@ -139,7 +139,9 @@ describe('authsync sync as a long-running process', () => {
       const { stdout } = await run('script', ['-qec', command, '/dev/null'], {
         env: cliEnv(emu),
       });
-      expect(stdout).toMatch(/\r[\d,]+ events read \([\d,]+\/s\)/);
+      // Each redraw returns to the line's start and clears it.
+      expect(stdout).toContain('\r\x1b[2K');
+      expect(stdout).toMatch(/\[2K[\d,]+ events read \([\d,]+\/s\)/);
     } finally {
       await emu.close();
     }

@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { configuredSources } from '../../src/config.js';
-import { createSyncs } from '../../src/create-sync.js';
+import { createSyncs, type Sync } from '../../src/create-sync.js';
 import { startAuth0Emulator, type RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { signWorkOSWebhook } from '../../src/emulator/webhooks.js';
 import { auth0Differences } from '../helpers/auth0-truth.js';
 import { STORE_KINDS, tempDb, type TestDb } from '../helpers/test-db.js';
 import { differencesFromApi } from '../helpers/truth.js';
@@ -125,6 +126,57 @@ describe('several sources in one deployment', () => {
         expect((await Promise.all(syncs.map((s) => s.runOnce()))).map((r) => r.fetched)).toEqual([
           0, 0,
         ]);
+      } finally {
+        await Promise.all(syncs.map((s) => s.close()));
+        await workos.close();
+        await auth0.close();
+      }
+    });
+
+  for (const kind of STORE_KINDS)
+    it(`${kind}: each source sweeps, counts and lists only its own inbox rows`, async () => {
+      const workos = await startEmulator({ seed: `own-${kind}`, events: 300 });
+      const auth0 = await startAuth0Emulator({ seed: `own-${kind}`, changes: 100, hours: 1 });
+      const db = tempDb(kind);
+      const syncs = createSyncs({
+        env: {
+          ...bothSources(workos, auth0, db),
+          WORKOS_WEBHOOK_SECRET: 'whsec_own_rows',
+          AUTH0_EVENT_STREAM_TOKEN: 'own-rows-token',
+        },
+        settleMs: 0,
+        webhookGraceMs: 0,
+      });
+      const [ws, as] = syncs as [Sync, Sync];
+      try {
+        await Promise.all(syncs.map((s) => s.runOnce()));
+        // A WorkOS webhook the Events API has not shown yet: held in the shared inbox.
+        workos.emulator.generateNow(1);
+        const { events } = workos.emulator.world;
+        const event = events.at(events.length - 1)!;
+        const stored = await ws.receiveWebhook(new TextEncoder().encode(event.json), (name) =>
+          name === 'workos-signature'
+            ? signWorkOSWebhook(event.json, 'whsec_own_rows', Date.now())
+            : undefined,
+        );
+        expect(stored).toMatchObject({ status: 200, duplicate: false });
+        expect((await ws.backlog()).held).toBe(1);
+        expect((await as.backlog()).held).toBe(0);
+        // The Auth0 source's sweep leaves it alone: its projections are not WorkOS's.
+        expect(await as.applyOverdueWebhookEvents()).toBe(0);
+        expect(await ws.eventStatus(event.id)).toBe('held');
+        expect(await as.deadLetters()).toEqual([]);
+        // Its own source applies it.
+        expect(await ws.applyOverdueWebhookEvents()).toBe(1);
+        expect(await ws.eventStatus(event.id)).toBe('applied');
+        expect(await ws.deadLetters()).toEqual([]);
+        const [wr, ar] = await Promise.all(syncs.map((s) => s.status()));
+        expect(wr!.inbox.applied).toBe(
+          (await db.query("SELECT id FROM authsync_events WHERE id LIKE 'event_%'")).length,
+        );
+        expect(ar!.inbox.applied).toBe(
+          (await db.query("SELECT id FROM authsync_events WHERE id NOT LIKE 'event_%'")).length,
+        );
       } finally {
         await Promise.all(syncs.map((s) => s.close()));
         await workos.close();

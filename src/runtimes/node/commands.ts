@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { Command, Option } from 'commander';
 import {
   DEFAULT_MAX_BODY_BYTES,
@@ -31,6 +33,10 @@ const connectionOptions = (command: Command) =>
     .option(
       '--schema <name>',
       'PostgreSQL schema for the tables (default: DATABASE_SCHEMA, else public)',
+    )
+    .option(
+      '--env-file <path>',
+      'settings from this file (NAME=value lines, as node --env-file reads them; the environment wins)',
     )
     .option(
       '--source <id>',
@@ -106,7 +112,29 @@ Environment:
   AUTHSYNC_FORWARD_EVENTS    only these types (comma-separated; prefixes like user.*)
   AUTHSYNC_STATUS_PASSWORD   serve: opens GET /status (HTTP Basic, user authsync)`;
 
+/**
+ * `--env-file`: its settings join the environment before the command runs (one already in the
+ * environment keeps its value, as with `node --env-file`). Node 20 and 24 see the flag after the
+ * script too, but only check that the file exists (ending with exit code 9 and "not found" when
+ * it does not); they load nothing from it.
+ */
+function loadEnvFile(command: Command): void {
+  const file = (command.opts() as { envFile?: string }).envFile;
+  if (!file) return;
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    command.error(`error: --env-file ${file} cannot be read: ${(error as Error).message}`, {
+      exitCode: 2,
+    });
+  }
+  for (const [name, value] of Object.entries(parseEnv(text)))
+    if (process.env[name] === undefined) process.env[name] = value;
+}
+
 export function registerSyncCommands(program: Command): void {
+  program.hook('preAction', (_program, command) => loadEnvFile(command));
   connectionOptions(
     program
       .command('serve')

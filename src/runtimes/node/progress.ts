@@ -7,6 +7,15 @@ const NOUNS: Record<Progress['phase'], string> = {
   reconcile: 'objects checked',
 };
 
+/** The progress line on the terminal now, by stream: log lines are written above it. */
+const drawn = new WeakMap<NodeJS.WriteStream, string>();
+
+/** Writes `text` (whole lines) where the progress line is, then draws the progress line again below it. */
+export function aboveProgress(stream: NodeJS.WriteStream, text: string): void {
+  const line = drawn.get(stream);
+  stream.write(line === undefined ? text : `\r\x1b[2K${text}${line}`);
+}
+
 /**
  * A one-line progress display on a TTY (counts and rate); silent otherwise. Several sources
  * share the line, each named by its label once there is more than one.
@@ -33,11 +42,13 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
         parts.size === 1
           ? [...parts.values()][0]
           : [...parts].map(([name, text]) => `${name}: ${text}`).join(' · ');
-      stream.write(`\r${line}   `);
+      stream.write(`\r\x1b[2K${line}`);
+      drawn.set(stream, line!);
       shown = true;
     },
     done() {
       if (shown) stream.write('\n');
+      drawn.delete(stream);
       shown = false;
       parts.clear();
     },

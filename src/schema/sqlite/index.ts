@@ -7,6 +7,7 @@ import { m0005 } from './0005-queued-events-by-lane.js';
 import { m0006 } from './0006-product-tables-with-rowids.js';
 import { m0007 } from './0007-sources-and-engine-order.js';
 import { m0008 } from './0008-auth0-tables.js';
+import { m0009 } from './0009-inbox-sources.js';
 
 /** Every migration, in order; each runs once (recorded in authsync_migrations). */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   m0006,
   m0007,
   m0008,
+  m0009,
 ];

@@ -130,14 +130,15 @@ export class MultiRowStatements extends Statements {
       'int',
       'text',
       'integer',
+      'text',
     ];
     return this.rows(
       'inbox',
       types,
       ({ from, v }) =>
-        sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen, position) SELECT ${sql.join(
+        sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen, position, source_id) SELECT ${sql.join(
           types.slice(0, 9).map((_, i) => v(i)),
-        )}, ${this.streamPosition(v(9), v(10))} ${from} ${this.inboxConflict(sql`GREATEST(authsync_events.api_seen, excluded.api_seen)`)}`,
+        )}, ${this.streamPosition(v(9), v(10))}, ${v(11)} ${from} ${this.inboxConflict(sql`GREATEST(authsync_events.api_seen, excluded.api_seen)`)}`,
     );
   }
 

@@ -60,7 +60,7 @@ export function* commitSteps(
   const n = batch.received.length;
   if (n > 0 && !st.orderedIds) yield { plan: st.reservePositions(), values: [n] };
   let position = 1 - n;
-  for (const { event, status, source } of batch.received) {
+  for (const { event, status, source: via } of batch.received) {
     if (status === 'seen') {
       yield {
         plan: st.markSeenByApi(),
@@ -76,13 +76,14 @@ export function* commitSteps(
         event.lane,
         event.createdAt,
         status,
-        source,
+        via,
         now,
         // Applied events need no body kept (replay re-reads the API); waiting and dead ones do.
         status === 'applied' ? '' : event.json,
-        source === 'webhook' ? 0 : 1,
+        via === 'webhook' ? 0 : 1,
         st.orderedIds ? event.id : null,
         position++,
+        source.id,
       ],
       ...(withShapes ? { shape: { op: 'inbox', key: event.id } } : {}),
     };

@@ -34,7 +34,7 @@ export class InboxStatements extends RowStatements {
    * first as `held`: then it takes the pipeline's status now; any other stored event keeps its
    * status.
    * Values: id, type, lane, created_at, status, source, received_at, data, api_seen, order
-   * key, position offset (see `streamPosition`).
+   * key, position offset (see `streamPosition`), source id.
    */
   insertInboxEvent(): Plan {
     return (this.inboxPlan ??= this.plan('inbox', () => {
@@ -42,9 +42,9 @@ export class InboxStatements extends RowStatements {
         sql.ref('authsync_events.api_seen'),
         sql.ref('excluded.api_seen'),
       );
-      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen, position) VALUES (${sql.join(
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, api_seen, position, source_id) VALUES (${sql.join(
         [0, 1, 2, 3, 4, 5].map((i) => sql`${param(i)}`),
-      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}, ${this.streamPosition(sql`${param(9)}`, sql`${param(10)}`)}) ${this.inboxConflict(seen)}`;
+      )}, ${this.dialect.typed(param(6), 'time')}, ${param(7)}, ${param(8)}, ${this.streamPosition(sql`${param(9)}`, sql`${param(10)}`)}, ${param(11)}) ${this.inboxConflict(seen)}`;
     }));
   }
 
@@ -78,40 +78,49 @@ export class InboxStatements extends RowStatements {
    * only records that a webhook came. Returns the id for the first delivery of an event and
    * nothing for a repeat — decided by the write itself, so two deliveries committed at once by
    * two processes or connections cannot both count as the first.
-   * Values: id, type, lane, created_at, received_at, data, order key (or null).
+   * Values: id, type, lane, created_at, received_at, data, order key (or null), source id.
    */
   insertHeldEvent(): Plan {
     return this.plan('held', () => {
       const at = this.dialect.typed(param(4), 'time');
-      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen, position) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0, ${param(6)}) ON CONFLICT (id) DO UPDATE SET webhook_at = excluded.webhook_at WHERE authsync_events.webhook_at IS NULL RETURNING id`;
+      return sql`INSERT INTO authsync_events (id, type, lane, created_at, status, source, received_at, data, webhook_at, api_seen, position, source_id) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}, 'held', 'webhook', ${at}, ${param(5)}, ${at}, 0, ${param(6)}, ${param(7)}) ON CONFLICT (id) DO UPDATE SET webhook_at = excluded.webhook_at WHERE authsync_events.webhook_at IS NULL RETURNING id`;
     });
   }
 
-  /** Values: received before, limit. */
+  /**
+   * A source's own inbox rows (and those from before rows had a source, which every source
+   * takes as its own): another provider's events are not its projections' to apply.
+   */
+  protected ownRows(sourceId: RawBuilder<unknown>, table = 'authsync_events'): RawBuilder<unknown> {
+    return sql`(${sql.ref(`${table}.source_id`)} = ${sourceId} OR ${sql.ref(`${table}.source_id`)} IS NULL)`;
+  }
+
+  /** Values: received before, limit, source id. */
   selectHeld(): Plan {
     return this.plan(
       'selectHeld',
       () =>
-        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE status = 'held' AND received_at < ${this.dialect.typed(param(0), 'time')} ORDER BY position, created_at, received_at LIMIT ${param(1)}`,
+        sql`SELECT id, type, lane, created_at, data FROM authsync_events WHERE status = 'held' AND received_at < ${this.dialect.typed(param(0), 'time')} AND ${this.ownRows(sql`${param(2)}`)} ORDER BY position, created_at, received_at LIMIT ${param(1)}`,
     );
   }
 
+  /** Values: source id. */
   countBacklog(): Plan {
     return this.plan(
       'backlog',
       () =>
-        sql`SELECT status, COUNT(*) AS n FROM authsync_events WHERE status IN ('pending', 'dead') GROUP BY status UNION ALL SELECT 'held', COUNT(*) FROM authsync_events WHERE status = 'held'`,
+        sql`SELECT status, COUNT(*) AS n FROM authsync_events WHERE status IN ('pending', 'dead') AND ${this.ownRows(sql`${param(0)}`)} GROUP BY status UNION ALL SELECT 'held', COUNT(*) FROM authsync_events WHERE status = 'held' AND ${this.ownRows(sql`${param(0)}`)}`,
     );
   }
 
-  /** Events a webhook delivered that the API never showed, and the reverse, received in a window. Values: from, to. */
+  /** Events a webhook delivered that the API never showed, and the reverse, received in a window. Values: from, to, source id. */
   countSourceGaps(): Plan {
     const count = (condition: RawBuilder<unknown>) =>
       sql`COALESCE(SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END), 0)`;
     return this.plan(
       'sourceGaps',
       () =>
-        sql`SELECT ${count(sql`webhook_at IS NOT NULL AND api_seen = 0 AND status <> 'held'`)} AS webhook_only, ${count(sql`webhook_at IS NULL AND api_seen = 1`)} AS api_only, ${count(sql`webhook_at IS NOT NULL`)} AS via_webhook FROM authsync_events WHERE received_at >= ${this.dialect.typed(param(0), 'time')} AND received_at < ${this.dialect.typed(param(1), 'time')}`,
+        sql`SELECT ${count(sql`webhook_at IS NOT NULL AND api_seen = 0 AND status <> 'held'`)} AS webhook_only, ${count(sql`webhook_at IS NULL AND api_seen = 1`)} AS api_only, ${count(sql`webhook_at IS NOT NULL`)} AS via_webhook FROM authsync_events WHERE received_at >= ${this.dialect.typed(param(0), 'time')} AND received_at < ${this.dialect.typed(param(1), 'time')} AND ${this.ownRows(sql`${param(2)}`)}`,
     );
   }
 

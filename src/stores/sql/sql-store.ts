@@ -172,6 +172,7 @@ export class SqlStore implements SyncStore {
             receivedAt,
             event.json,
             this.st.orderedIds ? event.id : null,
+            this.source.id,
           ]);
           out.push(first.length > 0);
         }
@@ -185,14 +186,17 @@ export class SqlStore implements SyncStore {
   }
 
   async heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]> {
-    return (await this.db.all<InboxRow>(this.st.selectHeld(), [receivedBefore, limit])).map(
-      fromInboxRow,
-    );
+    return (
+      await this.db.all<InboxRow>(this.st.selectHeld(), [receivedBefore, limit, this.source.id])
+    ).map(fromInboxRow);
   }
 
   async backlog(): Promise<Backlog> {
     const backlog: Backlog = { pending: 0, dead: 0, held: 0 };
-    for (const r of await this.db.all<{ status: keyof Backlog; n: number }>(this.st.countBacklog()))
+    for (const r of await this.db.all<{ status: keyof Backlog; n: number }>(
+      this.st.countBacklog(),
+      [this.source.id],
+    ))
       backlog[r.status] = Number(r.n);
     return backlog;
   }
@@ -203,7 +207,7 @@ export class SqlStore implements SyncStore {
   ): Promise<{ webhookOnly: number; apiOnly: number; viaWebhook: number }> {
     const r = (await this.db.get<{ webhook_only: number; api_only: number; via_webhook: number }>(
       this.st.countSourceGaps(),
-      [from, to],
+      [from, to, this.source.id],
     ))!;
     return {
       webhookOnly: Number(r.webhook_only),
@@ -296,7 +300,7 @@ export class SqlStore implements SyncStore {
       error: string;
       failed_at: string;
       attempts: number;
-    }>(this.st.selectDeadLetters());
+    }>(this.st.selectDeadLetters(), [this.source.id]);
     return rows.map((r) => ({
       eventId: r.event_id,
       type: r.type,
@@ -395,7 +399,9 @@ export class SqlStore implements SyncStore {
     for (const name of this.st.tables.names())
       rows[name] = Number((await this.db.get<{ n: number }>(this.st.countRows(name)))!.n);
     const inbox: Record<string, number> = {};
-    for (const r of await this.db.all<{ status: string; n: number }>(this.st.countInboxByStatus()))
+    for (const r of await this.db.all<{ status: string; n: number }>(this.st.countInboxByStatus(), [
+      this.source.id,
+    ]))
       inbox[r.status] = Number(r.n);
     const cursor = await this.db.get<{
       after_id: string | null;
@@ -410,7 +416,9 @@ export class SqlStore implements SyncStore {
       lastEventAt: cursor?.last_event_at ?? null,
       rows,
       inbox,
-      deadLetters: Number((await this.db.get<{ n: number }>(this.st.countDeadLetters()))!.n),
+      deadLetters: Number(
+        (await this.db.get<{ n: number }>(this.st.countDeadLetters(), [this.source.id]))!.n,
+      ),
       ...(await this.effectsBacklog()),
       state,
     };
@@ -424,7 +432,7 @@ export class SqlStore implements SyncStore {
   async laneBacklog(limit: number): Promise<LaneBacklog[]> {
     const rows = await this.db.all<{ lane: string; waiting: number; queued: number }>(
       this.st.selectLaneBacklog(),
-      [limit],
+      [limit, this.source.id],
     );
     return rows.map((r) => ({
       lane: r.lane,

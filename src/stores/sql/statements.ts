@@ -80,11 +80,12 @@ export class Statements extends InboxStatements {
     );
   }
 
+  /** Values: source id. */
   selectDeadLetters(): Plan {
     return this.plan(
       'deadLetters',
       () =>
-        sql`SELECT event_id, type, lane, error, failed_at, attempts FROM authsync_dead_letters ORDER BY failed_at`,
+        sql`SELECT d.event_id, d.type, d.lane, d.error, d.failed_at, d.attempts FROM authsync_dead_letters AS d LEFT JOIN authsync_events ON authsync_events.id = d.event_id WHERE ${this.ownRows(sql`${param(0)}`)} ORDER BY d.failed_at`,
     );
   }
 
@@ -187,25 +188,31 @@ export class Statements extends InboxStatements {
     );
   }
 
-  /** Values: limit. */
+  /** Values: limit, source id. */
   selectLaneBacklog(): Plan {
-    return this.plan(
-      'laneBacklog',
-      () =>
-        // Each branch repeats its partial index's condition word for word (SQLite uses it then).
-        sql`SELECT lane, SUM(waiting) AS waiting, SUM(queued) AS queued FROM (SELECT lane, 1 AS waiting, 0 AS queued FROM authsync_events WHERE status IN ('pending', 'dead') UNION ALL SELECT lane, 0 AS waiting, 1 AS queued FROM authsync_events WHERE status = 'queued') AS backlog GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`,
-    );
+    return this.plan('laneBacklog', () => {
+      const own = this.ownRows(sql`${param(1)}`);
+      // Each branch repeats its partial index's condition word for word (SQLite uses it then).
+      return sql`SELECT lane, SUM(waiting) AS waiting, SUM(queued) AS queued FROM (SELECT lane, 1 AS waiting, 0 AS queued FROM authsync_events WHERE status IN ('pending', 'dead') AND ${own} UNION ALL SELECT lane, 0 AS waiting, 1 AS queued FROM authsync_events WHERE status = 'queued' AND ${own}) AS backlog GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`;
+    });
   }
 
+  /** Values: source id. */
   countInboxByStatus(): Plan {
     return this.plan(
       'inboxByStatus',
-      () => sql`SELECT status, COUNT(*) AS n FROM authsync_events GROUP BY status`,
+      () =>
+        sql`SELECT status, COUNT(*) AS n FROM authsync_events WHERE ${this.ownRows(sql`${param(0)}`)} GROUP BY status`,
     );
   }
 
+  /** Values: source id. */
   countDeadLetters(): Plan {
-    return this.plan('countDead', () => sql`SELECT COUNT(*) AS n FROM authsync_dead_letters`);
+    return this.plan(
+      'countDead',
+      () =>
+        sql`SELECT COUNT(*) AS n FROM authsync_dead_letters AS d LEFT JOIN authsync_events ON authsync_events.id = d.event_id WHERE ${this.ownRows(sql`${param(0)}`)}`,
+    );
   }
 
   /** Effects not done yet, and how many of those have failed at least once. */
