@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startAuth0Emulator } from '../../src/emulator/auth0/server.js';
-import type { CloudEvent } from '../../src/emulator/auth0/event-streams.js';
 import { Random } from '../../src/emulator/random.js';
-import { auth0Differences, auth0SyncFor } from '../helpers/auth0-truth.js';
+import { auth0Differences, heldEventStream, auth0SyncFor } from '../helpers/auth0-truth.js';
 import { waitFor } from '../helpers/serve-env.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
 
@@ -33,19 +32,7 @@ for (const kind of STORE_KINDS)
           auth0: { eventStream: { header: 'authorization', value: `Bearer ${TOKEN}` } },
         });
         // The Event Stream's deliveries, held here and handed over duplicated and out of order.
-        const pending: CloudEvent[] = [];
-        let made = 0;
-        emu.emulator.tenant.onEvent = (type, object) =>
-          pending.push({
-            specversion: '1.0',
-            type,
-            source: 'urn:auth0:acme',
-            id: `evt_${seed}_${(made++).toString().padStart(8, '0')}`,
-            time: new Date(emu.emulator.tenant.now()).toISOString(),
-            data: { object },
-            a0tenant: 'acme',
-            a0stream: 'est_model',
-          });
+        const { pending } = heldEventStream(emu, `${seed}`);
         const deliver = async (n: number) => {
           for (let i = 0; i < n && pending.length > 0; i++) {
             const [event] = pending.splice(random.int(pending.length), 1);

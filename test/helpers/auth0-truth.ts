@@ -1,3 +1,4 @@
+import type { CloudEvent } from '../../src/emulator/auth0/event-streams.js';
 import type { RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
 import { createSync, type CreateSyncOptions } from '../../src/create-sync.js';
 import { asTestDb, type Queryable, type TestDb } from './test-db.js';
@@ -125,4 +126,28 @@ export async function auth0Differences(
         extra: [...g].filter((x) => !w.has(x)).slice(0, 5),
       };
     });
+}
+
+/**
+ * Every change of the tenant from now on, announced as its Event Stream would and held here
+ * (`pending`), for a test to hand over in an order of its own; `made()` counts them.
+ */
+export function heldEventStream(
+  emu: RunningAuth0Emulator,
+  idPrefix: string,
+): { pending: CloudEvent[]; made: () => number } {
+  const pending: CloudEvent[] = [];
+  let made = 0;
+  emu.emulator.tenant.onEvent = (type, object) =>
+    pending.push({
+      specversion: '1.0',
+      type,
+      source: 'urn:auth0:acme',
+      id: `evt_${idPrefix}_${(made++).toString().padStart(8, '0')}`,
+      time: new Date(emu.emulator.tenant.now()).toISOString(),
+      data: { object },
+      a0tenant: 'acme',
+      a0stream: `est_${idPrefix}`,
+    });
+  return { pending, made: () => made };
 }

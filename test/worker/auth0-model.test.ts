@@ -2,10 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CloudEvent } from '../../src/emulator/auth0/event-streams.js';
 import { startAuth0Emulator } from '../../src/emulator/auth0/server.js';
 import { Random } from '../../src/emulator/random.js';
-import { auth0Differences } from '../helpers/auth0-truth.js';
+import { auth0Differences, heldEventStream } from '../helpers/auth0-truth.js';
 import { waitFor } from '../helpers/serve-env.js';
 import { bundleWorker, startWorker, type RunningWorker } from '../helpers/worker-env.js';
 
@@ -53,19 +52,7 @@ describe('random Auth0 histories on the Worker (D1 in workerd)', () => {
         });
       };
       // Every change from here on announced, held, then handed over duplicated and out of order.
-      const pending: CloudEvent[] = [];
-      let made = 0;
-      emu.emulator.tenant.onEvent = (type, object) =>
-        pending.push({
-          specversion: '1.0',
-          type,
-          source: 'urn:auth0:acme',
-          id: `evt_${seed}_${(made++).toString().padStart(8, '0')}`,
-          time: new Date(emu.emulator.tenant.now()).toISOString(),
-          data: { object },
-          a0tenant: 'acme',
-          a0stream: 'est_d1_model',
-        });
+      const { pending, made } = heldEventStream(emu, `${seed}`);
       const deliver = async (n: number) => {
         for (let i = 0; i < n && pending.length > 0; i++) {
           const [event] = pending.splice(random.int(pending.length), 1);
@@ -142,7 +129,7 @@ describe('random Auth0 histories on the Worker (D1 in workerd)', () => {
         const [streamed] = await worker.db.query<{ n: number }>(
           "SELECT COUNT(*) AS n FROM authsync_events WHERE id LIKE 'evt_%'",
         );
-        expect(Number(streamed!.n)).toBe(made);
+        expect(Number(streamed!.n)).toBe(made());
       } finally {
         await worker.close();
         await emu.close();
