@@ -132,6 +132,30 @@ export function forwardSettings(env: Environment): {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * The retention guard: `AUTHSYNC_RETENTION_DAYS` (default: the provider's shortest retention)
+ * and `AUTHSYNC_CURSOR_AGE_WARN_S`, how long the cursor may go without reaching the head before
+ * authsync warns (default: half the retention).
+ */
+export function retentionSettings(
+  env: Environment,
+  providerDays: number,
+): { days: number; warnAfterSeconds: number } {
+  const days = env.AUTHSYNC_RETENTION_DAYS ? Number(env.AUTHSYNC_RETENTION_DAYS) : providerDays;
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new ConfigError(
+      `AUTHSYNC_RETENTION_DAYS ${JSON.stringify(env.AUTHSYNC_RETENTION_DAYS)} is not a whole number of days from 1 to 3650.`,
+    );
+  const warn = env.AUTHSYNC_CURSOR_AGE_WARN_S
+    ? Number(env.AUTHSYNC_CURSOR_AGE_WARN_S)
+    : (days * 86_400) / 2;
+  if (!Number.isInteger(warn) || warn < 1 || warn > days * 86_400)
+    throw new ConfigError(
+      `AUTHSYNC_CURSOR_AGE_WARN_S ${JSON.stringify(env.AUTHSYNC_CURSOR_AGE_WARN_S)} is not a whole number of seconds from 1 to the retention (${days * 86_400}).`,
+    );
+  return { days, warnAfterSeconds: warn };
+}
+
 /** `LOG_LEVEL` (default info), one of pino's levels. */
 export function logLevel(value: string | undefined): string {
   const level = value || 'info';

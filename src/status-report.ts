@@ -21,10 +21,42 @@ export interface StatusReport {
   processes: { name: string; reader: boolean; since: string }[] | null;
   /** The lanes with the most events not yet applied (behind a dead letter, or queued for a process). */
   laneBacklog: LaneBacklog[];
+  retention: Retention;
+}
+
+/**
+ * The retention guard: how long ago the cursor last reached the head (`cursorAgeSeconds`; the
+ * first import's time before any run has; null before either), against how long the provider
+ * keeps events. `atRisk` from `warnAfterSeconds` on: events older than the retention are gone
+ * for good, and `authsync reimport` is the way back.
+ */
+export interface Retention {
+  days: number;
+  warnAfterSeconds: number;
+  cursorAgeSeconds: number | null;
+  atRisk: boolean;
+}
+
+/** The retention guard's figures from the state a source keeps. */
+export function retentionOf(
+  state: { last_success_at?: string; imported_at?: string },
+  settings: { days: number; warnAfterSeconds: number },
+  nowMs: number,
+): Retention {
+  const at = [state.last_success_at, state.imported_at]
+    .map((t) => (t ? Date.parse(t) : NaN))
+    .find((t) => Number.isFinite(t));
+  const cursorAgeSeconds = at === undefined ? null : Math.max(0, (nowMs - at) / 1000);
+  return {
+    ...settings,
+    cursorAgeSeconds,
+    atRisk: cursorAgeSeconds !== null && cursorAgeSeconds >= settings.warnAfterSeconds,
+  };
 }
 
 export async function statusReport(
   store: SyncStore,
+  retention: { days: number; warnAfterSeconds: number },
   nowMs = Date.now(),
   /** The tables to count (default: every table). */
   tables?: readonly string[],
@@ -48,5 +80,6 @@ export async function statusReport(
     importedAt: s.state.imported_at ?? null,
     processes: (await store.processes?.()) ?? null,
     laneBacklog: await store.laneBacklog(10),
+    retention: retentionOf(s.state, retention, nowMs),
   };
 }

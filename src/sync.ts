@@ -9,7 +9,7 @@ import type {
   WebhookReceiver,
 } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
-import { ConcurrentRunError, type Cursor } from './engine/store.js';
+import { commitBatch, ConcurrentRunError, type Cursor, type TableRepairs } from './engine/store.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
 import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
 import {
@@ -18,6 +18,7 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
   forwardSettings,
   forwardTarget,
+  retentionSettings,
 } from './config.js';
 import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
 import type { HttpGet } from './http/get-json.js';
@@ -35,7 +36,7 @@ import type {
 } from './engine/store.js';
 import type { DeadLetterResolution } from './engine/dead-letter-resolution.js';
 import { Follower } from './follow.js';
-import { statusReport, type StatusReport } from './status-report.js';
+import { retentionOf, statusReport, type Retention, type StatusReport } from './status-report.js';
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
 export interface SyncRuntime {
@@ -146,6 +147,9 @@ export class Sync {
   /** When a page of events was last read successfully (ms), for readiness. */
   lastReadOkAtMs: number | null = null;
   private webhookProblem: string | null = null;
+  private readonly retentionSettings: { days: number; warnAfterSeconds: number };
+  private retentionWarnedAtMs = -Infinity;
+  private readonly importsState: boolean;
 
   /** Runs on any runtime: the store comes opened (`createSync` opens one from `DATABASE_URL` on Node). */
   constructor(options: CreateSyncOptions, runtime: SyncRuntime) {
@@ -177,6 +181,8 @@ export class Sync {
     this.events = events;
     this.webhookReceiver = sources.webhook;
     this.provider = sources.provider;
+    this.retentionSettings = retentionSettings(env, sources.provider.retentionDays);
+    this.importsState = options.importOnFirstRun ?? true;
     this.webhookSetting = sources.webhookSetting;
     this.engine = new SyncEngine({
       store: this.store,
@@ -404,13 +410,14 @@ export class Sync {
   /** Drains the stream to its head (importing first on a fresh database). */
   async runOnce(signal?: AbortSignal): Promise<DrainResult> {
     await this.migrate();
+    await this.warnIfAtRisk();
     try {
       const result = await this.engine.drain(signal);
       // Deliveries stored by any process (another may have rung this one): applied by the reader.
       if (this.webhookReceiver?.appliesAtOnce)
         await this.applyHeldBefore(new Date(this.clock() + 1).toISOString());
       // For `status`; followers poll often, so written at most every few seconds.
-      const now = Date.now();
+      const now = this.clock();
       if (this.errorRecorded || now - this.successRecordedAtMs >= STATUS_WRITE_EVERY_MS) {
         await this.store.setState('last_error', null);
         await this.store.setState('last_success_at', new Date(now).toISOString());
@@ -480,9 +487,51 @@ export class Sync {
   async status(): Promise<StatusReport> {
     return statusReport(
       this.store,
+      this.retentionSettings,
       this.clock(),
       this.provider.tables.tables.map((t) => t.name),
     );
+  }
+
+  /**
+   * The way back when the cursor fell out of the provider's retention (events lost for good): a
+   * fresh import of the source's state, then following from before it began, then a
+   * reconciliation that removes rows whose objects are gone. The tables stay live throughout:
+   * the import upserts over them (guarded, as always).
+   */
+  async reimport(signal?: AbortSignal): Promise<DrainResult & { reconciled: TableRepairs }> {
+    if (!this.importsState)
+      throw new ConfigError('reimport imports state: it needs importOnFirstRun (the default).');
+    await this.migrate();
+    this.log.info('reimport: the cursor is reset; importing current state, then following');
+    await this.store.commit(commitBatch({ cursor: { after: null, rangeStart: null } }));
+    await this.store.setState('imported_at', null);
+    const drained = await this.runOnce(signal);
+    const report = await this.reconcile({ signal });
+    return { ...drained, reconciled: report.totals };
+  }
+
+  /** The retention guard's figures (cheap: two state reads), for readiness and metrics. */
+  async retention(): Promise<Retention> {
+    const [last_success_at, imported_at] = await Promise.all([
+      this.store.getState('last_success_at'),
+      this.store.getState('imported_at'),
+    ]);
+    return retentionOf(
+      { last_success_at: last_success_at ?? undefined, imported_at: imported_at ?? undefined },
+      this.retentionSettings,
+      this.clock(),
+    );
+  }
+
+  /** Said in the log at most hourly while the cursor is at risk of falling out of retention. */
+  private async warnIfAtRisk(): Promise<void> {
+    const now = this.clock();
+    if (now - this.retentionWarnedAtMs < 3_600_000) return;
+    const r = await this.retention();
+    if (!r.atRisk) return;
+    this.retentionWarnedAtMs = now;
+    this.log.warn(retentionProblem(r), { source: this.sourceId });
   }
 
   /** Events parked as dead letters (each blocks its lane), oldest first. */
@@ -576,4 +625,10 @@ export interface ReconcileReport extends TablesReport {
     /** In the window: shown by the API, never delivered by a webhook. */
     apiOnly: number;
   };
+}
+
+/** What is wrong when the cursor is at risk, and the way out. */
+export function retentionProblem(r: Retention): string {
+  const hours = ((r.cursorAgeSeconds ?? 0) / 3600).toFixed(1);
+  return `the cursor last reached the head ${hours} h ago and the provider keeps events ${r.days} days: catch up now, or run \`authsync reimport\` once events may be lost`;
 }

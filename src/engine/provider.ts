@@ -25,6 +25,11 @@ export interface Provider {
    */
   orderedIds: boolean;
   /**
+   * Days the provider keeps its events (the shortest its plans keep): a cursor that has not
+   * reached the head for longer has lost events for good (`AUTHSYNC_RETENTION_DAYS` overrides).
+   */
+  retentionDays: number;
+  /**
    * Its envelope as an engine event. Throws `InvalidEventError` naming what is wrong with it
    * (the engine then parks it as a dead letter under `describeUnreadable`).
    */

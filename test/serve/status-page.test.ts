@@ -112,6 +112,7 @@ describe('authsync serve: the status page', () => {
       importedAt: null,
       processes: null,
       laneBacklog: [{ lane: markup, waiting: 1, queued: 0 }],
+      retention: { days: 30, warnAfterSeconds: 1_296_000, cursorAgeSeconds: 60, atRisk: false },
     };
     const app = new Hono();
     mountStatusRoute(app, {

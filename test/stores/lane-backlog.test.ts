@@ -39,7 +39,7 @@ for (const kind of STORE_KINDS)
             deadLetters: [{ eventId: 'event_01', lane: 'org_a', error: 'poison' }],
           }),
         );
-        const report = await statusReport(store);
+        const report = await statusReport(store, { days: 30, warnAfterSeconds: 1_296_000 });
         expect(report.laneBacklog).toEqual([
           { lane: 'org_a', waiting: 3, queued: 0 },
           { lane: 'org_b', waiting: 0, queued: 3 },

@@ -15,6 +15,8 @@ export const auth0: Provider = {
   tables: AUTH0_TABLES,
   // Log ids are 56 digits, ascending in the order the log is read (the checkpoint order).
   orderedIds: true,
+  // Logs are kept 1 (Starter) to 30 days (Enterprise): set AUTHSYNC_RETENTION_DAYS to your plan's.
+  retentionDays: 1,
   parseEvent: parseAuth0Log,
   describeUnreadable,
   occurredAtMs,

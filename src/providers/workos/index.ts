@@ -15,6 +15,8 @@ export const workos: Provider = {
   tables: WORKOS_TABLES,
   // Event ids are ULIDs: they ascend in stream order (the Events API pages by `after=<id>`).
   orderedIds: true,
+  // The Events API keeps 30 days (one page of the docs says 90; the shorter is the safe one).
+  retentionDays: 30,
   parseEvent: parseWorkOSEvent,
   describeUnreadable,
   occurredAtMs,

@@ -12,6 +12,12 @@ type Health = { word: 'ok' | 'failing' | 'dead letters'; why: string };
 function healthOf(report: StatusReport): Health {
   // A successful run clears the last error: one that is there is the latest word.
   if (report.lastError) return { word: 'failing', why: 'the last run ended in an error (below)' };
+  const r = report.retention;
+  if (r.atRisk)
+    return {
+      word: 'failing',
+      why: `the cursor last reached the head ${((r.cursorAgeSeconds ?? 0) / 3600).toFixed(1)} h ago, and events older than ${r.days} days are lost for good: catch up, or run authsync reimport`,
+    };
   if (report.deadLetters > 0)
     return {
       word: 'dead letters',
@@ -148,6 +154,12 @@ function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
     ['last event', report.lastEventAt ?? 'none yet'],
     ['lag', lag(report.lagSeconds)],
     ['last success', report.lastSuccessAt ?? 'never'],
+    [
+      'cursor age',
+      report.retention.cursorAgeSeconds === null
+        ? '—'
+        : `${(report.retention.cursorAgeSeconds / 3600).toFixed(1)} h of the ${report.retention.days} days events are kept${report.retention.atRisk ? ': at risk, catch up or run authsync reimport' : ''}`,
+    ],
     ['first import', report.importedAt ?? 'not done'],
     ['waiting events', number(report.inbox.pending ?? 0)],
     ['queued events', number(report.inbox.queued ?? 0)],

@@ -401,6 +401,25 @@ export function registerSyncCommands(program: Command): void {
 
   connectionOptions(
     program
+      .command('reimport')
+      .description(
+        "Import the source's current state afresh, follow from before it began, then reconcile: the way back when the cursor fell out of the provider's retention.",
+      ),
+  ).action(async (flags: ConnectionFlags) => {
+    const progress = progressLine();
+    const sync = await openSource(flags, { onProgress: (p) => progress.update(p) });
+    try {
+      const result = await sync.reimport();
+      progress.done();
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } finally {
+      progress.done();
+      await sync.close();
+    }
+  });
+
+  connectionOptions(
+    program
       .command('replay')
       .description('Re-read events from a time or event id and re-apply them. Effects do not run.')
       .requiredOption('--since <time|event_id>', 'an ISO-8601 time or an event id'),
@@ -507,6 +526,12 @@ function printStatus(report: StatusReport): void {
     report.lastEventAt ? `${report.lastEventAt} (lag ${lagSeconds!.toFixed(1)} s)` : 'none yet',
   );
   line('last success', report.lastSuccessAt ?? 'never');
+  const r = report.retention;
+  if (r.cursorAgeSeconds !== null)
+    line(
+      'cursor age',
+      `${(r.cursorAgeSeconds / 3600).toFixed(1)} h (events kept ${r.days} days)${r.atRisk ? ': AT RISK, catch up or run `authsync reimport`' : ''}`,
+    );
   line('last error', report.lastError ?? 'none');
   line('dead letters', String(report.deadLetters));
   line('waiting events', String(report.inbox.pending ?? 0));

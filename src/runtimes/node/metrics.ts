@@ -89,6 +89,18 @@ export class ServeMetrics {
       },
     });
     new Gauge({
+      name: 'authsync_cursor_age_seconds',
+      help: "Since the cursor last reached the head of the stream: events older than the provider's retention are lost for good.",
+      labelNames: ['source_id'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const sync of syncs()) {
+          const age = (await sync.retention()).cursorAgeSeconds;
+          if (age !== null) this.set({ source_id: sync.sourceId }, age);
+        }
+      },
+    });
+    new Gauge({
       name: 'authsync_dead_letters',
       help: 'Events a projection could not apply (each blocks its lane).',
       labelNames: ['source_id'] as const,

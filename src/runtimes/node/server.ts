@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Sync } from '../../create-sync.js';
+import { retentionProblem } from '../../sync.js';
 import type { Logger } from '../../engine/ports.js';
 import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
@@ -65,6 +66,9 @@ export function createServeApp(options: ServeAppOptions): Hono {
         problems.push(`${own}database unreachable: ${(error as Error).message}`);
       }
       problems.push(...sync.problems.map((p) => own + p));
+      // Not ready while events may be lost for good: the operator has something to do.
+      const retention = await sync.retention().catch(() => null);
+      if (retention?.atRisk) problems.push(own + retentionProblem(retention));
       const lastOk = sync.lastReadOkAtMs ?? startedAtMs;
       const idleMs = Date.now() - lastOk;
       if (idleMs > stalledAfterMs)
