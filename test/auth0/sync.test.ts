@@ -104,3 +104,30 @@ describe('AUTH0_LOG_TYPES', () => {
     }
   });
 });
+
+describe('Auth0 changes within one millisecond', () => {
+  for (const kind of STORE_KINDS)
+    it(`${kind}: a tenant whose clock stands still (every change in one millisecond): the logs' order decides every tie, and the tables equal the tenant`, async () => {
+      const now = Date.now();
+      const emu = await startAuth0Emulator({
+        seed: `one-ms-${kind}`,
+        apiOnly: true,
+        clock: () => now,
+      });
+      const db = tempDb(kind);
+      const sync = auth0SyncFor(emu, db, { importOnFirstRun: false, settleMs: 0 });
+      try {
+        // Members removed and added again, roles given and taken, all at one time.
+        emu.emulator.generateNow(1500);
+        const logs = [...emu.emulator.tenant.logs.visible(now)];
+        expect(logs.length).toBeGreaterThan(1500);
+        expect(new Set(logs.map((l) => l.date)).size).toBe(1);
+        const result = await sync.runOnce();
+        expect(result.applied).toBe(logs.length);
+        expect(await auth0Differences(emu, db)).toEqual([]);
+      } finally {
+        await sync.close();
+        await emu.close();
+      }
+    });
+});

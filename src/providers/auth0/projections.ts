@@ -301,6 +301,15 @@ function cloudChanges(e: EngineEvent): RowChange[] {
  * reconciliation with the state endpoints brings it in.
  */
 export function project(e: EngineEvent): RowChange[] {
+  const changes = changesOf(e);
+  // Each row names the event that wrote it: a tie of time with a tombstone or another write
+  // (a member removed and added again in one millisecond) then goes by stream position. Without
+  // it the re-added member lost to its removal's tombstone.
+  for (const c of changes) if (c.op === 'upsert') c.row.last_event_id = e.id;
+  return changes;
+}
+
+function changesOf(e: EngineEvent): RowChange[] {
   const log = e.data;
   if (isCloudEvent(log)) return cloudChanges(e);
   const changes: RowChange[] = [logRow(log, e)];
