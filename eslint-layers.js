@@ -9,7 +9,7 @@ const ALLOWED = {
   http: ['engine', 'http'],
   provider: ['engine', 'http'],
   stores: ['engine', 'stores'],
-  effects: ['engine', 'effects'],
+  delivery: ['engine', 'delivery'],
   schema: ['engine', 'schema', 'provider'],
   emulator: ['emulator'],
   runtimes: null,
@@ -17,7 +17,7 @@ const ALLOWED = {
 };
 
 /** Rooms whose code runs in a Worker: no Node built-ins (the Worker bundle has none). */
-const PORTABLE = new Set(['engine', 'http', 'provider', 'effects', 'schema']);
+const PORTABLE = new Set(['engine', 'http', 'provider', 'delivery', 'schema']);
 const PORTABLE_STORES = /^src\/stores\/(sql|d1)\//;
 
 const root = import.meta.dirname;

@@ -25,6 +25,8 @@ releases=(
   "cddc28f postgres 4"
   "909fec2 sqlite 8"
   "909fec2 postgres 5"
+  "6f8017e sqlite 9"
+  "6f8017e postgres 6"
 )
 if [ $# -gt 0 ]; then releases=("$@"); fi
 port=18900

@@ -1,3 +1,4 @@
+import { secretBytes } from './delivery/destination.js';
 import { SCHEMA_PATTERN } from './stores/postgres/schema-name.js';
 import { ConfigError } from './engine/config-error.js';
 import type { Provider } from './engine/provider.js';
@@ -204,9 +205,21 @@ export function forwardTarget(target: {
   return { url, secret, events };
 }
 
-/** How many bytes a `whsec_` secret decodes to (0 when it is not base64). */
-function secretBytes(secret: string): number {
-  const text = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return 0;
-  return atob(text).length;
+/**
+ * Destinations beyond `AUTHSYNC_FORWARD_URL`'s: `AUTHSYNC_DESTINATIONS`, a JSON array of
+ * `DestinationConfig` (checked when the sync is made; see docs/delivery.md). Unset: none.
+ */
+export function destinationSettings(env: Environment): unknown[] {
+  const text = env.AUTHSYNC_DESTINATIONS?.trim();
+  if (!text) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // The text may hold secrets: named, not shown.
+    throw new ConfigError('AUTHSYNC_DESTINATIONS is not JSON (a list of destinations).');
+  }
+  if (!Array.isArray(parsed))
+    throw new ConfigError('AUTHSYNC_DESTINATIONS is not a JSON list of destinations.');
+  return parsed;
 }

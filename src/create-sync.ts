@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   ConfigError,
   configuredSources,
   DEFAULT_DATABASE_URL,
   providerName,
   sourceIdentity,
+  type Environment,
 } from './config.js';
 import { PROVIDERS } from './providers.js';
 import { undiciGet } from './runtimes/node/http-get.js';
@@ -25,7 +27,7 @@ export function createSync(options: CreateSyncOptions = {}): Sync {
 }
 
 function openSync(options: CreateSyncOptions, sharing?: SyncStore): Sync {
-  const env = options.env ?? process.env;
+  const env = withDestinationsFile(options.env ?? process.env);
   const store = openStore(
     options.databaseUrl ?? env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     options.schema ?? env.DATABASE_SCHEMA,
@@ -102,4 +104,19 @@ export function createSyncs(
     throw error;
   }
   return syncs;
+}
+
+/** `AUTHSYNC_DESTINATIONS_FILE` (Node): the file's JSON as `AUTHSYNC_DESTINATIONS`, unless that is set. */
+function withDestinationsFile(env: Environment): Environment {
+  const file = env.AUTHSYNC_DESTINATIONS_FILE;
+  if (!file || env.AUTHSYNC_DESTINATIONS) return env;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `AUTHSYNC_DESTINATIONS_FILE ${file} cannot be read: ${(error as Error).message}`,
+    );
+  }
+  return { ...env, AUTHSYNC_DESTINATIONS: text };
 }

@@ -9,18 +9,33 @@ import type {
   WebhookReceiver,
 } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
-import { commitBatch, ConcurrentRunError, type Cursor, type TableRepairs } from './engine/store.js';
+import {
+  commitBatch,
+  ConcurrentRunError,
+  type Cursor,
+  type InboxEvent,
+  type TableRepairs,
+} from './engine/store.js';
+import type { DeliveryRoute } from './engine/deliveries.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
 import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
 import {
   ConfigError,
   DEFAULT_RECONCILE_EVERY_S,
   DEFAULT_WEBHOOK_GRACE_MS,
+  destinationSettings,
   forwardSettings,
   forwardTarget,
   retentionSettings,
 } from './config.js';
-import { forwardingHandler, type ForwardTarget } from './effects/forward.js';
+import {
+  destinationsFor,
+  routerFor,
+  type DestinationConfig,
+  type ForwardTarget,
+} from './delivery/destination.js';
+import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
+import { destinationStatus, type DestinationStatus } from './delivery/destination-status.js';
 import type { HttpGet } from './http/get-json.js';
 import type { WorkOSOptions } from './providers/workos/connect.js';
 import type { Auth0Options } from './providers/auth0/connect.js';
@@ -97,8 +112,16 @@ export interface CreateSyncOptions extends WorkOSOptions {
    * Default: `AUTHSYNC_FORWARD_URL` and `AUTHSYNC_FORWARD_SECRET`, when set.
    */
   forward?: ForwardTarget;
+  /**
+   * The application's endpoints every applied event is delivered to (signed, retried on a
+   * schedule, in order per organization; see docs/delivery.md), beside `forward`'s.
+   * Default: those of the JSON file `AUTHSYNC_DESTINATIONS_FILE` names (on Node).
+   */
+  destinations?: DestinationConfig[];
   logger?: Logger;
   onProgress?: (p: Progress) => void;
+  /** Told of every delivery attempt (metrics). */
+  onDeliveryAttempt?: DispatcherOptions['onAttempt'];
   /** Told of every applied event once committed (metrics, latency measurements). */
   onApplied?: (events: readonly AppliedEvent[]) => void;
   /** The time in ms (default `Date.now`): settle window, webhook grace and signature ages. Tests pin it. */
@@ -150,6 +173,9 @@ export class Sync {
   private readonly retentionSettings: { days: number; warnAfterSeconds: number };
   private retentionWarnedAtMs = -Infinity;
   private readonly importsState: boolean;
+  private readonly routes: (event: InboxEvent) => DeliveryRoute[];
+  /** Sends deliveries to the destinations (none when none is configured). */
+  readonly dispatcher: Dispatcher | null;
 
   /** Runs on any runtime: the store comes opened (`createSync` opens one from `DATABASE_URL` on Node). */
   constructor(options: CreateSyncOptions, runtime: SyncRuntime) {
@@ -184,7 +210,19 @@ export class Sync {
     this.retentionSettings = retentionSettings(env, sources.provider.retentionDays);
     this.importsState = options.importOnFirstRun ?? true;
     this.webhookSetting = sources.webhookSetting;
+    // Work on the database alone (status, migrate) delivers nothing: nothing to check there.
+    const destinations =
+      options.offline || options.readOnly
+        ? []
+        : destinationsFor(
+            options.destinations ?? destinationSettings(env),
+            forwardTarget(options.forward ?? forwardSettings(env)),
+            sources.forwardFilter,
+          );
+    this.routes = routerFor(destinations, this.store.source.id);
     this.engine = new SyncEngine({
+      routes: this.routes,
+      onDeliveries: () => this.dispatcher?.wake(),
       store: this.store,
       events,
       snapshot: sources.snapshot,
@@ -203,16 +241,22 @@ export class Sync {
       onApplied: options.onApplied,
       checkpoint: options.checkpoint,
     });
-    // Work on the database alone (status, migrate) runs no effects: nothing to check there.
-    const forward = options.offline ? null : forwardTarget(options.forward ?? forwardSettings(env));
-    if (forward)
-      this.engine.on('*', forwardingHandler({ ...forward, accepts: sources.forwardFilter }));
+    this.dispatcher =
+      destinations.length > 0
+        ? new Dispatcher({
+            store: this.store.deliveries(),
+            destinations,
+            log: this.log,
+            clock: this.clock,
+            onAttempt: options.onDeliveryAttempt,
+          })
+        : null;
     this.follower = new Follower({
       store: this.store,
       log: this.log,
       pollIntervalMs: options.pollIntervalMs ?? 2000,
       graceMs: this.graceMs,
-      drain: (signal) => this.runOnce(signal),
+      drain: (signal) => this.drainStream(signal),
       sweep: () => this.applyOverdueWebhookEvents(),
     });
   }
@@ -405,10 +449,52 @@ export class Sync {
         seconds: Math.round((Date.now() - started) / 100) / 10,
       });
     this.migrated = true;
+    if (this.dispatcher) await this.adoptOutbox();
   }
 
-  /** Drains the stream to its head (importing first on a fresh database). */
+  /**
+   * Outbox rows an older authsync left pending (forwarding was an effect then, run after the
+   * commit): delivered now, by the destinations that want them. At least once, as before.
+   */
+  private async adoptOutbox(): Promise<void> {
+    const batch = commitBatch();
+    const sourceId = this.store.source.id;
+    for (const row of await this.store.deliveries().pendingOutbox()) {
+      if (row.source_id !== null && row.source_id !== sourceId) continue;
+      const event = {
+        id: row.event_id,
+        type: row.type,
+        lane: row.lane,
+        createdAt: '',
+        json: row.data,
+      };
+      for (const route of this.routes(event))
+        batch.deliveries.push({
+          ...route,
+          eventId: row.event_id,
+          type: row.type,
+          lane: row.lane,
+          sourceId,
+        });
+    }
+    if (batch.deliveries.length === 0) return;
+    await this.store.commit(batch);
+    this.log.info('pending forwarded events from before the upgrade are now deliveries', {
+      deliveries: batch.deliveries.length,
+    });
+  }
+
+  /**
+   * Drains the stream to its head (importing first on a fresh database), then makes every
+   * delivery due (retries due later wait for their time or the next run).
+   */
   async runOnce(signal?: AbortSignal): Promise<DrainResult> {
+    const result = await this.drainStream(signal);
+    if (this.dispatcher && !signal?.aborted) await this.dispatcher.drain(signal);
+    return result;
+  }
+
+  private async drainStream(signal?: AbortSignal): Promise<DrainResult> {
     await this.migrate();
     await this.warnIfAtRisk();
     try {
@@ -444,6 +530,16 @@ export class Sync {
    */
   async run(signal: AbortSignal): Promise<void> {
     await this.migrate();
+    // Deliveries go beside the reader: a slow destination never holds the sync.
+    const delivering = this.dispatcher?.run(signal);
+    try {
+      await this.follow(signal);
+    } finally {
+      await delivering;
+    }
+  }
+
+  private async follow(signal: AbortSignal): Promise<void> {
     if (!this.distribute) return this.follower.run(signal);
     const queue = this.store.workQueue?.();
     if (!queue) throw new ConfigError('Distributed work (--distribute) needs PostgreSQL.');
@@ -509,6 +605,16 @@ export class Sync {
     const drained = await this.runOnce(signal);
     const report = await this.reconcile({ signal });
     return { ...drained, reconciled: report.totals };
+  }
+
+  /** Each configured destination's backlog and health (status, metrics, the status page). */
+  async destinations(): Promise<DestinationStatus[]> {
+    if (!this.dispatcher) return [];
+    return destinationStatus(
+      this.store.deliveries(),
+      this.dispatcher.destinations.map((d) => d.name),
+      this.clock(),
+    );
   }
 
   /** The retention guard's figures (cheap: two state reads), for readiness and metrics. */

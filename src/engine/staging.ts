@@ -1,3 +1,4 @@
+import type { DeliveryRoute } from './deliveries.js';
 import { fnv1a, type EngineEvent } from './event.js';
 import { projectSafely, toInbox, unreadableInbox } from './inbox-event.js';
 import type { EventSource, Logger } from './ports.js';
@@ -44,6 +45,8 @@ export interface StagerDeps {
   dispatching: () => boolean;
   /** Whether any effect handler runs for events of this type (then they go to the outbox). */
   hasEffects: (type: string) => boolean;
+  /** The destinations an applied event goes to (none when there are none). */
+  routes: (event: InboxEvent) => readonly DeliveryRoute[];
   /** Collect `Staged.applied` (someone listens for applied events). */
   collectApplied: boolean;
 }
@@ -232,11 +235,24 @@ export class PageStager {
     return { cursor: next, allSettled: true };
   }
 
-  /** Puts an applied event's effects in the outbox (when a handler wants its type). */
+  /**
+   * Puts an applied event's effects in the outbox (when a handler wants its type) and its
+   * deliveries beside it (one per destination that wants it; the outbox row holds the body).
+   */
   queueEffects(batch: CommitBatch, inbox: InboxEvent): void {
-    if (this.deps.hasEffects(inbox.type)) {
-      batch.outbox.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
-    }
+    const handlers = this.deps.hasEffects(inbox.type);
+    const routes = this.deps.routes(inbox);
+    if (!handlers && routes.length === 0) return;
+    batch.outbox.push({ eventId: inbox.id, type: inbox.type, json: inbox.json, handlers });
+    const sourceId = this.deps.store.source.id;
+    for (const route of routes)
+      batch.deliveries.push({
+        ...route,
+        eventId: inbox.id,
+        type: inbox.type,
+        lane: inbox.lane,
+        sourceId,
+      });
   }
 
   private async blockedLanes(): Promise<Set<string>> {

@@ -1,4 +1,5 @@
 import type { RowChange } from './changes.js';
+import type { DeliveryStore, NewDelivery } from './deliveries.js';
 
 /**
  * Another run moved the cursor since this one read it (overlapping scheduled runs on D1): this
@@ -70,8 +71,13 @@ export interface CommitBatch {
   deadLetters: { eventId: string; lane: string; error: string }[];
   /** Dead letters resolved by this batch. */
   resolvedDeadLetters: string[];
-  /** Events whose effects (user handlers) must run once this commits. */
-  outbox: { eventId: string; type: string; json: string }[];
+  /**
+   * Applied events that user handlers or destinations want: the body they are given. `handlers`:
+   * user handlers must run once this commits (otherwise the row only holds the body).
+   */
+  outbox: { eventId: string; type: string; json: string; handlers: boolean }[];
+  /** A delivery per (event, destination that wants it), made by the dispatcher later. */
+  deliveries: NewDelivery[];
   cursor?: Cursor;
   /** The newest `created_at` applied in this batch, for lag. */
   lastEventAt?: string;
@@ -90,6 +96,7 @@ export function commitBatch(parts: Partial<CommitBatch> = {}): CommitBatch {
     deadLetters: [],
     resolvedDeadLetters: [],
     outbox: [],
+    deliveries: [],
     ...parts,
   };
 }
@@ -255,6 +262,8 @@ export interface SyncStore {
   readerLease?(): ReaderLease;
   /** Present where the work after reading can be spread over processes. */
   workQueue?(): WorkQueue;
+  /** Deliveries to the application's destinations (their state, claims and log). */
+  deliveries(): DeliveryStore;
   /** The processes working on the database now (where several may). */
   processes?(): Promise<ProcessInfo[]>;
   /** The lanes with the most events not yet applied, most first. */

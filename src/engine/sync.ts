@@ -1,3 +1,4 @@
+import type { DeliveryRoute } from './deliveries.js';
 import { lastCursor, planSlices, RangesIgnoredError, readSlicesInOrder } from './catch-up.js';
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
@@ -18,7 +19,7 @@ import {
   type PageOutcome,
   type Staged,
 } from './staging.js';
-import type { Cursor, SyncStore } from './store.js';
+import type { Cursor, InboxEvent, SyncStore } from './store.js';
 
 export type { AppliedEvent } from './staging.js';
 
@@ -28,6 +29,8 @@ export interface SyncEngineOptions {
   snapshot?: SnapshotSource;
   /** The provider whose events these are: envelope, lanes, projections. */
   provider: Provider;
+  /** Where each applied event is delivered (the destinations that want it); default none. */
+  routes?: (event: InboxEvent) => readonly DeliveryRoute[];
   logger?: Logger;
   clock?: () => number;
   /** Events younger than this are applied but not yet trusted as final: the cursor stays before them (default 5,000 ms). */
@@ -54,6 +57,8 @@ export interface SyncEngineOptions {
   onProgress?: (p: Progress) => void;
   /** Told of every applied event once its transaction commits (metrics, latency). */
   onApplied?: (events: readonly AppliedEvent[]) => void;
+  /** Told when a commit wrote deliveries (the dispatcher looks at once). */
+  onDeliveries?: () => void;
 }
 
 export interface Progress {
@@ -113,6 +118,7 @@ export class SyncEngine {
       settleMs: this.settleMs,
       dispatching: () => this.dispatching,
       hasEffects: (type: string) => this.handlers.has(type) || this.handlers.has('*'),
+      routes: options.routes ?? (() => []),
       collectApplied: options.onApplied !== undefined,
     });
   }
@@ -313,6 +319,7 @@ export class SyncEngine {
     await this.store.commit(staged.batch);
     this.checkpoint('after-commit');
     if (staged.applied.length > 0) this.options.onApplied?.(staged.applied);
+    if (staged.batch.deliveries.length > 0) this.options.onDeliveries?.();
   }
 
   /**

@@ -48,3 +48,29 @@ export async function appEndpoint(answer: (eventId: string) => number = () => 20
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/**
+ * Event ids grouped by lane, in the order given: deliveries ordered by lane keep each lane's
+ * order, not the stream's across lanes. Lanes are read from the destination's delivery rows.
+ */
+export async function byLane(
+  sync: {
+    store: {
+      deliveries(): { list(f: { limit: number }): Promise<{ eventId: string; lane: string }[]> };
+    };
+  },
+  ids: readonly string[],
+): Promise<Record<string, string[]>> {
+  const rows = await sync.store.deliveries().list({ limit: 1_000_000 });
+  return groupByLane(ids, new Map(rows.map((d) => [d.eventId, d.lane])));
+}
+
+/** `ids` grouped by their lanes (`?` where none is known), each group in the order given. */
+export function groupByLane(
+  ids: readonly string[],
+  lanes: ReadonlyMap<string, string>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const id of ids) (out[lanes.get(id) ?? '?'] ??= []).push(id);
+  return out;
+}

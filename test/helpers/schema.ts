@@ -12,6 +12,9 @@ type Query = <T>(text: string) => Promise<T[]>;
 export const ENGINE_TABLES = [
   'authsync_cursor',
   'authsync_dead_letters',
+  'authsync_deliveries',
+  'authsync_delivery_attempts',
+  'authsync_destinations',
   'authsync_events',
   'authsync_migrations',
   'authsync_outbox',

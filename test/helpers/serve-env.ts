@@ -26,6 +26,7 @@ export async function serveFor(
   const sync = syncFor(emu, path, {
     webhookSecrets: [SECRET],
     onApplied: metrics.onAppliedFor(options.sourceId ?? 'workos'),
+    onDeliveryAttempt: metrics.onDeliveryAttempt,
     pollIntervalMs: 500,
     ...options,
   });

@@ -2,7 +2,12 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createSync } from '../../src/index.js';
-import { appEndpoint, FORWARD_SECRET as SECRET, OTHER_SECRET } from '../helpers/app-endpoint.js';
+import {
+  appEndpoint,
+  byLane,
+  FORWARD_SECRET as SECRET,
+  OTHER_SECRET,
+} from '../helpers/app-endpoint.js';
 import { serveFor, waitFor } from '../helpers/serve-env.js';
 import { emulatorChange, syncFor } from '../helpers/sync-env.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
@@ -18,7 +23,7 @@ const eventsFrom = (emu: RunningEmulator, from: number) => {
 };
 
 describe('forwarding events to the application (Standard Webhooks)', () => {
-  it('signs and posts each new event once, in stream order; not the first import, not on replay', async () => {
+  it('signs and posts each new event once, in stream order within its lane; not the first import, not on replay', async () => {
     const emu = await startEmulator({ seed: 61, events: 600 });
     const app = await appEndpoint();
     const db = tempDb();
@@ -37,10 +42,22 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
       await sync.runOnce();
 
       const delivered = app.deliveries.slice(afterImport);
-      expect(delivered.map((d) => d.id)).toEqual(expected.map((e) => e.id));
+      expect(
+        await byLane(
+          sync,
+          delivered.map((d) => d.id),
+        ),
+      ).toEqual(
+        await byLane(
+          sync,
+          expected.map((e) => e.id),
+        ),
+      );
+      expect(delivered).toHaveLength(expected.length);
       expect(delivered.every((d) => d.status === 200)).toBe(true);
-      for (const [i, d] of delivered.entries()) {
-        expect(JSON.parse(d.body)).toEqual(JSON.parse(expected[i]!.json));
+      const bodies = new Map(expected.map((e) => [e.id, e.json]));
+      for (const d of delivered) {
+        expect(JSON.parse(d.body)).toEqual(JSON.parse(bodies.get(d.id)!));
         expect(d.headers['content-type']).toBe('application/json');
         // Signed with this secret, not just any: another application's secret does not verify.
         expect(() =>
@@ -48,11 +65,15 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
         ).toThrow();
       }
 
-      // Done: each event's outbox row is kept (no second run) without its JSON.
-      const outbox = await db.query<{ done: number; n: number; bytes: number }>(
-        'SELECT done, COUNT(*) AS n, SUM(LENGTH(data)) AS bytes FROM authsync_outbox GROUP BY done',
+      // Done: each event has its outbox row (its body, for replays) and one delivered delivery.
+      const outbox = await db.query<{ done: number; n: number }>(
+        'SELECT done, COUNT(*) AS n FROM authsync_outbox GROUP BY done',
       );
-      expect(outbox).toEqual([{ done: 1, n: app.deliveries.length, bytes: 0 }]);
+      expect(outbox).toEqual([{ done: 1, n: app.deliveries.length }]);
+      const rows = await db.query<{ status: string; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM authsync_deliveries GROUP BY status',
+      );
+      expect(rows).toEqual([{ status: 'delivered', n: app.deliveries.length }]);
 
       await sync.replay(new Date(Date.now() - 3600_000).toISOString());
       await sync.runOnce();
@@ -83,9 +104,21 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
       expect(wanted.length).toBeGreaterThan(0);
       expect(wanted.length).toBeLessThan(all.length);
       await sync.runOnce();
-      expect(app.deliveries.slice(afterImport).map((d) => d.id)).toEqual(wanted.map((e) => e.id));
-      // The others are done too, not left due.
-      expect((await sync.store.status()).outboxPending).toBe(0);
+      expect(
+        await byLane(
+          sync,
+          app.deliveries.slice(afterImport).map((d) => d.id),
+        ),
+      ).toEqual(
+        await byLane(
+          sync,
+          wanted.map((e) => e.id),
+        ),
+      );
+      // The others made no delivery at all.
+      expect(await sync.store.deliveries().list({ limit: 10_000 })).toHaveLength(
+        app.deliveries.length,
+      );
     } finally {
       await sync.close();
       await app.close();
@@ -94,7 +127,7 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
   });
 
   for (const kind of STORE_KINDS)
-    it(`an endpoint that is down or redirects keeps the events: one attempt per pass, retried with backoff until it answers 2xx (${kind})`, async () => {
+    it(`an endpoint that is down or redirects keeps the events: each lane waits at its first failure, retried on the schedule until it answers 2xx (${kind})`, async () => {
       const emu = await startEmulator({ seed: 62, events: 200 });
       let down: 'error' | 'redirect' | null = null;
       const app = await appEndpoint(() =>
@@ -102,10 +135,15 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
       );
       const sync = syncFor(emu, tempDb(kind), {
         settleMs: 0,
-        forward: { url: app.url, secret: SECRET },
+        destinations: [
+          { name: 'app', url: app.url, secrets: [SECRET], schedule: ['300ms', '300ms', '300ms'] },
+        ],
       });
       const create = (name: string) => emulatorChange(emu, { op: 'organization.create', name });
       const refused = () => app.deliveries.filter((d) => d.status !== 200).length;
+      const open = async () =>
+        (await sync.store.deliveries().backlog()).find((b) => b.destination === 'app')?.pending ??
+        0;
       try {
         await sync.runOnce();
         down = 'error';
@@ -115,25 +153,32 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
           await create('Forward C'),
         ];
         await sync.runOnce();
-        // The rows are applied whatever the endpoint says. One failed attempt ends the pass: the
-        // other two are not tried (each would have made the rows wait as long).
-        expect(refused()).toBe(1);
-        expect((await sync.store.status()).outboxPending).toBe(3);
+        // The rows are applied whatever the endpoint says; each new organization is a lane of its
+        // own, tried once and then left for its retry.
+        expect(refused()).toBe(3);
+        expect(await open()).toBe(3);
         down = 'redirect';
         orgs.push(await create('Forward D'));
         await sync.runOnce();
-        expect(refused()).toBe(2);
-        expect((await sync.store.status()).outboxPending).toBe(4);
+        expect(refused()).toBe(4);
+        expect(await open()).toBe(4);
         down = null;
-        // Retried after their backoff (at most ~1 s after the last failure).
-        await new Promise((r) => setTimeout(r, 2100));
+        await new Promise((r) => setTimeout(r, 500));
         await sync.runOnce();
-        expect((await sync.store.status()).outboxPending).toBe(0);
+        expect(await open()).toBe(0);
         const accepted = app.accepted();
         for (const org of orgs) {
           const id = app.deliveries.find((d) => JSON.parse(d.body).data.id === org.id)!.id;
           expect(accepted.filter((x) => x === id)).toHaveLength(1);
         }
+        // Every attempt is logged, with the answer's status: as many refusals as the endpoint made.
+        const store = sync.store.deliveries();
+        const logged = await Promise.all(
+          (await store.list({ limit: 1000 })).map(async (d) => (await store.get(d.id))!.attempts),
+        );
+        const codes = logged.flat().map((a) => a.statusCode);
+        expect(codes.filter((c) => c !== 200)).toHaveLength(refused());
+        expect(logged.every((a) => a.at(-1)!.statusCode === 200)).toBe(true);
       } finally {
         await sync.close();
         await app.close();
@@ -172,33 +217,41 @@ describe('forwarding events to the application (Standard Webhooks)', () => {
     expect(message).not.toContain('c2hvcnQ');
   });
 
-  it('serve: /metrics and the status report count forwards waiting for a retry while the endpoint is down', async () => {
+  it('serve: /metrics and status count deliveries waiting for a retry while the endpoint is down; the sync goes on', async () => {
     const emu = await startEmulator({ seed: 63, events: 100 });
     let down = false;
     const app = await appEndpoint(() => (down ? 503 : 200));
     const served = await serveFor(emu, {
       settleMs: 0,
-      forward: { url: app.url, secret: SECRET },
+      destinations: [{ name: 'app', url: app.url, secrets: [SECRET], schedule: ['1s'] }],
     });
     // Read from GET /metrics, as Prometheus would.
-    const gauge = async (state: string) => {
+    const metric = async (prefix: string) => {
       const text = await (await fetch(`${served.service.url}/metrics`)).text();
-      const line = text
-        .split('\n')
-        .find((l) =>
-          l.startsWith(`authsync_effects_pending{source_id="workos",state="${state}"} `),
-        );
+      const line = text.split('\n').find((l) => l.startsWith(`${prefix} `));
       return line ? Number(line.split(' ')[1]) : NaN;
     };
+    const retrying = () => metric('authsync_deliveries_open{destination="app",state="retrying"}');
     try {
       await waitFor(() => served.sync.lastReadOkAtMs !== null, 10_000);
       down = true;
-      await emulatorChange(emu, { op: 'organization.create', name: 'Metrics Org' });
-      await waitFor(async () => (await gauge('retrying')) === 1, 10_000);
-      expect((await served.sync.store.status()).outboxRetrying).toBe(1);
+      const org = await emulatorChange(emu, { op: 'organization.create', name: 'Metrics Org' });
+      await waitFor(async () => (await retrying()) === 1, 10_000);
+      // The row is there: a destination down does not hold the sync.
+      expect((await served.sync.store.status()).rows.workos_organizations).toBeGreaterThan(0);
+      expect(
+        (await served.sync.destinations()).map((d) => [d.name, d.retrying, d.disabled]),
+      ).toEqual([['app', 1, false]]);
+      expect((await served.sync.destinations())[0]!.lastError).toMatch(/answered 503/);
+      expect(
+        await metric('authsync_delivery_attempts_total{destination="app",result="retrying"}'),
+      ).toBeGreaterThanOrEqual(1);
       down = false;
-      await waitFor(async () => (await gauge('retrying')) === 0, 15_000);
-      expect(await gauge('due')).toBe(0);
+      await waitFor(async () => (await retrying()) === 0, 15_000);
+      expect(await metric('authsync_deliveries_open{destination="app",state="pending"}')).toBe(0);
+      expect(app.accepted()).toContain(
+        app.deliveries.find((d) => JSON.parse(d.body).data.id === org.id)!.id,
+      );
     } finally {
       await served.service.stop();
       await app.close();

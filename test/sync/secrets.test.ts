@@ -93,12 +93,14 @@ describe('secrets never reach logs or stored errors', () => {
         '--no-import',
       );
       expect(code, output).toBe(0);
-      expect(output).toContain('effect handler failed');
+      expect(output).toContain('a delivery failed; it will be retried');
       expect(output).not.toContain(SECRET);
       const stored = await asTestDb(db).query<{ last_error: string | null }>(
-        'SELECT last_error FROM authsync_outbox WHERE last_error IS NOT NULL',
+        `SELECT last_error FROM authsync_deliveries WHERE last_error IS NOT NULL
+         UNION ALL SELECT error FROM authsync_delivery_attempts WHERE error IS NOT NULL
+         UNION ALL SELECT last_error FROM authsync_destinations WHERE last_error IS NOT NULL`,
       );
-      expect(stored.length).toBeGreaterThan(0);
+      expect(stored.length).toBeGreaterThan(2);
       for (const row of stored) expect(row.last_error).not.toContain(SECRET);
     } finally {
       await emu.close();

@@ -10,11 +10,11 @@ import { CATALOG, SQLITE_SCHEMA } from '../../src/schema/index.js';
 import { d1MigrationFiles, migrationStatements } from '../../src/stores/d1/migrations.js';
 import { releases } from '../helpers/releases.js';
 import { Random } from '../../src/emulator/random.js';
-import { appEndpoint, FORWARD_SECRET } from '../helpers/app-endpoint.js';
+import { appEndpoint, FORWARD_SECRET, groupByLane } from '../helpers/app-endpoint.js';
 import { expectPlanted, plant } from '../helpers/hostile-strings.js';
 import { declaredShape, ENGINE_TABLES, sqliteShape, sqliteTables } from '../helpers/schema.js';
 import { SECRET, waitFor } from '../helpers/serve-env.js';
-import { dumpTables } from '../helpers/sync-env.js';
+import { dumpTables, emulatorChange } from '../helpers/sync-env.js';
 import { differencesFromApi } from '../helpers/truth.js';
 import { bundleWorker, startWorker, type RunningWorker } from '../helpers/worker-env.js';
 
@@ -368,10 +368,23 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       emu.emulator.generateNow(200);
       const events = lastEventIds(emu, 200);
       await worker.scheduled();
-      // Verified by the endpoint with the standardwebhooks library, each once, in stream order.
-      expect(app.deliveries.slice(afterImport).map((d) => [d.id, d.status])).toEqual(
-        events.map((id) => [id, 200]),
+      // Verified by the endpoint with the standardwebhooks library, each once, in stream order
+      // within its lane.
+      const delivered = app.deliveries.slice(afterImport);
+      expect(delivered.every((d) => d.status === 200)).toBe(true);
+      const lanes = new Map(
+        (
+          await worker.db.query<{ event_id: string; lane: string }>(
+            'SELECT event_id, lane FROM authsync_deliveries',
+          )
+        ).map((r) => [r.event_id, r.lane]),
       );
+      expect(
+        groupByLane(
+          delivered.map((d) => d.id),
+          lanes,
+        ),
+      ).toEqual(groupByLane(events, lanes));
     } finally {
       await worker.close();
       await app.close();
@@ -379,7 +392,7 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
     }
   });
 
-  it('a refused forward ends the pass and frees the effects it had claimed: the next run delivers them', async () => {
+  it('a refused delivery waits for its retry while the others are made; a later run makes it', async () => {
     const emu = await startEmulator({ seed: 9, events: 200 });
     let refuseNext = false;
     const app = await appEndpoint(() => {
@@ -387,20 +400,34 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       refuseNext = false;
       return status;
     });
-    // Claimed effects would otherwise wait this long (10 min) for another run.
-    const worker = await forwardingWorker(emu, app.url, { AUTHSYNC_EFFECT_LEASE_MS: '600000' });
+    const worker = await startWorker(emu, {
+      script: (await bundleWorker()).path,
+      vars: {
+        AUTHSYNC_SETTLE_MS: '0',
+        AUTHSYNC_DESTINATIONS: JSON.stringify([
+          { name: 'app', url: app.url, secrets: [FORWARD_SECRET], schedule: ['1s'] },
+        ]),
+      },
+    });
     try {
       await worker.scheduled();
       const before = app.deliveries.length;
-      emu.emulator.generateNow(3);
-      const events = lastEventIds(emu, 3);
+      const orgs = [];
+      for (const name of ['Worker A', 'Worker B', 'Worker C'])
+        orgs.push(await emulatorChange(emu, { op: 'organization.create', name }));
       refuseNext = true;
       await worker.scheduled();
-      // Refused once: the pass ends there, the other two are not tried.
-      expect(app.deliveries.slice(before).map((d) => [d.id, d.status])).toEqual([[events[0], 503]]);
+      // Refused once (its lane waits for the retry); the other two organizations' lanes go on.
+      const made = app.deliveries.slice(before);
+      expect(made.map((d) => d.status).sort()).toEqual([200, 200, 503]);
+      const refused = made.find((d) => d.status === 503)!.id;
+      await new Promise((r) => setTimeout(r, 1300));
       await worker.scheduled();
-      const delivered = app.deliveries.slice(before + 1).filter((d) => d.status === 200);
-      expect(delivered.map((d) => d.id)).toEqual(expect.arrayContaining([events[1], events[2]]));
+      expect(app.accepted().filter((id) => id === refused)).toHaveLength(1);
+      const rows = await worker.db.query<{ status: string; attempts: number }>(
+        `SELECT status, attempts FROM authsync_deliveries WHERE event_id = '${refused}'`,
+      );
+      expect(rows).toEqual([{ status: 'delivered', attempts: 2 }]);
     } finally {
       await worker.close();
       await app.close();

@@ -7,101 +7,21 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
   logLevel,
 } from '../../config.js';
-import type { CreateSyncOptions, ReconcileReport, Sync } from '../../create-sync.js';
+import type { ReconcileReport, Sync } from '../../create-sync.js';
 import type { StatusReport } from '../../status-report.js';
 import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js';
-import { ConfigError } from '../../engine/config-error.js';
-import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
 import { integer } from './cli-options.js';
 import { progressLine } from './progress.js';
-
-interface ConnectionFlags {
-  databaseUrl?: string;
-  schema?: string;
-  apiUrl?: string;
-  apiKey?: string;
-  source?: string;
-}
-
-const connectionOptions = (command: Command) =>
-  command
-    .option(
-      '--database-url <url>',
-      'SQLite file path or file: URL, or postgres:// URL (default: DATABASE_URL, else ./authsync.db)',
-    )
-    .option(
-      '--schema <name>',
-      'PostgreSQL schema for the tables (default: DATABASE_SCHEMA, else public)',
-    )
-    .option(
-      '--env-file <path>',
-      'settings from this file (NAME=value lines, as node --env-file reads them; the environment wins)',
-    )
-    .option(
-      '--source <id>',
-      'only this source, where AUTHSYNC_SOURCES names several (default: all of them)',
-    )
-    .option(
-      '--api-url <url>',
-      'WorkOS API base URL (default: WORKOS_API_URL, else https://api.workos.com)',
-    )
-    .option(
-      '--api-key <key>',
-      'WorkOS API key (default: WORKOS_API_KEY; prefer the environment, flags show in ps)',
-    );
-
-/**
- * Opens the database and a `Sync` for each configured source (or the one `--source` names)
- * from flags and environment. Loaded lazily, so that `authsync emulator` does not need the
- * SQLite driver.
- */
-async function openSources(
-  flags: ConnectionFlags & { settleMs?: number; import?: boolean; distribute?: boolean },
-  extra: Partial<CreateSyncOptions> = {},
-  each?: (sourceId: string) => Partial<CreateSyncOptions>,
-): Promise<Sync[]> {
-  const { createSyncs } = await import('../../create-sync.js');
-  const env = process.env;
-  return createSyncs(
-    {
-      databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
-      schema: flags.schema ?? env.DATABASE_SCHEMA,
-      // The environment's WORKOS_API_URL / _KEY are read per source, as `<ID>__` may override them.
-      apiUrl: flags.apiUrl,
-      apiKey: flags.apiKey,
-      settleMs: flags.settleMs,
-      importOnFirstRun: flags.import,
-      distribute: flags.distribute ?? env.AUTHSYNC_DISTRIBUTE === '1',
-      logger: stderrLogger(logLevel(process.env.LOG_LEVEL)),
-      checkpoint: crashHookFromEnv(),
-      ...extra,
-    },
-    { each, only: flags.source, apiFlags: Boolean(flags.apiUrl || flags.apiKey) },
-  );
-}
-
-/** For commands about one source's events (replay, a dead letter): the one configured, or `--source`. */
-async function openSource(
-  flags: ConnectionFlags,
-  extra: Partial<CreateSyncOptions> = {},
-): Promise<Sync> {
-  const syncs = await openSources(flags, extra);
-  if (syncs.length === 1) return syncs[0]!;
-  await closeAll(syncs);
-  throw new ConfigError(
-    `AUTHSYNC_SOURCES names several sources (${syncs.map((s) => s.sourceId).join(', ')}): say which with --source.`,
-  );
-}
-
-const closeAll = (syncs: readonly Sync[]) => Promise.all(syncs.map((s) => s.close()));
-
-/** One source's result as it always was; several, as an array of them, each with its source. */
-function perSource<T extends object>(syncs: readonly Sync[], results: readonly T[]): unknown {
-  return syncs.length === 1
-    ? results[0]
-    : results.map((r, i) => ({ source: syncs[i]!.sourceId, ...r }));
-}
+import { registerDeliveryCommands } from './deliveries-command.js';
+import {
+  closeAll,
+  connectionOptions,
+  openSource,
+  openSources,
+  perSource,
+  type ConnectionFlags,
+} from './open-sources.js';
 
 /** Settings read only from the environment (secrets do not belong in flags). */
 const SECRETS_HELP = `
@@ -110,6 +30,8 @@ Environment:
   AUTHSYNC_FORWARD_URL       forward each applied event there, signed (Standard Webhooks),
   AUTHSYNC_FORWARD_SECRET    with this whsec_ secret
   AUTHSYNC_FORWARD_EVENTS    only these types (comma-separated; prefixes like user.*)
+  AUTHSYNC_DESTINATIONS      more destinations, as JSON (see docs/delivery.md); or
+  AUTHSYNC_DESTINATIONS_FILE a file holding that JSON
   AUTHSYNC_STATUS_PASSWORD   serve: opens GET /status (HTTP Basic, user authsync)`;
 
 /**
@@ -209,7 +131,10 @@ export function registerSyncCommands(program: Command): void {
       const syncs = await openSources(
         flags,
         { webhookToleranceMs: flags.webhookToleranceMs, webhookGraceMs: flags.graceMs },
-        (sourceId) => ({ onApplied: metrics.onAppliedFor(sourceId) }),
+        (sourceId) => ({
+          onApplied: metrics.onAppliedFor(sourceId),
+          onDeliveryAttempt: metrics.onDeliveryAttempt,
+        }),
       );
       for (const sync of syncs)
         if (!sync.acceptsWebhooks)
@@ -469,6 +394,7 @@ export function registerSyncCommands(program: Command): void {
           `${syncs.length > 1 ? `${d.source}  ` : ''}${d.eventId}  ${d.type}  lane=${d.lane || '(none)'}  ${d.failedAt}  ${d.error}\n`,
         );
   });
+  registerDeliveryCommands(program);
   for (const action of ['retry', 'skip'] as const) {
     connectionOptions(
       deadLetters

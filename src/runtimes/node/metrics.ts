@@ -124,6 +124,46 @@ export class ServeMetrics {
       },
     });
     new Gauge({
+      name: 'authsync_deliveries_open',
+      help: "Deliveries to the application's destinations not made yet: pending (due or in flight), retrying (failed at least once), failed (for good; each holds its lane until retried or skipped).",
+      labelNames: ['destination', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        // Destinations are the database's, not a source's: the first source's view serves.
+        const sync = syncs()[0];
+        if (!sync) return;
+        for (const d of await sync.destinations()) {
+          this.set({ destination: d.name, state: 'pending' }, d.pending - d.retrying);
+          this.set({ destination: d.name, state: 'retrying' }, d.retrying);
+          this.set({ destination: d.name, state: 'failed' }, d.failed);
+        }
+      },
+    });
+    new Gauge({
+      name: 'authsync_delivery_oldest_pending_seconds',
+      help: 'Age of the oldest delivery not made yet, per destination (0 when none waits).',
+      labelNames: ['destination'] as const,
+      registers: [this.registry],
+      async collect() {
+        const sync = syncs()[0];
+        if (!sync) return;
+        for (const d of await sync.destinations())
+          this.set({ destination: d.name }, d.oldestPendingSeconds ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'authsync_destination_disabled',
+      help: 'Whether a destination is disabled (it failed for days; authsync deliveries enable resumes it).',
+      labelNames: ['destination'] as const,
+      registers: [this.registry],
+      async collect() {
+        const sync = syncs()[0];
+        if (!sync) return;
+        for (const d of await sync.destinations())
+          this.set({ destination: d.name }, d.disabled ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'authsync_effects_pending',
       help: 'Effects (handlers, forwarding to the application) of applied events not done yet; retrying: those that failed at least once.',
       labelNames: ['source_id', 'state'] as const,
@@ -138,6 +178,31 @@ export class ServeMetrics {
       },
     });
   }
+
+  readonly deliveryAttempts = new Counter({
+    name: 'authsync_delivery_attempts_total',
+    help: "Attempts to deliver to the application's destinations, by result (delivered, retrying, failed).",
+    labelNames: ['destination', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveryDuration = new Histogram({
+    name: 'authsync_delivery_duration_seconds',
+    help: 'How long a destination took to answer a delivery (or to fail it).',
+    labelNames: ['destination'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [this.registry],
+  });
+
+  /** For `createSync({ onDeliveryAttempt })`. */
+  readonly onDeliveryAttempt = (
+    destination: string,
+    outcome: { durationMs: number },
+    verdict: { status: string },
+  ): void => {
+    const result = verdict.status === 'pending' ? 'retrying' : verdict.status;
+    this.deliveryAttempts.inc({ destination, result });
+    this.deliveryDuration.observe({ destination }, outcome.durationMs / 1000);
+  };
 
   /** The sources this process serves, as an info series (`authsync_source_info{source_id} 1`). */
   readonly sourceInfo = new Gauge({

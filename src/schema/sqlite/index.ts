@@ -8,6 +8,7 @@ import { m0006 } from './0006-product-tables-with-rowids.js';
 import { m0007 } from './0007-sources-and-engine-order.js';
 import { m0008 } from './0008-auth0-tables.js';
 import { m0009 } from './0009-inbox-sources.js';
+import { m0010 } from './0010-deliveries.js';
 
 /** Every migration, in order; each runs once (recorded in authsync_migrations). */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   m0007,
   m0008,
   m0009,
+  m0010,
 ];

@@ -102,9 +102,17 @@ export function* commitSteps(
   for (const o of batch.outbox)
     yield {
       plan: st.insertOutbox(),
-      values: [o.eventId, o.type, o.json],
+      values: [o.eventId, o.type, o.json, o.handlers ? 0 : 1],
       ...(withShapes ? { shape: { op: 'outbox', key: o.eventId } } : {}),
     };
+  if (batch.deliveries.length > 0) {
+    const at = Date.parse(now);
+    for (const d of batch.deliveries)
+      yield {
+        plan: st.insertDelivery(),
+        values: [d.eventId, d.type, d.sourceId, d.destination, d.lane, d.ordered ? 1 : 0, at],
+      };
+  }
   if (batch.cursor) {
     yield {
       plan: st.upsertCursor(),

@@ -17,6 +17,7 @@ import type {
 } from '../../engine/store.js';
 import { rowKey } from '../../engine/tables.js';
 import { changeSteps, commitSteps, type Step } from './commit-steps.js';
+import { SqlDeliveries } from './sql-deliveries.js';
 import type { Plan } from './plan.js';
 import { tieColumns, timelessColumns, type Statements } from './statements.js';
 
@@ -90,6 +91,12 @@ export class SqlStore implements SyncStore {
       const chunk = ids.slice(i, i + max);
       await exec(plan(chunk.length), chunk);
     }
+  }
+
+  private deliveryStore: SqlDeliveries | null = null;
+
+  deliveries(): SqlDeliveries {
+    return (this.deliveryStore ??= new SqlDeliveries(this.db, this.st, this.options));
   }
 
   migrate(onUpgrade?: OnUpgrade): Promise<void> {

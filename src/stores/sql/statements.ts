@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { InboxStatements } from './inbox-statements.js';
+import { DeliveryStatements } from './delivery-statements.js';
 import { param, type Plan } from './plan.js';
 
 export { tieColumns, timelessColumns } from './row-statements.js';
@@ -9,10 +9,10 @@ export { tieColumns, timelessColumns } from './row-statements.js';
  * are always bound parameters; table and column names come only from the catalog the store is
  * given, never from input. Each method returns the compiled plan of one statement shape
  * (compiled on first use); the comment above it lists the values it takes, in order. By family:
- * `statements-base.ts` (plans, ordering), `row-statements.ts`, `inbox-statements.ts`, and here
+ * `statements-base.ts` (plans, ordering), `row-statements.ts`, `inbox-statements.ts`, `delivery-statements.ts`, and here
  * the cursor, dead letters, effects, state, counts and reconciliation.
  */
-export class Statements extends InboxStatements {
+export class Statements extends DeliveryStatements {
   /** Values: source id. */
   selectCursor(): Plan {
     return this.plan(
@@ -89,12 +89,12 @@ export class Statements extends InboxStatements {
     );
   }
 
-  /** Values: event id, type, data. */
+  /** Values: event id, type, data, done (1 when no user handler wants it: a body for deliveries). */
   insertOutbox(): Plan {
     return this.plan(
       'outbox',
       () =>
-        sql`INSERT INTO authsync_outbox (event_id, type, data) VALUES (${param(0)}, ${param(1)}, ${param(2)}) ON CONFLICT DO NOTHING`,
+        sql`INSERT INTO authsync_outbox (event_id, type, data, done) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}) ON CONFLICT DO NOTHING`,
     );
   }
 
@@ -123,14 +123,14 @@ export class Statements extends InboxStatements {
 
   /**
    * Values: event id. The row stays (its id keeps a second copy of the event from queuing the
-   * effects again) but not the event's JSON, which no one reads once the effects are done: with
-   * forwarding on, every event has an outbox row.
+   * effects again) but not the event's JSON once the effects are done, unless deliveries need it
+   * (they are sent, and replayed, from it; pruning removes it with them).
    */
   markOutboxDone(): Plan {
     return this.plan(
       'outboxDone',
       () =>
-        sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL, data = '' WHERE event_id = ${param(0)}`,
+        sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL, data = CASE WHEN EXISTS (SELECT 1 FROM authsync_deliveries WHERE authsync_deliveries.event_id = authsync_outbox.event_id) THEN data ELSE '' END WHERE event_id = ${param(0)}`,
     );
   }
 
