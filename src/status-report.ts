@@ -1,3 +1,4 @@
+import type { DestinationStatus } from './delivery/destination-status.js';
 import type { LaneBacklog, StoreStatus, SyncStore } from './engine/store.js';
 
 /** What `authsync status --json` prints and the Worker's `GET /status` answers. */
@@ -22,6 +23,8 @@ export interface StatusReport {
   /** The lanes with the most events not yet applied (behind a dead letter, or queued for a process). */
   laneBacklog: LaneBacklog[];
   retention: Retention;
+  /** The application's destinations: backlog and health (the database's, shared by sources). */
+  destinations?: DestinationStatus[];
 }
 
 /**

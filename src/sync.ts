@@ -581,12 +581,13 @@ export class Sync {
 
   /** What `authsync status` shows: this source's cursor and state, the database's rows and inbox. */
   async status(): Promise<StatusReport> {
-    return statusReport(
+    const report = await statusReport(
       this.store,
       this.retentionSettings,
       this.clock(),
       this.provider.tables.tables.map((t) => t.name),
     );
+    return { ...report, destinations: await this.destinations() };
   }
 
   /**
@@ -609,10 +610,9 @@ export class Sync {
 
   /** Each configured destination's backlog and health (status, metrics, the status page). */
   async destinations(): Promise<DestinationStatus[]> {
-    if (!this.dispatcher) return [];
     return destinationStatus(
       this.store.deliveries(),
-      this.dispatcher.destinations.map((d) => d.name),
+      this.dispatcher?.destinations.map((d) => d.name) ?? [],
       this.clock(),
     );
   }

@@ -19,13 +19,23 @@ export interface DestinationStatus {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The configured destinations' backlogs and health, in the order they are configured. */
+/**
+ * Destinations' backlogs and health: the configured ones in their order, then any other the
+ * database knows (one configured by another process, or no longer configured, with deliveries).
+ */
 export async function destinationStatus(
   store: DeliveryStore,
-  names: readonly string[],
+  configured: readonly string[],
   now: number,
 ): Promise<DestinationStatus[]> {
   const [backlogs, states] = await Promise.all([store.backlog(), store.destinations()]);
+  const names = [
+    ...new Set([
+      ...configured,
+      ...states.map((s) => s.name),
+      ...backlogs.map((b) => b.destination),
+    ]),
+  ];
   return names.map((name) => {
     const b = backlogs.find((x) => x.destination === name);
     const s = states.find((x) => x.name === name);

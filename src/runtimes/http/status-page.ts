@@ -1,12 +1,13 @@
 import { html } from 'hono/html';
 import type { DeadLetter } from '../../engine/store.js';
 import type { StatusReport } from '../../status-report.js';
+import type { DestinationStatus } from '../../delivery/destination-status.js';
 
 /** Seconds between the page's own reloads. */
 const REFRESH_S = 10;
 
 // No word for "lagging": the lag grows on a quiet stream too (it is the newest event's age).
-type Health = { word: 'ok' | 'failing' | 'dead letters'; why: string };
+type Health = { word: 'ok' | 'failing' | 'dead letters' | 'deliveries failing'; why: string };
 
 /** One word for the whole picture, with the reason: what an operator looks for first. */
 function healthOf(report: StatusReport): Health {
@@ -23,6 +24,19 @@ function healthOf(report: StatusReport): Health {
       word: 'dead letters',
       why: `${report.deadLetters} event(s) could not be applied; their organizations' later events wait`,
     };
+  const destinations = report.destinations ?? [];
+  const disabled = destinations.filter((d) => d.disabled).map((d) => d.name);
+  if (disabled.length > 0)
+    return {
+      word: 'deliveries failing',
+      why: `destination ${disabled.join(', ')} failed for too long and is disabled (its deliveries kept): fix it, then authsync deliveries enable`,
+    };
+  const failed = destinations.reduce((n, d) => n + d.failed, 0);
+  if (failed > 0)
+    return {
+      word: 'deliveries failing',
+      why: `${failed} deliveries failed for good and hold their organizations' later deliveries: authsync deliveries retry or skip`,
+    };
   return { word: 'ok', why: 'applying events as they come' };
 }
 
@@ -36,7 +50,12 @@ export interface SourceStatus {
   deadLetters: DeadLetter[];
 }
 
-const SEVERITY: Record<Health['word'], number> = { ok: 0, 'dead letters': 1, failing: 2 };
+const SEVERITY: Record<Health['word'], number> = {
+  ok: 0,
+  'deliveries failing': 1,
+  'dead letters': 1,
+  failing: 2,
+};
 
 /**
  * The status page: what `authsync status` prints, as HTML that reloads itself, a section per
@@ -110,6 +129,7 @@ export function renderStatusPage(
             background: #d9f2dd;
           }
           .health.failing,
+          .health.deliveries-failing,
           .health.dead-letters {
             background: #ffd6d3;
           }
@@ -135,6 +155,7 @@ export function renderStatusPage(
         </h1>
         <p>${why}.</p>
         ${sources.map((s) => sourceSection(s, sources.length > 1))}
+        ${destinationsSection(sources[0]?.report.destinations ?? [])}
         <footer>
           As of ${new Date(nowMs).toISOString()}; reloads every ${REFRESH_S} s. The same as JSON:
           ask with <code>Accept: application/json</code>.
@@ -256,5 +277,34 @@ function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
             </table>`
         : ''
     }
+  </section>`;
+}
+
+/** The application's destinations (the database's, shown once): backlog and health. */
+function destinationsSection(destinations: readonly DestinationStatus[]) {
+  if (destinations.length === 0) return '';
+  return html`<section data-part="destinations">
+    <h2>Destinations</h2>
+    <table>
+      <tr>
+        <th>destination</th>
+        <th>pending</th>
+        <th>retrying</th>
+        <th>failed</th>
+        <th>oldest pending</th>
+        <th>state</th>
+      </tr>
+      ${destinations.map(
+        (d) =>
+          html`<tr data-destination="${d.name}">
+            <td class="mono">${d.name}</td>
+            <td class="n">${number(d.pending)}</td>
+            <td class="n">${number(d.retrying)}</td>
+            <td class="n">${number(d.failed)}</td>
+            <td class="n">${lag(d.oldestPendingSeconds)}</td>
+            <td>${d.disabled ? 'disabled' : d.lastError ? `failing: ${d.lastError}` : 'ok'}</td>
+          </tr>`,
+      )}
+    </table>
   </section>`;
 }

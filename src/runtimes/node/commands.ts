@@ -467,6 +467,11 @@ function printStatus(report: StatusReport): void {
     'effects due',
     `${report.outboxPending}${report.outboxRetrying ? ` (${report.outboxRetrying} failed, retrying)` : ''}`,
   );
+  for (const d of report.destinations ?? [])
+    line(
+      `destination`,
+      `${d.name}: ${d.pending} pending${d.retrying ? ` (${d.retrying} retrying)` : ''}, ${d.failed} failed${d.disabled ? ', DISABLED (authsync deliveries enable)' : ''}${d.lastError ? `; last error: ${d.lastError}` : ''}`,
+    );
   for (const l of laneBacklog)
     line(
       '  lane backlog',
