@@ -68,6 +68,12 @@ export class Dispatcher {
   private readonly signers = new Map<string, Webhook>();
   private readonly clock: () => number;
   private disabled = new Set<string>();
+  /**
+   * Destinations that failed an attempt in this drain (no answer, 5xx, ...): the rest of their
+   * deliveries wait for the next drain instead of each paying the same failure (with a
+   * destination that hangs, every lane would wait out the timeout in turn).
+   */
+  private tripped = new Set<string>();
   private results: Result[] = [];
   private releases: number[] = [];
   private flushing: Promise<void> | null = null;
@@ -106,6 +112,7 @@ export class Dispatcher {
       let total = 0;
       do {
         this.drainAgain = false;
+        this.tripped = new Set();
         await this.checkHealth();
         for (;;) {
           const n = await this.round(signal);
@@ -152,7 +159,7 @@ export class Dispatcher {
   }
 
   private enabled(): string[] {
-    return [...this.byName.keys()].filter((n) => !this.disabled.has(n));
+    return [...this.byName.keys()].filter((n) => !this.disabled.has(n) && !this.tripped.has(n));
   }
 
   /** Destinations disabled (by hand, or here after failing too long) are left alone. */
@@ -209,13 +216,23 @@ export class Dispatcher {
       [...queues.values()].map(async (queue) => {
         const destination = this.byName.get(queue[0]!.destination)!;
         const gate = permits.get(destination.name)!;
+        // Only while the lease outlasts an attempt (after it, another process may take the
+        // delivery), and while the destination answers.
+        const stop = (d: ClaimedDelivery) =>
+          signal?.aborted ||
+          this.tripped.has(destination.name) ||
+          this.clock() + destination.timeoutMs >= d.leaseUntil;
         for (const [i, delivery] of queue.entries()) {
-          // Only while the lease outlasts an attempt: after it, another process may take it.
-          if (signal?.aborted || this.clock() + destination.timeoutMs >= delivery.leaseUntil) {
+          if (stop(delivery)) {
             this.release(queue.slice(i));
             return;
           }
           await gate.take();
+          if (stop(delivery)) {
+            gate.give();
+            this.release(queue.slice(i));
+            return;
+          }
           let verdict: DeliveryVerdict;
           try {
             this.options.beforeSend?.(delivery);
@@ -240,6 +257,7 @@ export class Dispatcher {
     delivery: ClaimedDelivery,
   ): Promise<DeliveryVerdict> {
     const outcome = await send(destination, delivery, this.signers, this.clock);
+    if (outcome.result === 'retry') this.tripped.add(destination.name);
     const tries = delivery.attempts + 1;
     let verdict: DeliveryVerdict;
     if (outcome.result === 'delivered') verdict = { status: 'delivered' };

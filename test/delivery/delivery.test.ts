@@ -94,6 +94,43 @@ describe('delivery to the application (a receiver in its own process, verifying 
       }
     });
 
+  it('a destination that does not answer is left alone for the rest of the pass: one attempt, not one per lane', async () => {
+    const emu = await startEmulator({ seed: 76, events: 50 });
+    const rx = await startReceiver();
+    const sync = syncFor(emu, tempDb(), {
+      settleMs: 0,
+      destinations: [
+        { name: 'app', url: rx.at('app'), secrets: [SECRET], concurrency: 1, timeoutMs: 300 },
+      ],
+    });
+    try {
+      await sync.runOnce();
+      await rx.mode('app', 'hang');
+      for (let i = 0; i < 12; i++)
+        await emulatorChange(emu, { op: 'organization.create', name: `Hang ${i}` });
+      await sync.runOnce();
+      const rows = (await sync.store.deliveries().list({ limit: 1000 })).filter(
+        (d) => d.status === 'pending',
+      );
+      expect(rows).toHaveLength(12);
+      // One attempt timed out; the eleven other lanes were not tried (each would have waited
+      // out the timeout in turn) and are due at the next pass.
+      expect(rows.map((d) => d.attempts).sort()).toEqual([...Array(11).fill(0), 1]);
+      const tried = await sync.store.deliveries().get(rows.find((d) => d.attempts === 1)!.id);
+      expect(tried!.attempts[0]!.error).toMatch(/no answer within 300 ms/);
+      await rx.mode('app', 'ok');
+      await sync.runOnce();
+      expect((await openOf(sync, 'app')).pending).toBe(1);
+      expect((await rx.log('app')).filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(
+        11,
+      );
+    } finally {
+      await sync.close();
+      await rx.close();
+      await emu.close();
+    }
+  });
+
   it('410 Gone and webhook-delivery: abort end a delivery at once; it holds its lane until skipped or retried', async () => {
     const emu = await startEmulator({ seed: 72, events: 50 });
     const rx = await startReceiver();
