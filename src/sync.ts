@@ -35,6 +35,7 @@ import {
   type ForwardTarget,
 } from './delivery/destination.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
+import type { HttpPost, MakeSigner } from './delivery/send.js';
 import { destinationStatus, type DestinationStatus } from './delivery/destination-status.js';
 import type { HttpGet } from './http/get-json.js';
 import type { WorkOSOptions } from './providers/workos/connect.js';
@@ -60,6 +61,10 @@ export interface SyncRuntime {
   hmac?: Hmac;
   /** GET requests to WorkOS (default: `fetch`). */
   httpGet?: HttpGet;
+  /** Deliveries' POSTs (default: `fetch`). */
+  httpPost?: HttpPost;
+  /** Deliveries' signatures (default: the `standardwebhooks` library). */
+  signer?: MakeSigner;
 }
 
 export interface CreateSyncOptions extends WorkOSOptions {
@@ -249,6 +254,8 @@ export class Sync {
             log: this.log,
             clock: this.clock,
             onAttempt: options.onDeliveryAttempt,
+            post: runtime.httpPost,
+            signer: runtime.signer,
           })
         : null;
     this.follower = new Follower({

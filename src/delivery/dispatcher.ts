@@ -1,4 +1,3 @@
-import type { Webhook } from 'standardwebhooks';
 import type {
   ClaimedDelivery,
   DeliveryAttempt,
@@ -8,7 +7,14 @@ import type {
 import type { Logger } from '../engine/ports.js';
 import type { Destination } from './destination.js';
 import { nextAttemptAt } from './schedule.js';
-import { send, type SendOutcome } from './send.js';
+import {
+  send,
+  standardSigner,
+  type HttpPost,
+  type MakeSigner,
+  type SendOutcome,
+  type Sign,
+} from './send.js';
 
 /** Deliveries claimed per round. */
 const CLAIM_BATCH = 500;
@@ -26,6 +32,10 @@ export interface DispatcherOptions {
   keepLogMs?: number;
   /** Told of every attempt (metrics). */
   onAttempt?: (destination: string, outcome: SendOutcome, verdict: DeliveryVerdict) => void;
+  /** How a delivery is POSTed (default `fetch`; Node passes undici's `request`). */
+  post?: HttpPost;
+  /** How deliveries are signed (default the `standardwebhooks` library; Node passes its HMAC). */
+  signer?: MakeSigner;
   /** Test hook: called before each send (crash injection). */
   beforeSend?: (delivery: ClaimedDelivery) => void;
 }
@@ -65,7 +75,7 @@ class Permits {
  */
 export class Dispatcher {
   private readonly byName: Map<string, Destination>;
-  private readonly signers = new Map<string, Webhook>();
+  private readonly signers = new Map<string, Sign>();
   private readonly clock: () => number;
   private disabled = new Set<string>();
   /**
@@ -114,11 +124,7 @@ export class Dispatcher {
         this.drainAgain = false;
         this.tripped = new Set();
         await this.checkHealth();
-        for (;;) {
-          const n = await this.round(signal);
-          total += n;
-          if (n === 0 || signal?.aborted) break;
-        }
+        total += await this.pump(signal);
       } while (this.drainAgain && !signal?.aborted);
       return total;
     })().finally(() => (this.draining = null));
@@ -192,15 +198,75 @@ export class Dispatcher {
     if (removed > 0) this.options.log.info('pruned the delivery log', { deliveries: removed });
   }
 
-  /** One claim and everything in it; returns the attempts made. */
-  private async round(signal?: AbortSignal): Promise<number> {
+  /**
+   * Claims and sends until nothing is due; returns the attempts made. Claims go on while
+   * deliveries are in flight (whenever fewer lanes are busy than the destinations may send at
+   * once), so no lane waits for the slowest of a batch: a lane whose delivery is in flight is
+   * leased, and the claim leaves its later deliveries alone.
+   */
+  private async pump(signal?: AbortSignal): Promise<number> {
+    const permits = new Map<string, Permits>();
+    const gateOf = (d: Destination) => {
+      let gate = permits.get(d.name);
+      if (!gate) permits.set(d.name, (gate = new Permits(d.concurrency)));
+      return gate;
+    };
+    // How many queues are in flight, and a promise that settles when the next one ends
+    // (Promise.race over hundreds of queues would attach a handler to each, every time).
+    let running = 0;
+    let ended: () => void = () => {};
+    let nextEnd = new Promise<void>((r) => (ended = r));
+    const lowWater = 2 * Math.max(...this.options.destinations.map((d) => d.concurrency));
+    let attempts = 0;
+    let dueLeft = true;
+    for (;;) {
+      if (dueLeft && running < lowWater && !signal?.aborted) {
+        const queues = await this.claimQueues();
+        dueLeft = queues.length > 0;
+        for (const queue of queues) {
+          const destination = this.byName.get(queue[0]!.destination)!;
+          running++;
+          void this.sendQueue(destination, queue, gateOf(destination), signal)
+            .then((n) => (attempts += n))
+            .catch((error: Error) =>
+              this.options.log.error('sending a lane of deliveries failed', {
+                error: error.message,
+              }),
+            )
+            .finally(() => {
+              running--;
+              ended();
+            });
+        }
+      }
+      if (running === 0) {
+        if (signal?.aborted) break;
+        if (!dueLeft) {
+          // Results not written yet keep their lanes' next deliveries leased: write them,
+          // then look once more.
+          if (!this.unwritten()) break;
+          await this.flush();
+          dueLeft = true;
+        }
+        continue;
+      }
+      await nextEnd;
+      nextEnd = new Promise<void>((r) => (ended = r));
+      // A lane finished: its next deliveries (or others, retried) may be due now.
+      dueLeft = true;
+    }
+    await this.flush();
+    return attempts;
+  }
+
+  /** Due deliveries, claimed: ordered ones queued by lane, the rest each alone. */
+  private async claimQueues(): Promise<ClaimedDelivery[][]> {
     const names = this.enabled();
+    if (names.length === 0) return [];
     const now = this.clock();
     const longest = Math.max(0, ...names.map((n) => this.byName.get(n)!.timeoutMs));
     const leaseUntil = now + Math.max(120_000, 4 * longest);
     const claimed = await this.options.store.claim(names, now, leaseUntil, CLAIM_BATCH);
-    if (claimed.length === 0) return 0;
-    // Ordered deliveries queue by lane, the rest each alone; queues run at once.
     const queues = new Map<string, ClaimedDelivery[]>();
     for (const d of claimed) {
       const key = d.ordered ? `${d.destination}\u0000${d.lane}` : `${d.destination}\u0000#${d.id}`;
@@ -208,47 +274,47 @@ export class Dispatcher {
       if (q) q.push(d);
       else queues.set(key, [d]);
     }
-    const permits = new Map(
-      names.map((n) => [n, new Permits(this.byName.get(n)!.concurrency)] as const),
-    );
+    return [...queues.values()];
+  }
+
+  /** One queue's deliveries in order; an ordered one stops at its first failure. */
+  private async sendQueue(
+    destination: Destination,
+    queue: ClaimedDelivery[],
+    gate: Permits,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    // Only while the lease outlasts an attempt (after it, another process may take the
+    // delivery), and while the destination answers.
+    const stop = (d: ClaimedDelivery) =>
+      signal?.aborted ||
+      this.tripped.has(destination.name) ||
+      this.clock() + destination.timeoutMs >= d.leaseUntil;
     let attempts = 0;
-    await Promise.all(
-      [...queues.values()].map(async (queue) => {
-        const destination = this.byName.get(queue[0]!.destination)!;
-        const gate = permits.get(destination.name)!;
-        // Only while the lease outlasts an attempt (after it, another process may take the
-        // delivery), and while the destination answers.
-        const stop = (d: ClaimedDelivery) =>
-          signal?.aborted ||
-          this.tripped.has(destination.name) ||
-          this.clock() + destination.timeoutMs >= d.leaseUntil;
-        for (const [i, delivery] of queue.entries()) {
-          if (stop(delivery)) {
-            this.release(queue.slice(i));
-            return;
-          }
-          await gate.take();
-          if (stop(delivery)) {
-            gate.give();
-            this.release(queue.slice(i));
-            return;
-          }
-          let verdict: DeliveryVerdict;
-          try {
-            this.options.beforeSend?.(delivery);
-            verdict = await this.attempt(destination, delivery);
-            attempts++;
-          } finally {
-            gate.give();
-          }
-          if (verdict.status !== 'delivered' && delivery.ordered) {
-            this.release(queue.slice(i + 1));
-            return;
-          }
-        }
-      }),
-    );
-    await this.flush();
+    for (const [i, delivery] of queue.entries()) {
+      if (stop(delivery)) {
+        this.release(queue.slice(i));
+        return attempts;
+      }
+      await gate.take();
+      if (stop(delivery)) {
+        gate.give();
+        this.release(queue.slice(i));
+        return attempts;
+      }
+      let verdict: DeliveryVerdict;
+      try {
+        this.options.beforeSend?.(delivery);
+        verdict = await this.attempt(destination, delivery);
+        attempts++;
+      } finally {
+        gate.give();
+      }
+      if (verdict.status !== 'delivered' && delivery.ordered) {
+        this.release(queue.slice(i + 1));
+        return attempts;
+      }
+    }
     return attempts;
   }
 
@@ -256,7 +322,13 @@ export class Dispatcher {
     destination: Destination,
     delivery: ClaimedDelivery,
   ): Promise<DeliveryVerdict> {
-    const outcome = await send(destination, delivery, this.signers, this.clock);
+    let sign = this.signers.get(destination.name);
+    if (!sign)
+      this.signers.set(
+        destination.name,
+        (sign = (this.options.signer ?? standardSigner)(destination.secrets[0]!)),
+      );
+    const outcome = await send(destination, delivery, sign, this.clock, this.options.post);
     if (outcome.result === 'retry') this.tripped.add(destination.name);
     const tries = delivery.attempts + 1;
     let verdict: DeliveryVerdict;
@@ -289,6 +361,10 @@ export class Dispatcher {
     return verdict;
   }
 
+  private unwritten(): boolean {
+    return this.results.length > 0 || this.releases.length > 0 || this.flushing !== null;
+  }
+
   private release(deliveries: ClaimedDelivery[]): void {
     for (const d of deliveries) this.releases.push(d.id);
   }
@@ -297,6 +373,8 @@ export class Dispatcher {
   private startFlush(): void {
     if (this.flushing) return;
     this.flushing = (async () => {
+      // A moment for the answers arriving together to share one transaction.
+      await new Promise((r) => setTimeout(r, 1));
       while (this.results.length > 0 || this.releases.length > 0) {
         const results = this.results;
         const releases = this.releases;

@@ -9,23 +9,66 @@ const RESPONSE_BYTES = 256;
 /** What an attempt came to: delivered, worth another try, or ended by the receiver. */
 export type SendOutcome = DeliveryAttempt & { result: 'delivered' | 'retry' | 'abort' };
 
+/** An endpoint's answer: its status, a header, and the first bytes of its body. */
+export interface PostAnswer {
+  status: number;
+  header(name: string): string | null;
+  firstBytes: Uint8Array;
+}
+
+/**
+ * One POST, redirects not followed, given up after `timeoutMs` (rejects with a `TimeoutError`).
+ * Node passes undici's `request` (`runtimes/node/http-post.ts`: a third of `fetch`'s CPU per
+ * delivery); elsewhere `fetch` serves.
+ */
+export type HttpPost = (
+  url: string,
+  init: { headers: Record<string, string>; body: string; timeoutMs: number },
+) => Promise<PostAnswer>;
+
+/** A `webhook-signature` value for a message (Standard Webhooks: `v1,` + HMAC-SHA256 base64). */
+export type Sign = (id: string, at: Date, body: string) => string;
+
+/** Makes the signing function of one `whsec_` secret. */
+export type MakeSigner = (secret: string) => Sign;
+
+/** Signing by the `standardwebhooks` library (Workers); Node passes `node:crypto`'s HMAC. */
+export const standardSigner: MakeSigner = (secret) => {
+  const webhook = new Webhook(secret);
+  return (id, at, body) => webhook.sign(id, at, body);
+};
+
+/** `HttpPost` by `fetch` (Workers): connections are reused per origin by the platform. */
+export const fetchPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return {
+    status: response.status,
+    header: (name) => response.headers.get(name),
+    firstBytes: await firstBytes(response.body),
+  };
+};
+
 /**
  * POSTs one delivery, signed as Standard Webhooks specifies with the destination's newest
  * secret (`webhook-id` is the event id, the same on every attempt and replay, so receivers can
  * drop repeats; a replay says so in `authsync-replay`). 2xx delivers; `410 Gone` or a
  * `webhook-delivery: abort` header ends it at once; anything else (other statuses, redirects,
  * which are not followed, timeouts, DNS and connection errors) is tried again. Errors never
- * quote the URL (it may carry a token). `fetch` reuses connections per origin (undici's pool on
- * Node, the platform's on Workers).
+ * quote the URL (it may carry a token).
  */
 export async function send(
   destination: Destination,
   delivery: ClaimedDelivery,
-  signers: Map<string, Webhook>,
+  sign: Sign,
   now: () => number,
+  post: HttpPost = fetchPost,
 ): Promise<SendOutcome> {
-  let signer = signers.get(destination.name);
-  if (!signer) signers.set(destination.name, (signer = new Webhook(destination.secrets[0]!)));
   const at = now();
   const started = performance.now();
   const headers: Record<string, string> = {
@@ -33,23 +76,21 @@ export async function send(
     'user-agent': 'authsync',
     'webhook-id': delivery.eventId,
     'webhook-timestamp': String(Math.floor(at / 1000)),
-    'webhook-signature': signer.sign(delivery.eventId, new Date(at), delivery.body),
+    'webhook-signature': sign(delivery.eventId, new Date(at), delivery.body),
   };
   if (delivery.replay > 0) headers['authsync-replay'] = String(delivery.replay);
   const duration = () => Math.round(performance.now() - started);
-  let response: Response;
+  let answer: PostAnswer;
   try {
-    response = await fetch(destination.url, {
-      method: 'POST',
+    answer = await post(destination.url, {
       headers,
       body: delivery.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(destination.timeoutMs),
+      timeoutMs: destination.timeoutMs,
     });
   } catch (error) {
-    const e = error as Error & { cause?: Error };
+    const e = error as Error & { cause?: Error; code?: string };
     const message =
-      e.name === 'TimeoutError'
+      e.name === 'TimeoutError' || e.code === 'UND_ERR_HEADERS_TIMEOUT'
         ? `no answer within ${destination.timeoutMs} ms`
         : (e.cause?.message ?? e.message);
     return {
@@ -61,11 +102,9 @@ export async function send(
       response: null,
     };
   }
-  const text = await firstBytes(response);
-  const status = response.status;
+  const status = answer.status;
   const ok = status >= 200 && status < 300;
-  const abort =
-    status === 410 || response.headers.get('webhook-delivery')?.toLowerCase() === 'abort';
+  const abort = status === 410 || answer.header('webhook-delivery')?.toLowerCase() === 'abort';
   return {
     result: ok ? 'delivered' : abort ? 'abort' : 'retry',
     at,
@@ -76,35 +115,39 @@ export async function send(
       : abort && status !== 410
         ? `the endpoint answered ${status} and asked not to retry (webhook-delivery: abort)`
         : `the endpoint answered ${status}`,
-    response: text,
+    response: responseText(answer.firstBytes),
   };
 }
 
-/** The answer's first bytes as text (the rest is dropped, which lets the connection be reused). */
-async function firstBytes(response: Response): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
+/** The first bytes of an answer as text for the attempts log (null when there were none). */
+function responseText(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return null;
+  // Decoded leniently: a cut may split a character, and bodies need not be text at all.
+  return new TextDecoder().decode(bytes.subarray(0, RESPONSE_BYTES)).replaceAll('\u0000', '');
+}
+
+/** Up to `RESPONSE_BYTES` of a body; the rest is dropped. */
+export async function firstBytes(
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
-    while (size < RESPONSE_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      // Leaving the loop early cancels the rest of the body.
+      if (size >= RESPONSE_BYTES) break;
     }
   } catch {
     // The answer broke off: what came is kept.
-  } finally {
-    reader.cancel().catch(() => {});
   }
-  if (size === 0) return null;
   const all = new Uint8Array(size);
   let offset = 0;
   for (const c of chunks) {
     all.set(c, offset);
     offset += c.length;
   }
-  // Decoded leniently: a cut may split a character, and bodies need not be text at all.
-  return new TextDecoder().decode(all.subarray(0, RESPONSE_BYTES)).replaceAll('\u0000', '');
+  return all.subarray(0, RESPONSE_BYTES);
 }

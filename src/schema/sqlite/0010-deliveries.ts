@@ -21,11 +21,10 @@ export const m0010 = {
   last_error TEXT,
   created_at INTEGER NOT NULL,
   done_at INTEGER,
-  UNIQUE (destination, event_id, replay)
+  UNIQUE (event_id, destination, replay)
 );
-CREATE INDEX authsync_deliveries_due ON authsync_deliveries (next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX authsync_deliveries_pending ON authsync_deliveries (id) WHERE status = 'pending';
 CREATE INDEX authsync_deliveries_open ON authsync_deliveries (destination, lane, id) WHERE status IN ('pending', 'failed');
-CREATE INDEX authsync_deliveries_event ON authsync_deliveries (event_id);
 CREATE INDEX authsync_deliveries_done ON authsync_deliveries (done_at) WHERE done_at IS NOT NULL;
 CREATE TABLE authsync_delivery_attempts (
   delivery_id INTEGER NOT NULL,
