@@ -104,7 +104,7 @@ describe('an Auth0 source on the Worker, reconciled on its schedule', () => {
     };
     const worker = await startWorker(null, {
       script: path,
-      vars: { ...vars, AUTHSYNC_RECONCILE_EVERY_S: '2' },
+      vars: { ...vars, AUTHSYNC_RECONCILE_EVERY_S: '4' },
     });
     try {
       await worker.scheduled();
@@ -114,8 +114,9 @@ describe('an Auth0 source on the Worker, reconciled on its schedule', () => {
       await worker.scheduled();
       expect(worker.runs().at(-1)!.reconciled).toBeUndefined();
       expect((await auth0Differences(emu, worker.db)).length).toBeGreaterThan(0);
-      // ...until a run finds the last reconciliation (here: the import) 2 s old.
-      await new Promise((r) => setTimeout(r, 2100));
+      // ...until a run finds the last reconciliation (here: the import) 4 s old.
+      await new Promise((r) => setTimeout(r, 4100));
+      const reconcilingRunAt = Date.now();
       await worker.scheduled();
       const run = worker.runs().at(-1)!;
       expect(run.error).toBeUndefined();
@@ -129,8 +130,11 @@ describe('an Auth0 source on the Worker, reconciled on its schedule', () => {
       expect(
         left.filter((d) => d.missing.length > 0 || ['users', 'organizations'].includes(d.table)),
       ).toEqual([]);
+      // The next run reconciles only once 4 s have passed again (a loaded machine may take
+      // that long over the reconciling run itself: then it is due, rightly).
+      const dueAgain = Date.now() - reconcilingRunAt >= 4000;
       await worker.scheduled();
-      expect(worker.runs().at(-1)!.reconciled).toBeUndefined();
+      if (!dueAgain) expect(worker.runs().at(-1)!.reconciled).toBeUndefined();
     } finally {
       await worker.close();
       await emu.close();
