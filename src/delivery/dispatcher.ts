@@ -265,7 +265,8 @@ export class Dispatcher {
     if (names.length === 0) return [];
     const now = this.clock();
     const longest = Math.max(0, ...names.map((n) => this.byName.get(n)!.timeoutMs));
-    const leaseUntil = now + Math.max(120_000, 4 * longest);
+    // Long enough for a few attempts in a row; a queue stops before its lease would run out.
+    const leaseUntil = now + Math.max(5_000, 4 * longest);
     const claimed = await this.options.store.claim(names, now, leaseUntil, CLAIM_BATCH);
     const queues = new Map<string, ClaimedDelivery[]>();
     for (const d of claimed) {
