@@ -242,6 +242,21 @@ describe('delivery to the application (a receiver in its own process, verifying 
       expect(again.map((r) => r.id)).toContain(id);
       expect(again.every((r) => r.verified && r.status === 200)).toBe(true);
 
+      // From an event id on: that event's delivery and those made after it, marked as the next
+      // replay; one destination named that is not there replays nothing.
+      const byId = JSON.parse((await cli('deliveries', 'replay', '--since', id)).stdout) as {
+        replayed: number;
+      };
+      expect(byId.replayed).toBeGreaterThanOrEqual(1);
+      await sync.runOnce();
+      const second = (await rx.log('app')).filter((r) => r.replay === '2');
+      expect(second.map((r) => r.id)).toContain(id);
+      expect(
+        JSON.parse(
+          (await cli('deliveries', 'replay', '--since', id, '--destination', 'nope')).stdout,
+        ),
+      ).toEqual({ replayed: 0 });
+
       // Usage errors exit 2; an unknown subcommand is named.
       await expect(cli('deliveries', 'retry')).rejects.toMatchObject({ code: 2 });
       await expect(cli('deliveries', 'frob')).rejects.toMatchObject({
