@@ -392,17 +392,14 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * Waits until everything gathered so far is written. A write that fails is logged; its
+   * deliveries stay leased and are sent again once their leases run out (at least once).
+   */
   private async flush(): Promise<void> {
-    this.startFlush();
-    while (this.flushing) await this.flushing.catch(() => {});
-    // A failed write leaves results behind: try once more, and let the error end the round.
-    if (this.results.length > 0 || this.releases.length > 0) {
-      const results = this.results;
-      const releases = this.releases;
-      this.results = [];
-      this.releases = [];
-      await this.options.store.record(results);
-      await this.options.store.release(releases);
+    while (this.results.length > 0 || this.releases.length > 0 || this.flushing) {
+      this.startFlush();
+      await this.flushing?.catch(() => {});
     }
   }
 }
