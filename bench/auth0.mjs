@@ -75,7 +75,8 @@ if (values.child === 'auth0-emulator') {
   const result = await sync.runOnce();
   const seconds = (performance.now() - started) / 1000;
   await sync.close();
-  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true }); else console.error("kept", dir);
+  if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+  else console.error('kept', dir);
   process.send({
     events: result.applied,
     seconds,

@@ -9,34 +9,19 @@ import type {
   WebhookReceiver,
 } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
-import {
-  commitBatch,
-  ConcurrentRunError,
-  type Cursor,
-  type InboxEvent,
-  type TableRepairs,
-} from './engine/store.js';
-import type { DeliveryRoute } from './engine/deliveries.js';
+import { commitBatch, ConcurrentRunError, type Cursor, type TableRepairs } from './engine/store.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
 import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
 import {
   ConfigError,
   DEFAULT_RECONCILE_EVERY_S,
   DEFAULT_WEBHOOK_GRACE_MS,
-  destinationSettings,
-  forwardSettings,
-  forwardTarget,
   retentionSettings,
 } from './config.js';
-import {
-  destinationsFor,
-  routerFor,
-  type DestinationConfig,
-  type ForwardTarget,
-} from './delivery/destination.js';
-import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
+import type { DestinationConfig, ForwardTarget } from './delivery/destination.js';
+import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
 import type { HttpPost, MakeSigner } from './delivery/send.js';
-import { destinationStatus, type DestinationStatus } from './delivery/destination-status.js';
+import type { DestinationStatus } from './delivery/destination-status.js';
 import type { HttpGet } from './http/get-json.js';
 import type { WorkOSOptions } from './providers/workos/connect.js';
 import type { Auth0Options } from './providers/auth0/connect.js';
@@ -52,6 +37,7 @@ import type {
 } from './engine/store.js';
 import type { DeadLetterResolution } from './engine/dead-letter-resolution.js';
 import { Follower } from './follow.js';
+import { SyncDeliveries } from './sync-deliveries.js';
 import { retentionOf, statusReport, type Retention, type StatusReport } from './status-report.js';
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
@@ -178,9 +164,11 @@ export class Sync {
   private readonly retentionSettings: { days: number; warnAfterSeconds: number };
   private retentionWarnedAtMs = -Infinity;
   private readonly importsState: boolean;
-  private readonly routes: (event: InboxEvent) => DeliveryRoute[];
+  private readonly deliveries: SyncDeliveries;
   /** Sends deliveries to the destinations (none when none is configured). */
-  readonly dispatcher: Dispatcher | null;
+  get dispatcher(): Dispatcher | null {
+    return this.deliveries.dispatcher;
+  }
 
   /** Runs on any runtime: the store comes opened (`createSync` opens one from `DATABASE_URL` on Node). */
   constructor(options: CreateSyncOptions, runtime: SyncRuntime) {
@@ -215,18 +203,17 @@ export class Sync {
     this.retentionSettings = retentionSettings(env, sources.provider.retentionDays);
     this.importsState = options.importOnFirstRun ?? true;
     this.webhookSetting = sources.webhookSetting;
-    // Work on the database alone (status, migrate) delivers nothing: nothing to check there.
-    const destinations =
-      options.offline || options.readOnly
-        ? []
-        : destinationsFor(
-            options.destinations ?? destinationSettings(env),
-            forwardTarget(options.forward ?? forwardSettings(env)),
-            sources.forwardFilter,
-          );
-    this.routes = routerFor(destinations, this.store.source.id);
+    this.deliveries = new SyncDeliveries(options, {
+      env,
+      store: this.store,
+      log: this.log,
+      clock: this.clock,
+      providerFilter: sources.forwardFilter,
+      post: runtime.httpPost,
+      signer: runtime.signer,
+    });
     this.engine = new SyncEngine({
-      routes: this.routes,
+      routes: this.deliveries.routes,
       onDeliveries: () => this.dispatcher?.wake(),
       store: this.store,
       events,
@@ -246,18 +233,6 @@ export class Sync {
       onApplied: options.onApplied,
       checkpoint: options.checkpoint,
     });
-    this.dispatcher =
-      destinations.length > 0
-        ? new Dispatcher({
-            store: this.store.deliveries(),
-            destinations,
-            log: this.log,
-            clock: this.clock,
-            onAttempt: options.onDeliveryAttempt,
-            post: runtime.httpPost,
-            signer: runtime.signer,
-          })
-        : null;
     this.follower = new Follower({
       store: this.store,
       log: this.log,
@@ -456,39 +431,7 @@ export class Sync {
         seconds: Math.round((Date.now() - started) / 100) / 10,
       });
     this.migrated = true;
-    if (this.dispatcher) await this.adoptOutbox();
-  }
-
-  /**
-   * Outbox rows an older authsync left pending (forwarding was an effect then, run after the
-   * commit): delivered now, by the destinations that want them. At least once, as before.
-   */
-  private async adoptOutbox(): Promise<void> {
-    const batch = commitBatch();
-    const sourceId = this.store.source.id;
-    for (const row of await this.store.deliveries().pendingOutbox()) {
-      if (row.source_id !== null && row.source_id !== sourceId) continue;
-      const event = {
-        id: row.event_id,
-        type: row.type,
-        lane: row.lane,
-        createdAt: '',
-        json: row.data,
-      };
-      for (const route of this.routes(event))
-        batch.deliveries.push({
-          ...route,
-          eventId: row.event_id,
-          type: row.type,
-          lane: row.lane,
-          sourceId,
-        });
-    }
-    if (batch.deliveries.length === 0) return;
-    await this.store.commit(batch);
-    this.log.info('pending forwarded events from before the upgrade are now deliveries', {
-      deliveries: batch.deliveries.length,
-    });
+    await this.deliveries.adoptOutbox();
   }
 
   /**
@@ -616,12 +559,8 @@ export class Sync {
   }
 
   /** Each configured destination's backlog and health (status, metrics, the status page). */
-  async destinations(): Promise<DestinationStatus[]> {
-    return destinationStatus(
-      this.store.deliveries(),
-      this.dispatcher?.destinations.map((d) => d.name) ?? [],
-      this.clock(),
-    );
+  destinations(): Promise<DestinationStatus[]> {
+    return this.deliveries.status();
   }
 
   /** The retention guard's figures (cheap: two state reads), for readiness and metrics. */
