@@ -48,6 +48,11 @@ export interface AuthsyncWorkerEnv {
   AUTHSYNC_FORWARD_SECRET?: string;
   /** Comma-separated event types or prefixes (`user.*`) to forward; default all. */
   AUTHSYNC_FORWARD_EVENTS?: string;
+  /**
+   * More destinations, as a JSON list (see docs/delivery.md): each run makes the deliveries due
+   * within its budget; retries wait for a later run.
+   */
+  AUTHSYNC_DESTINATIONS?: string;
   /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
   AUTHSYNC_STATUS_PASSWORD?: string;
   /** This source's id (default: the provider's name): its cursor and state in a D1 database shared with other sources. */
