@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,5 +70,36 @@ describe('the published package', () => {
     ).toMatch(/CREATE TABLE workos_users/);
     const used = await run('node', ['use.mjs'], { cwd: dir });
     expect(JSON.parse(used.stdout)).toEqual({ version: pkg.version, events: 10 });
+
+    // The README links to docs/ and examples/; source maps carry the sources they point at.
+    const shipped = join(dir, 'node_modules/authsync');
+    expect(readFileSync(join(shipped, 'docs/delivery.md'), 'utf8')).toMatch(/^# /);
+    expect(readFileSync(join(shipped, 'examples/worker/index.js'), 'utf8')).toContain('authsync');
+    const map = JSON.parse(readFileSync(join(shipped, 'dist/sync.js.map'), 'utf8'));
+    expect(map.sourcesContent[0]).toContain('export class Sync');
+
+    // Drivers are optional peers: not installed with the package, and named when needed.
+    expect(existsSync(join(dir, 'node_modules/pg'))).toBe(false);
+    expect(existsSync(join(dir, 'node_modules/pg-boss'))).toBe(false);
+    const status = await run('npx', ['authsync', 'status'], {
+      cwd: dir,
+      env: { ...process.env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(status).toMatchObject({ code: 1 });
+    expect((status as { stderr: string }).stderr).toContain(
+      'needs the npm package pg, which is not installed: npm install pg',
+    );
   }, 300_000);
+
+  it('a production install (no TypeScript) uses the dist/ it has instead of failing to build', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authsync-prepare-'));
+    mkdirSync(join(dir, 'scripts'));
+    cpSync(join(root, 'scripts/prepare.mjs'), join(dir, 'scripts/prepare.mjs'));
+    const bare = await run('node', ['scripts/prepare.mjs'], { cwd: dir });
+    expect(bare.stdout).toContain('npm ci && npm prune --omit=dev');
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist/cli.js'), '');
+    const built = await run('node', ['scripts/prepare.mjs'], { cwd: dir });
+    expect(built.stdout).toContain('dist/ is used as it is');
+  });
 });

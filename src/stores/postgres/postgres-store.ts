@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type pg from 'pg';
+import { optionalPackage } from '../optional-package.js';
 import { commitSteps, type Step } from '../sql/commit-steps.js';
 import { postgresDialect } from '../sql/dialect.js';
 import { storableText, storableValues } from '../../engine/storable-text.js';
@@ -24,7 +24,8 @@ import type {
 
 /** Loaded on first use: a SQLite deployment never pays for the PostgreSQL driver. */
 let driver: typeof pg | undefined;
-const loadPg = (): typeof pg => (driver ??= createRequire(import.meta.url)('pg') as typeof pg);
+const loadPg = (): typeof pg =>
+  (driver ??= optionalPackage<typeof pg>('pg', 'A PostgreSQL DATABASE_URL'));
 
 const TIMESTAMPTZ = 1184;
 const INT8 = 20;

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { PgBoss as PgBossType } from 'pg-boss';
+import { optionalPackage } from '../optional-package.js';
 import { sleep } from '../../engine/sleep.js';
 
 /** The queue of apply jobs: one per key (a group of lanes) per committed batch, a key's jobs in order. */
@@ -28,7 +28,10 @@ export class PgWorkQueue {
   constructor(url: string, schema: string, options: { expireSeconds?: number } = {}) {
     this.expireSeconds = options.expireSeconds ?? 60;
     // Loaded only where work is distributed: syncing alone never loads pg-boss.
-    const { PgBoss } = createRequire(import.meta.url)('pg-boss') as typeof import('pg-boss');
+    const { PgBoss } = optionalPackage<typeof import('pg-boss')>(
+      'pg-boss',
+      'Spreading work over processes (--distribute)',
+    );
     this.boss = new PgBoss({
       connectionString: url,
       schema: `${schema}_pgboss`,

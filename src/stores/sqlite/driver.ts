@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { optionalPackage } from '../optional-package.js';
 import { pathToFileURL } from 'node:url';
 
 /** The little of a SQLite driver the store uses; both drivers below provide it. */
@@ -59,7 +59,10 @@ function chosenBuiltin(): NodeSqlite | undefined {
 }
 
 function betterSqlite(): typeof import('better-sqlite3') {
-  return createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  return optionalPackage<typeof import('better-sqlite3')>(
+    'better-sqlite3',
+    `SQLite on Node ${process.versions.node} (node:sqlite is used from Node 24 on)`,
+  );
 }
 
 function fromBuiltin(db: NodeSqliteDatabase): SqliteDriver {

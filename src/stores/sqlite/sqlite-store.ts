@@ -1,3 +1,4 @@
+import { ConfigError } from '../../engine/config-error.js';
 import type { OnUpgrade } from '../../engine/store.js';
 import type { Step } from '../sql/commit-steps.js';
 import { sqliteDialect } from '../sql/dialect.js';
@@ -261,6 +262,8 @@ function openDriver(path: string, readOnly?: boolean): SqliteDriver {
   try {
     return readOnly ? openForReading(path) : openForWriting(path);
   } catch (error) {
+    // A driver that is not installed: its message says what to install.
+    if (error instanceof ConfigError) throw error;
     throw new Error(
       `DATABASE_URL names the SQLite file ${path}, which cannot be opened: ${(error as Error).message}. ${sqliteHint((error as Error).message)}`,
       { cause: error },
