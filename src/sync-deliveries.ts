@@ -1,15 +1,19 @@
 import { destinationSettings, forwardSettings, forwardTarget, type Environment } from './config.js';
 import {
   destinationsFor,
+  handlerDestination,
   routerFor,
+  type Destination,
   type DestinationConfig,
   type ForwardTarget,
+  type HandlerOptions,
 } from './delivery/destination.js';
 import { destinationStatus, type DestinationStatus } from './delivery/destination-status.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import type { HttpPost, MakeSigner } from './delivery/send.js';
 import type { DeliveryRoute } from './engine/deliveries.js';
-import type { Logger } from './engine/ports.js';
+import type { EffectHandler } from './engine/outbox.js';
+import type { Checkpoint, Logger } from './engine/ports.js';
 import { commitBatch, type InboxEvent, type SyncStore } from './engine/store.js';
 
 /**
@@ -19,8 +23,11 @@ import { commitBatch, type InboxEvent, type SyncStore } from './engine/store.js'
  * the database alone).
  */
 export class SyncDeliveries {
-  readonly routes: (event: InboxEvent) => DeliveryRoute[];
-  readonly dispatcher: Dispatcher | null;
+  private readonly destinations: Destination[];
+  private router: (event: InboxEvent) => DeliveryRoute[];
+  private sender: Dispatcher | null = null;
+  /** Which destinations an applied event goes to (handlers registered later included). */
+  readonly routes = (event: InboxEvent): DeliveryRoute[] => this.router(event);
 
   constructor(
     options: {
@@ -29,6 +36,7 @@ export class SyncDeliveries {
       offline?: boolean;
       readOnly?: boolean;
       onDeliveryAttempt?: DispatcherOptions['onAttempt'];
+      checkpoint?: (name: Checkpoint) => void;
     },
     private readonly deps: {
       env: Environment;
@@ -42,34 +50,73 @@ export class SyncDeliveries {
     },
   ) {
     // Work on the database alone (status, migrate) delivers nothing: nothing to check there.
-    const destinations =
-      options.offline || options.readOnly
-        ? []
-        : destinationsFor(
-            options.destinations ?? destinationSettings(deps.env),
-            forwardTarget(options.forward ?? forwardSettings(deps.env)),
-            deps.providerFilter,
-          );
-    this.routes = routerFor(destinations, deps.store.source.id);
-    this.dispatcher =
-      destinations.length > 0
-        ? new Dispatcher({
-            store: deps.store.deliveries(),
-            destinations,
-            log: deps.log,
-            clock: deps.clock,
-            onAttempt: options.onDeliveryAttempt,
-            post: deps.post,
-            signer: deps.signer,
-          })
-        : null;
+    this.working = !options.offline && !options.readOnly;
+    this.destinations = this.working
+      ? destinationsFor(
+          options.destinations ?? destinationSettings(deps.env),
+          forwardTarget(options.forward ?? forwardSettings(deps.env)),
+          deps.providerFilter,
+        )
+      : [];
+    this.router = routerFor(this.destinations, deps.store.source.id);
+    this.onAttempt = options.onDeliveryAttempt;
+    this.checkpoint = options.checkpoint;
+  }
+
+  private readonly checkpoint: ((name: Checkpoint) => void) | undefined;
+
+  private readonly working: boolean;
+  private readonly onAttempt: DispatcherOptions['onAttempt'];
+
+  /** Sends deliveries to the destinations (none without destinations, or for work on the database alone). */
+  get dispatcher(): Dispatcher | null {
+    if (!this.sender && this.destinations.length > 0)
+      this.sender = new Dispatcher({
+        store: this.deps.store.deliveries(),
+        destinations: this.destinations,
+        log: this.deps.log,
+        clock: this.deps.clock,
+        onAttempt: this.onAttempt,
+        post: this.deps.post,
+        signer: this.deps.signer,
+        afterHandler: () => this.checkpoint?.('handler-ran'),
+      });
+    return this.sender;
+  }
+
+  /**
+   * Delivers until `signal` aborts; with no destination yet, from when the first handler is
+   * registered (`Sync.on` after `run` began).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (!this.dispatcher)
+      await new Promise<void>((resolve) => {
+        this.firstDestination = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    this.firstDestination = null;
+    if (!signal.aborted) await this.dispatcher?.run(signal);
+  }
+
+  private firstDestination: (() => void) | null = null;
+
+  /** A handler of `Sync.on`, as a destination of its own; returns its name. */
+  addHandler(type: string, handler: EffectHandler, options?: HandlerOptions): string {
+    const taken = new Set(this.destinations.map((d) => d.name));
+    const destination = handlerDestination(type, handler, options, taken);
+    if (!this.working) return destination.name;
+    this.destinations.push(destination);
+    this.router = routerFor(this.destinations, this.deps.store.source.id);
+    this.sender?.add(destination);
+    this.firstDestination?.();
+    return destination.name;
   }
 
   /** Each destination's backlog and health: the configured ones, then any other the database knows. */
   status(): Promise<DestinationStatus[]> {
     return destinationStatus(
       this.deps.store.deliveries(),
-      this.dispatcher?.destinations.map((d) => d.name) ?? [],
+      this.destinations.map((d) => d.name),
       this.deps.clock(),
     );
   }

@@ -18,7 +18,7 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
   retentionSettings,
 } from './config.js';
-import type { DestinationConfig, ForwardTarget } from './delivery/destination.js';
+import type { DestinationConfig, ForwardTarget, HandlerOptions } from './delivery/destination.js';
 import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
 import type { HttpPost, MakeSigner } from './delivery/send.js';
 import type { DestinationStatus } from './delivery/destination-status.js';
@@ -405,12 +405,20 @@ export class Sync {
 
   /**
    * A handler for one event type (its envelope typed from WorkOS's documented payloads:
-   * `on('user.created', (e) => e.data.email)` has a string), or for `*` (every event).
+   * `on('user.created', (e) => e.data.email)` has a string), a prefix (`user.*`), or `*` (every
+   * event). Each handler is a destination of its own, named `on_user_created` (or
+   * `options.name`): called at least once per applied event, in order per organization,
+   * retried on its schedule, failed and kept when that is used up, never held up by another
+   * handler (see docs/delivery.md). Never for replays or the first import.
    */
-  on<K extends WorkOSEventType>(type: K, handler: EffectHandler<WorkOSEventOf<K>>): this;
-  on(type: string, handler: EffectHandler<AnyWorkOSEvent>): this;
-  on(type: string, handler: EffectHandler): this {
-    this.engine.on(type, handler);
+  on<K extends WorkOSEventType>(
+    type: K,
+    handler: EffectHandler<WorkOSEventOf<K>>,
+    options?: HandlerOptions,
+  ): this;
+  on(type: string, handler: EffectHandler<AnyWorkOSEvent>, options?: HandlerOptions): this;
+  on(type: string, handler: EffectHandler, options?: HandlerOptions): this {
+    this.deliveries.addHandler(type, handler, options);
     return this;
   }
 
@@ -481,7 +489,7 @@ export class Sync {
   async run(signal: AbortSignal): Promise<void> {
     await this.migrate();
     // Deliveries go beside the reader: a slow destination never holds the sync.
-    const delivering = this.dispatcher?.run(signal);
+    const delivering = this.deliveries.run(signal);
     try {
       await this.follow(signal);
     } finally {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../engine/config-error.js';
 import type { DeliveryRoute } from '../engine/deliveries.js';
+import type { EffectHandler } from '../engine/outbox.js';
 import type { InboxEvent } from '../engine/store.js';
 import { DEFAULT_SCHEDULE_MS, parseDuration } from './schedule.js';
 
@@ -49,6 +50,8 @@ export interface Destination {
   disableAfterMs: number;
   /** A further test an event must pass (a provider's, such as Auth0's API path filter). */
   accepts?: (event: unknown) => boolean;
+  /** A function destination (`Sync.on`): called with the event instead of a POST to `url`. */
+  handler?: EffectHandler;
 }
 
 /** The one destination `AUTHSYNC_FORWARD_URL`/`_SECRET`/`_EVENTS` describe (`forward` option). */
@@ -89,9 +92,23 @@ export function destinationsFor(
 
 const EVENT_PATTERN = /^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/;
 
+const NAME = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, _ and -');
+
+/** How a destination of either kind sends: order, concurrency, timeout, retries, patience. */
+const sendingSchema = z.object({
+  ordering: z.enum(['lane', 'none']).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+  timeoutMs: z.number().int().min(100).max(120_000).optional(),
+  schedule: z
+    .array(z.union([z.number().int().min(0), z.string()]))
+    .max(50)
+    .optional(),
+  disableAfterDays: z.number().min(0.001).max(365).optional(),
+});
+
 const configSchema = z
   .object({
-    name: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, _ and -'),
+    name: NAME,
     url: z.string(),
     secrets: z.array(z.string()).min(1).max(10),
     events: z
@@ -99,16 +116,75 @@ const configSchema = z
       .optional(),
     organizations: z.array(z.string().min(1)).optional(),
     sources: z.array(z.string().min(1)).optional(),
-    ordering: z.enum(['lane', 'none']).optional(),
-    concurrency: z.number().int().min(1).max(256).optional(),
-    timeoutMs: z.number().int().min(100).max(120_000).optional(),
-    schedule: z
-      .array(z.union([z.number().int().min(0), z.string()]))
-      .max(50)
-      .optional(),
-    disableAfterDays: z.number().min(0.001).max(365).optional(),
+    ...sendingSchema.shape,
   })
   .strict();
+
+const handlerSchema = z.object({ name: NAME.optional(), ...sendingSchema.shape }).strict();
+
+/** How a handler of `Sync.on` is delivered to: as a destination, with these settings. */
+export type HandlerOptions = z.infer<typeof handlerSchema>;
+
+/** The sending settings of a destination, checked (errors name `where`). */
+function sendingSettings(
+  c: z.infer<typeof sendingSchema>,
+  where: string,
+): Pick<Destination, 'ordered' | 'concurrency' | 'timeoutMs' | 'scheduleMs' | 'disableAfterMs'> {
+  const scheduleMs = (c.schedule ?? DEFAULT_SCHEDULE_MS).map((d) => {
+    const ms = parseDuration(d);
+    if (ms === null)
+      throw new ConfigError(
+        `${where}: schedule: ${JSON.stringify(d)} is not a duration (ms, or 5s, 5m, 2h).`,
+      );
+    return ms;
+  });
+  return {
+    ordered: (c.ordering ?? 'lane') === 'lane',
+    concurrency: c.concurrency ?? 16,
+    timeoutMs: c.timeoutMs ?? 15_000,
+    scheduleMs,
+    disableAfterMs: (c.disableAfterDays ?? 5) * 86_400_000,
+  };
+}
+
+/**
+ * A handler of `Sync.on` as a destination of its own (its deliveries, retries and failures
+ * apart from every other handler's): named by `options.name`, else after its event type
+ * (`on_user_created`, `on_all` for `*`; a second handler of a type gets `_2`, and so on, so
+ * names hold across restarts while handlers are registered in the same order).
+ */
+export function handlerDestination(
+  type: string,
+  handler: EffectHandler,
+  options: HandlerOptions | undefined,
+  taken: ReadonlySet<string>,
+): Destination {
+  const parsed = handlerSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`on(${JSON.stringify(type)}): ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const typeName =
+    type === '*'
+      ? 'all'
+      : type
+          .toLowerCase()
+          .replace(/\.\*$/, '_any')
+          .replace(/[^a-z0-9_]/g, '_');
+  const base = `on_${typeName}`.slice(0, 60);
+  let name = parsed.data.name ?? base;
+  for (let n = 2; !parsed.data.name && taken.has(name); n++) name = `${base}_${n}`;
+  if (taken.has(name))
+    throw new ConfigError(`on(${JSON.stringify(type)}): the name ${name} is taken`);
+  return {
+    name,
+    url: '',
+    secrets: [],
+    ...(type === '*' ? {} : { events: [type] }),
+    ...sendingSettings(parsed.data, `on(${JSON.stringify(type)})`),
+    handler,
+  };
+}
 
 /** Whether `type` is among `patterns` (exact types, `prefix.*`, or `*`). */
 export function matchesEventTypes(type: string, patterns: string[] | undefined): boolean {
@@ -167,14 +243,6 @@ export function resolveDestinations(configs: readonly unknown[]): Destination[] 
     seen.add(c.name);
     checkUrl(c.url, `${where}: url`);
     c.secrets.forEach((s, j) => checkSecret(s, `${where}: secrets[${j}]`));
-    const scheduleMs = (c.schedule ?? DEFAULT_SCHEDULE_MS).map((d) => {
-      const ms = parseDuration(d);
-      if (ms === null)
-        throw new ConfigError(
-          `${where}: schedule: ${JSON.stringify(d)} is not a duration (ms, or 5s, 5m, 2h).`,
-        );
-      return ms;
-    });
     return {
       name: c.name,
       url: c.url,
@@ -182,11 +250,7 @@ export function resolveDestinations(configs: readonly unknown[]): Destination[] 
       ...(c.events?.length ? { events: c.events } : {}),
       ...(c.organizations?.length ? { organizations: new Set(c.organizations) } : {}),
       ...(c.sources?.length ? { sources: new Set(c.sources) } : {}),
-      ordered: (c.ordering ?? 'lane') === 'lane',
-      concurrency: c.concurrency ?? 16,
-      timeoutMs: c.timeoutMs ?? 15_000,
-      scheduleMs,
-      disableAfterMs: (c.disableAfterDays ?? 5) * 86_400_000,
+      ...sendingSettings(c, where),
     };
   });
 }

@@ -5,6 +5,7 @@ import type {
   DeliveryVerdict,
 } from '../engine/deliveries.js';
 import type { Logger } from '../engine/ports.js';
+import { callHandler } from './call-handler.js';
 import type { Destination } from './destination.js';
 import { nextAttemptAt } from './schedule.js';
 import {
@@ -36,8 +37,8 @@ export interface DispatcherOptions {
   post?: HttpPost;
   /** How deliveries are signed (default the `standardwebhooks` library; Node passes its HMAC). */
   signer?: MakeSigner;
-  /** Test hook: called before each send (crash injection). */
-  beforeSend?: (delivery: ClaimedDelivery) => void;
+  /** Test hook: called after a handler ran, before its result is recorded (crash injection). */
+  afterHandler?: () => void;
 }
 
 interface Result {
@@ -99,7 +100,12 @@ export class Dispatcher {
   }
 
   get destinations(): readonly Destination[] {
-    return this.options.destinations;
+    return [...this.byName.values()];
+  }
+
+  /** One more destination (a handler registered with `Sync.on`). */
+  add(destination: Destination): void {
+    this.byName.set(destination.name, destination);
   }
 
   /** New deliveries were committed: look now instead of at the next poll. */
@@ -216,7 +222,7 @@ export class Dispatcher {
     let running = 0;
     let ended: () => void = () => {};
     let nextEnd = new Promise<void>((r) => (ended = r));
-    const lowWater = 2 * Math.max(...this.options.destinations.map((d) => d.concurrency));
+    const lowWater = 2 * Math.max(...this.destinations.map((d) => d.concurrency));
     let attempts = 0;
     let dueLeft = true;
     for (;;) {
@@ -305,7 +311,6 @@ export class Dispatcher {
       }
       let verdict: DeliveryVerdict;
       try {
-        this.options.beforeSend?.(delivery);
         verdict = await this.attempt(destination, delivery);
         attempts++;
       } finally {
@@ -323,14 +328,13 @@ export class Dispatcher {
     destination: Destination,
     delivery: ClaimedDelivery,
   ): Promise<DeliveryVerdict> {
-    let sign = this.signers.get(destination.name);
-    if (!sign)
-      this.signers.set(
-        destination.name,
-        (sign = (this.options.signer ?? standardSigner)(destination.secrets[0]!)),
-      );
-    const outcome = await send(destination, delivery, sign, this.clock, this.options.post);
-    if (outcome.result === 'retry') this.tripped.add(destination.name);
+    const outcome = destination.handler
+      ? await callHandler(destination, delivery, this.clock)
+      : await send(destination, delivery, this.signer(destination), this.clock, this.options.post);
+    if (destination.handler) this.options.afterHandler?.();
+    // An endpoint that fails one delivery will fail the next: leave it alone until the next
+    // drain. A handler's failure is its event's (its other lanes go on).
+    if (outcome.result === 'retry' && !destination.handler) this.tripped.add(destination.name);
     const tries = delivery.attempts + 1;
     let verdict: DeliveryVerdict;
     if (outcome.result === 'delivered') verdict = { status: 'delivered' };
@@ -360,6 +364,16 @@ export class Dispatcher {
     this.options.onAttempt?.(destination.name, outcome, verdict);
     this.startFlush();
     return verdict;
+  }
+
+  private signer(destination: Destination): Sign {
+    let sign = this.signers.get(destination.name);
+    if (!sign)
+      this.signers.set(
+        destination.name,
+        (sign = (this.options.signer ?? standardSigner)(destination.secrets[0]!)),
+      );
+    return sign;
   }
 
   private unwritten(): boolean {

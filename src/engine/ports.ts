@@ -79,7 +79,7 @@ export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
  * that a crash anywhere leaves a database the next run converges from.
  */
 export type Checkpoint =
-  'page-fetched' | 'before-commit' | 'after-commit' | 'import-page-committed' | 'effect-ran';
+  'page-fetched' | 'before-commit' | 'after-commit' | 'import-page-committed' | 'handler-ran';
 
 /**
  * Sources for work on the database alone (migrate, status, dead letters): reading from the

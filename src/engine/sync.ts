@@ -379,7 +379,7 @@ export class SyncEngine {
         ran += await runOutbox(this.store, this.handlers, {
           clock: this.clock,
           logger: this.log,
-          afterHandler: () => this.checkpoint('effect-ran'),
+          afterHandler: () => this.checkpoint('handler-ran'),
         });
       } while (this.effectsAgain);
       return ran;

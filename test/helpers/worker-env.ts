@@ -14,7 +14,8 @@ const TEST_D1_PATH = '/__authsync_test/d1';
 /**
  * Bundles `authsync/worker` (from dist) for workerd: platform neutral, no Node built-ins, no
  * Node compatibility flag. A Node-only module reachable from the entry fails the build.
- * `effectsUrl`: a Worker whose effect handler POSTs each event id there (to record effects).
+ * `effectsUrl`: a Worker whose handler POSTs each event id there (to record them); a handler's
+ * attempt may take 250 ms, so a killed run's claims are leased for 5 s.
  */
 export async function bundleWorker(
   effectsUrl?: string,
@@ -25,7 +26,7 @@ export async function bundleWorker(
     ? `createWorker({ on: { '*': async (event) => {
   const r = await fetch(${JSON.stringify(effectsUrl)}, { method: 'POST', body: event.id });
   if (!r.ok) throw new Error('recorder answered ' + r.status);
-} } })`
+} }, handlerOptions: { timeoutMs: 250 } })`
     : 'createWorker()';
   writeFileSync(
     entry,

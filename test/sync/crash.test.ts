@@ -99,7 +99,7 @@ for (const kind of STORE_KINDS)
       }
     }, 60_000);
 
-    it('effects run at least once per event even when the process dies after a handler', async () => {
+    it('handlers run at least once per event even when the process dies after one ran', async () => {
       const emu = await startEmulator({ seed: 43, events: 1500 });
       const db = tempDb(kind);
       const { script, log } = childScript(
@@ -108,8 +108,8 @@ for (const kind of STORE_KINDS)
        let seen = 0;
        const crashAt = Number(process.env.CRASH_AFTER_EFFECT ?? 0);
        const sync = createSync({ ...${JSON.stringify(db.options)}, importOnFirstRun: false, settleMs: 0,
-         checkpoint: (name) => { if (name === 'effect-ran' && ++seen === crashAt) process.kill(process.pid, 'SIGKILL'); } });
-       sync.on('user.created', (e) => appendFileSync('__LOG__', e.id + '\\n'));
+         checkpoint: (name) => { if (name === 'handler-ran' && ++seen === crashAt) process.kill(process.pid, 'SIGKILL'); } });
+       sync.on('user.created', (e) => appendFileSync('__LOG__', e.id + '\\n'), { timeoutMs: 1000 });
        await sync.runOnce();
        await sync.close();`,
       );
@@ -122,6 +122,8 @@ for (const kind of STORE_KINDS)
         });
       try {
         expect((await run(25)).signal).toBe('SIGKILL');
+        // What the killed process had claimed waits out its lease (5 s with a 1 s timeout).
+        await new Promise((r) => setTimeout(r, 5500));
         expect((await run(0)).code).toBe(0);
         const expected = [];
         for (let i = 0; i < emu.emulator.world.events.length; i++) {
@@ -130,8 +132,11 @@ for (const kind of STORE_KINDS)
         }
         const ran = readFileSync(log, 'utf8').trim().split('\n');
         expect(new Set(ran)).toEqual(new Set(expected));
-        // At least once: the one whose handler ran just before the kill ran again; no other repeats.
-        expect(ran.length - expected.length).toBe(1);
+        // At least once: the handler that ran just before the kill ran again, and so did any
+        // other whose result was not yet recorded (up to the 16 in flight, and as many
+        // finished while a batch of results was being written).
+        expect(ran.length - expected.length).toBeGreaterThanOrEqual(1);
+        expect(ran.length - expected.length).toBeLessThanOrEqual(32);
       } finally {
         await emu.close();
       }

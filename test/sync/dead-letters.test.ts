@@ -94,8 +94,8 @@ for (const kind of STORE_KINDS)
   });
 
 for (const kind of STORE_KINDS)
-  describe(`effects (library handlers) (${kind})`, () => {
-    it('run after commit once per event, not for the first import, not on replay; failures retry', async () => {
+  describe(`library handlers (${kind})`, () => {
+    it('run after commit once per event, not for the first import, not on replay; a failing one retries and holds up no other', async () => {
       const emu = await startEmulator({ seed: 52, events: 800 });
       const path = tempDb(kind);
       const calls: string[] = [];
@@ -107,12 +107,20 @@ for (const kind of STORE_KINDS)
         .on('user.created', (e) => {
           calls.push(e.id);
         })
-        .on('organization.created', (e) => {
-          if (failing && (e.data as { name?: string }).name === 'Effects Org') {
-            failures++;
-            throw new Error('handler down');
-          }
-        });
+        .on(
+          'organization.created',
+          (e) => {
+            if (failing && (e.data as { name?: string }).name === 'Effects Org') {
+              failures++;
+              throw new Error('handler down');
+            }
+          },
+          { schedule: ['1s', '1s', '1s'] },
+        );
+      const retrying = async () =>
+        (await sync.store.deliveries().backlog()).find(
+          (b) => b.destination === 'on_organization_created',
+        )?.retrying ?? 0;
       try {
         const first = await sync.runOnce();
         expect(first.imported).toBeGreaterThan(0);
@@ -128,17 +136,30 @@ for (const kind of STORE_KINDS)
         expect(calls.slice(importedUsersEvents)).toEqual(created);
         await sync.replay(new Date(Date.now() - 3600_000).toISOString());
         expect(calls.slice(importedUsersEvents)).toEqual(created);
-        // A failing handler is retried later (with backoff), not lost, and does not hold up the rows.
+        // A failing handler is retried on its schedule, not lost; it holds up neither the rows
+        // nor another handler.
         const org = await emulatorChange(emu, { op: 'organization.create', name: 'Effects Org' });
+        const user = await emulatorChange(emu, {
+          op: 'user.create',
+          email: 'after-the-failure@example.com',
+        });
         await sync.runOnce();
         expect((await truthFromDatabase(path)).workos_organizations!.has(org.id)).toBe(true);
-        expect((await sync.store.status()).outboxPending).toBe(1);
+        expect(await retrying()).toBe(1);
         expect(failures).toBeGreaterThanOrEqual(1);
+        expect(calls.at(-1)).toBe(
+          emu.emulator.world.events.at(emu.emulator.world.events.length - 1)!.id,
+        );
+        expect(user.id).toMatch(/^user_/);
         failing = false;
-        // Retried after its backoff (at most ~1 s after the last failure).
-        await new Promise((r) => setTimeout(r, 2100));
+        // Retried after its schedule's wait (1 s ±20%).
+        await new Promise((r) => setTimeout(r, 1500));
         await sync.runOnce();
-        expect((await sync.store.status()).outboxPending).toBe(0);
+        expect(await retrying()).toBe(0);
+        const [done] = await sync.store
+          .deliveries()
+          .list({ destination: 'on_organization_created', limit: 1 });
+        expect(done).toMatchObject({ status: 'delivered', attempts: failures + 1 });
       } finally {
         await sync.close();
         await emu.close();

@@ -86,7 +86,12 @@ async function runHistory(seed: number, kind: string, db: TestDb) {
         await drain();
       } else if (action === 'kill') {
         kill = {
-          at: random.pick(['page-fetched', 'before-commit', 'after-commit', 'effect-ran'] as const),
+          at: random.pick([
+            'page-fetched',
+            'before-commit',
+            'after-commit',
+            'handler-ran',
+          ] as const),
           n: 1 + random.int(3),
         };
         emu.emulator.generateNow(50 + random.int(250));

@@ -257,8 +257,9 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       await worker.scheduled();
       expect(await differencesFromApi(emu, worker.db)).toEqual([]);
       expect(await inboxIds(worker)).toBe(3000);
-      // Effects the killed run had claimed wait out their lease, then the next run runs them.
-      await new Promise((r) => setTimeout(r, 1100));
+      // Deliveries the killed run had claimed wait out their lease (5 s), then the next run
+      // makes them.
+      await new Promise((r) => setTimeout(r, 5100));
       await worker.scheduled();
       await waitFor(
         () => events.every((id) => recorder.calls.has(id)),

@@ -8,6 +8,7 @@ import {
   type SourceSetting,
 } from '../../config.js';
 import { PROVIDERS } from '../../providers.js';
+import type { HandlerOptions } from '../../delivery/destination.js';
 import type { EffectHandler } from '../../engine/outbox.js';
 import type { Logger } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
@@ -84,8 +85,13 @@ export interface ScheduledEvent {
 }
 
 export interface WorkerOptions {
-  /** Effect handlers by event type (`*` for all): run after the rows commit, at least once per event. */
+  /**
+   * Handlers by event type (`*` for all), each a destination of its own (`Sync.on`): called
+   * after the rows commit, at least once per event, in order per organization.
+   */
   on?: Record<string, EffectHandler | EffectHandler[]>;
+  /** How every handler of `on` is delivered to (timeout, retry schedule, ...). */
+  handlerOptions?: Omit<HandlerOptions, 'name'>;
   logger?: Logger;
   /** Default: AUTHSYNC_RUN_BUDGET_MS, else 25,000 ms. */
   budgetMs?: number;
@@ -169,7 +175,7 @@ export function createWorker(options: WorkerOptions = {}) {
       },
     );
     for (const [type, handlers] of Object.entries(options.on ?? {}))
-      for (const handler of [handlers].flat()) sync.on(type, handler);
+      for (const handler of [handlers].flat()) sync.on(type, handler, options.handlerOptions);
     return sync;
   };
 
