@@ -12,9 +12,6 @@ export interface StatusReport {
   rows: Record<string, number>;
   inbox: Record<string, number>;
   deadLetters: number;
-  outboxPending: number;
-  /** Effects that failed at least once (a handler throwing, the forwarding endpoint down). */
-  outboxRetrying: number;
   lastError: string | null;
   lastSuccessAt: string | null;
   importedAt: string | null;
@@ -76,8 +73,6 @@ export async function statusReport(
     rows,
     inbox: s.inbox,
     deadLetters: s.deadLetters,
-    outboxPending: s.outboxPending,
-    outboxRetrying: s.outboxRetrying,
     lastError: s.state.last_error ?? null,
     lastSuccessAt: s.state.last_success_at ?? null,
     importedAt: s.state.imported_at ?? null,

@@ -11,8 +11,7 @@ import {
 import { destinationStatus, type DestinationStatus } from './delivery/destination-status.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import type { HttpPost, MakeSigner } from './delivery/send.js';
-import type { DeliveryRoute } from './engine/deliveries.js';
-import type { EffectHandler } from './engine/outbox.js';
+import type { DeliveryRoute, EffectHandler } from './engine/deliveries.js';
 import type { Checkpoint, Logger } from './engine/ports.js';
 import { commitBatch, type InboxEvent, type SyncStore } from './engine/store.js';
 

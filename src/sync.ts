@@ -1,5 +1,4 @@
 import type { AnyWorkOSEvent, WorkOSEventOf, WorkOSEventType } from './providers/workos/events.js';
-import type { EffectHandler } from './engine/outbox.js';
 import type {
   Checkpoint,
   EventSource,
@@ -18,6 +17,7 @@ import {
   DEFAULT_WEBHOOK_GRACE_MS,
   retentionSettings,
 } from './config.js';
+import type { EffectHandler } from './engine/deliveries.js';
 import type { DestinationConfig, ForwardTarget, HandlerOptions } from './delivery/destination.js';
 import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
 import type { HttpPost, MakeSigner } from './delivery/send.js';
@@ -28,13 +28,7 @@ import type { Auth0Options } from './providers/auth0/connect.js';
 import type { Provider } from './engine/provider.js';
 import { connectSource } from './providers.js';
 import type { Hmac } from './providers/workos/webhook-verifier.js';
-import type {
-  Backlog,
-  DeadLetter,
-  EffectsBacklog,
-  InboxStatus,
-  SyncStore,
-} from './engine/store.js';
+import type { Backlog, DeadLetter, InboxStatus, SyncStore } from './engine/store.js';
 import type { DeadLetterResolution } from './engine/dead-letter-resolution.js';
 import { Follower } from './follow.js';
 import { SyncDeliveries } from './sync-deliveries.js';
@@ -79,8 +73,8 @@ export interface CreateSyncOptions extends WorkOSOptions {
    */
   readParallelism?: number;
   /**
-   * PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per
-   * organization, in order) instead of doing both in the reader. Used by `run` (following).
+   * PostgreSQL: spread applying over every process on the database (pg-boss jobs per
+   * organization, in order) instead of doing it in the reader. Used by `run` (following).
    */
   distribute?: boolean;
   /** Distributed work: jobs (lanes) this process fetches and applies at once (default 16). */
@@ -314,8 +308,8 @@ export class Sync {
    * Applies webhook-delivered events that the Events API has not shown within the grace period.
    * It runs beside the API reader, not after it: during an outage the reader may be waiting out
    * retries for minutes. Should the API show an event at the very moment it is swept, both apply
-   * it: the rows are the same (guarded upserts are idempotent) and its effects are keyed by
-   * event id, so they still run once.
+   * it: the rows are the same (guarded upserts are idempotent) and its deliveries are keyed by
+   * event id and destination, so they are made once.
    */
   async applyOverdueWebhookEvents(): Promise<number> {
     return this.applyHeldBefore(new Date(this.clock() - this.graceMs).toISOString());
@@ -614,11 +608,6 @@ export class Sync {
     return this.store.backlog();
   }
 
-  /** Effects not run yet (cheap: for metrics). */
-  effectsBacklog(): Promise<EffectsBacklog> {
-    return this.store.effectsBacklog();
-  }
-
   /** The newest event time applied (for lag). */
   lastEventAt(): Promise<string | null> {
     return this.store.lastEventAt();
@@ -639,7 +628,7 @@ export class Sync {
     this.follower.wake();
   }
 
-  /** Re-reads events from an ISO time or an event id and re-applies them; effects do not run. */
+  /** Re-reads events from an ISO time or an event id and re-applies them; nothing is delivered. */
   async replay(since: string, signal?: AbortSignal): Promise<{ reapplied: number }> {
     await this.migrate();
     let cursor: Cursor;

@@ -1,6 +1,6 @@
 /**
  * `authsync/worker`: authsync as a Cloudflare Worker writing to D1. Re-export the default for the
- * plain Worker, or `createWorker({ on: { 'user.created': handler } })` for effects. Nothing here
+ * plain Worker, or `createWorker({ on: { 'user.created': handler } })` for handlers. Nothing here
  * reaches a Node-only module (CI bundles this entry without Node compatibility to prove it).
  */
 import { createWorker } from './runtimes/worker/worker.js';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../engine/config-error.js';
-import type { DeliveryRoute } from '../engine/deliveries.js';
-import type { EffectHandler } from '../engine/outbox.js';
+import type { DeliveryRoute, EffectHandler } from '../engine/deliveries.js';
 import type { InboxEvent } from '../engine/store.js';
 import { DEFAULT_SCHEDULE_MS, parseDuration } from './schedule.js';
 

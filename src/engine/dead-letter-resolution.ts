@@ -18,7 +18,7 @@ export async function resolveDeadLetter(
   deps: {
     store: SyncStore;
     provider: Provider;
-    queueEffects: (batch: CommitBatch, inbox: InboxEvent) => void;
+    queueDeliveries: (batch: CommitBatch, inbox: InboxEvent) => void;
   },
   eventId: string,
   action: 'retry' | 'skip',
@@ -60,7 +60,7 @@ export async function resolveDeadLetter(
     }
     batch.statusChanges.push({ eventId: item.id, status: 'applied' });
     batch.changes.push(...outcome.changes);
-    deps.queueEffects(batch, item);
+    deps.queueDeliveries(batch, item);
     applied++;
   }
   await store.commit(batch);

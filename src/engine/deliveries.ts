@@ -3,6 +3,16 @@
  * that applied the event, then worked by the dispatcher (`src/delivery/`). Times are ms.
  */
 
+/**
+ * A user handler (`Sync.on`, a function destination): given the event's envelope as the
+ * provider sent it (normalized), and its id and type (the same for every provider).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each provider types its own envelope (see `Sync.on`)
+export type EffectHandler<E = any> = (
+  event: E,
+  meta: { id: string; type: string },
+) => void | Promise<void>;
+
 /** `pending` (due at `nextAttemptAt`, or in flight), then one of the other three for good. */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';
 

@@ -7,7 +7,7 @@ import { commitBatch, type Cursor, type InboxEvent, type SyncStore } from './sto
 import type { Progress } from './sync.js';
 
 /**
- * Re-reads events from `since` and re-applies their rows. Effects do not run, the cursor does
+ * Re-reads events from `since` and re-applies their rows. Nothing is delivered, the cursor does
  * not move, and events waiting in a blocked lane stay waiting (their lane decides when).
  */
 export async function replay(

@@ -43,8 +43,6 @@ export interface StagerDeps {
   settleMs: number;
   /** Distributed work: API events are queued as jobs instead of applied (read on every page). */
   dispatching: () => boolean;
-  /** Whether any effect handler runs for events of this type (then they go to the outbox). */
-  hasEffects: (type: string) => boolean;
   /** The destinations an applied event goes to (none when there are none). */
   routes: (event: InboxEvent) => readonly DeliveryRoute[];
   /** Collect `Staged.applied` (someone listens for applied events). */
@@ -53,7 +51,7 @@ export interface StagerDeps {
 
 /**
  * Turns pages into a batch not yet committed: deduplication against the inbox, lanes held by
- * dead letters, projections, effects to queue, and the cursor after a page's settled prefix.
+ * dead letters, projections, deliveries to make, and the cursor after a page's settled prefix.
  * Keeps which lanes are blocked between pages (`forgetBlocked` after a failure or when other
  * processes may have made dead letters).
  */
@@ -68,7 +66,7 @@ export class PageStager {
 
   /**
    * Adds one page to a batch not yet committed: new events for the inbox, their row changes,
-   * dead letters for poison, effects to queue, and the cursor after the page's settled prefix.
+   * dead letters for poison, deliveries to make, and the cursor after the page's settled prefix.
    */
   async stage(
     input: StageInput,
@@ -171,7 +169,7 @@ export class PageStager {
       }
       batch.received.push({ event: inbox, status: 'applied', source });
       batch.changes.push(...outcome.changes);
-      this.queueEffects(batch, inbox);
+      this.queueDeliveries(batch, inbox);
       if (this.deps.collectApplied)
         staged.applied.push({
           id: inbox.id,
@@ -236,14 +234,13 @@ export class PageStager {
   }
 
   /**
-   * Puts an applied event's effects in the outbox (when a handler wants its type) and its
-   * deliveries beside it (one per destination that wants it; the outbox row holds the body).
+   * An applied event's deliveries, one per destination that wants it (handlers included), and
+   * its body in the outbox for them to send.
    */
-  queueEffects(batch: CommitBatch, inbox: InboxEvent): void {
-    const handlers = this.deps.hasEffects(inbox.type);
+  queueDeliveries(batch: CommitBatch, inbox: InboxEvent): void {
     const routes = this.deps.routes(inbox);
-    if (!handlers && routes.length === 0) return;
-    batch.outbox.push({ eventId: inbox.id, type: inbox.type, json: inbox.json, handlers });
+    if (routes.length === 0) return;
+    batch.outbox.push({ eventId: inbox.id, type: inbox.type, json: inbox.json });
     const sourceId = this.deps.store.source.id;
     for (const route of routes)
       batch.deliveries.push({

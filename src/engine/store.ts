@@ -71,11 +71,8 @@ export interface CommitBatch {
   deadLetters: { eventId: string; lane: string; error: string }[];
   /** Dead letters resolved by this batch. */
   resolvedDeadLetters: string[];
-  /**
-   * Applied events that user handlers or destinations want: the body they are given. `handlers`:
-   * user handlers must run once this commits (otherwise the row only holds the body).
-   */
-  outbox: { eventId: string; type: string; json: string; handlers: boolean }[];
+  /** Applied events some destination wants: the body each of their deliveries sends. */
+  outbox: { eventId: string; type: string; json: string }[];
   /** A delivery per (event, destination that wants it), made by the dispatcher later. */
   deliveries: NewDelivery[];
   cursor?: Cursor;
@@ -125,16 +122,7 @@ export interface DeadLetter {
   attempts: number;
 }
 
-export interface OutboxItem {
-  eventId: string;
-  type: string;
-  json: string;
-  attempts: number;
-}
-
 /** Events waiting in the inbox, by why they wait. */
-export type EffectsBacklog = Pick<StoreStatus, 'outboxPending' | 'outboxRetrying'>;
-
 export interface Backlog {
   /** Behind a dead letter in their lane. */
   pending: number;
@@ -159,9 +147,6 @@ export interface StoreStatus {
   rows: Record<string, number>;
   inbox: Record<string, number>;
   deadLetters: number;
-  outboxPending: number;
-  /** Of those, effects that failed at least once and wait for their retry. */
-  outboxRetrying: number;
   state: Record<string, string>;
 }
 
@@ -227,8 +212,6 @@ export interface SyncStore {
   /** Held events received before `receivedBefore`, by event time (the API never placed them). */
   heldEvents(receivedBefore: string, limit: number): Promise<InboxEvent[]>;
   backlog(): Promise<Backlog>;
-  /** Effects not done yet (cheap: for metrics). */
-  effectsBacklog(): Promise<EffectsBacklog>;
   /** Among events received in [from, to): delivered by webhook and never shown by the API, and the reverse. */
   sourceGaps(
     from: string,
@@ -247,14 +230,6 @@ export interface SyncStore {
    */
   reconcileFinish(tables: string[], before: string): Promise<Record<string, number>>;
   deadLetters(): Promise<DeadLetter[]>;
-  outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]>;
-  outboxDone(eventId: string): Promise<void>;
-  outboxFailed(eventId: string, error: string, retryAtMs: number): Promise<void>;
-  /**
-   * Items `outboxDue` handed out but that were not run: due again at once (where items are
-   * claimed, for a lease, they would otherwise wait it out).
-   */
-  outboxRelease(eventIds: string[]): Promise<void>;
   setState(key: string, value: string | null): Promise<void>;
   getState(key: string): Promise<string | null>;
   status(): Promise<StoreStatus>;

@@ -3,7 +3,6 @@ import { lastCursor, planSlices, RangesIgnoredError, readSlicesInOrder } from '.
 import { resolveDeadLetter, type DeadLetterResolution } from './dead-letter-resolution.js';
 import { importState } from './first-import.js';
 import { replay } from './replay.js';
-import { runOutbox, type EffectHandler } from './outbox.js';
 import {
   silentLogger,
   type Checkpoint,
@@ -81,11 +80,10 @@ export interface DrainResult {
 /**
  * The pipeline: read events after the cursor, keep new ones in the inbox (unique by id), apply
  * each in its organization's lane unless that lane is blocked by a dead letter, and commit the
- * rows, the inbox, the dead letters, the effects to run and the cursor in one transaction.
+ * rows, the inbox, the dead letters, the deliveries to make and the cursor in one transaction.
  * The cursor only passes events that are stored; it never passes an unsettled one.
  */
 export class SyncEngine {
-  readonly handlers = new Map<string, EffectHandler[]>();
   private readonly store: SyncStore;
   private readonly log: Logger;
   private readonly clock: () => number;
@@ -99,8 +97,6 @@ export class SyncEngine {
    */
   dispatching = false;
   private inFlight: { done: Promise<void>; ids: Set<string> } | null = null;
-  private effectsRunning: Promise<number> | null = null;
-  private effectsAgain = false;
 
   constructor(private readonly options: SyncEngineOptions) {
     this.store = options.store;
@@ -117,16 +113,9 @@ export class SyncEngine {
       clock: this.clock,
       settleMs: this.settleMs,
       dispatching: () => this.dispatching,
-      hasEffects: (type: string) => this.handlers.has(type) || this.handlers.has('*'),
       routes: options.routes ?? (() => []),
       collectApplied: options.onApplied !== undefined,
     });
-  }
-
-  on(type: string, handler: EffectHandler): void {
-    const list = this.handlers.get(type) ?? [];
-    list.push(handler);
-    this.handlers.set(type, list);
   }
 
   private checkpoint(name: Checkpoint): void {
@@ -305,13 +294,12 @@ export class SyncEngine {
     this.inFlight = { done, ids: staged.ids };
   }
 
-  /** Waits for the commit in flight, then runs the effects it queued. */
+  /** Waits for the commit in flight. */
   private async finishCommit(): Promise<void> {
     const inFlight = this.inFlight;
     if (!inFlight) return;
     this.inFlight = null;
     await inFlight.done;
-    await this.runEffects();
   }
 
   private async commitStaged(staged: Staged): Promise<void> {
@@ -336,7 +324,6 @@ export class SyncEngine {
       const staged = newStaged();
       const page = await this.stager.stage({ mode: 'held', events: held }, staged);
       await this.commitStaged(staged);
-      await this.runEffects();
       total += page.applied + page.deadLettered + page.waiting;
       this.log.warn('applied events the Events API has not shown, from their webhooks', {
         events: held.length,
@@ -347,7 +334,7 @@ export class SyncEngine {
 
   /**
    * Distributed work: applies the events of some jobs (one lane each, in stream order) that are
-   * still queued, and completes the jobs in the same transaction; then runs their effects. A job
+   * still queued, and completes the jobs in the same transaction (with their deliveries). A job
    * fetched again after its process died finds its events applied and only completes.
    */
   async applyQueued(jobs: { jobId: string; eventIds: string[] }[]): Promise<void> {
@@ -359,32 +346,6 @@ export class SyncEngine {
     const events = await this.store.queuedEvents(jobs.flatMap((j) => j.eventIds));
     if (events.length > 0) await this.stager.stage({ mode: 'queued', events }, staged);
     await this.commitStaged(staged);
-    await this.runEffects();
-  }
-
-  /** Runs the user handlers of committed events (at least once each, never for replay or import). */
-  async runEffects(): Promise<number> {
-    if (this.handlers.size === 0) return 0;
-    // One runner at a time: two would both take the same due items and run their handlers
-    // twice (the reader and the webhook sweep both call this). A call during a run asks for
-    // one more pass instead.
-    if (this.effectsRunning) {
-      this.effectsAgain = true;
-      return this.effectsRunning;
-    }
-    this.effectsRunning = (async () => {
-      let ran = 0;
-      do {
-        this.effectsAgain = false;
-        ran += await runOutbox(this.store, this.handlers, {
-          clock: this.clock,
-          logger: this.log,
-          afterHandler: () => this.checkpoint('handler-ran'),
-        });
-      } while (this.effectsAgain);
-      return ran;
-    })().finally(() => (this.effectsRunning = null));
-    return this.effectsRunning;
   }
 
   /**
@@ -410,7 +371,7 @@ export class SyncEngine {
   }
 
   /**
-   * Re-reads events from `since` (a cursor) and re-applies their rows. Effects do not run,
+   * Re-reads events from `since` (a cursor) and re-applies their rows. Nothing is delivered,
    * the cursor does not move, and events waiting in a blocked lane stay waiting.
    */
   replay(since: Cursor, signal?: AbortSignal): Promise<{ reapplied: number }> {
@@ -446,13 +407,12 @@ export class SyncEngine {
       {
         store: this.store,
         provider: this.options.provider,
-        queueEffects: (batch, inbox) => this.stager.queueEffects(batch, inbox),
+        queueDeliveries: (batch, inbox) => this.stager.queueDeliveries(batch, inbox),
       },
       eventId,
       action,
     );
     this.stager.forgetBlocked();
-    await this.runEffects();
     return result;
   }
 }

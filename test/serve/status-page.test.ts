@@ -105,8 +105,6 @@ describe('authsync serve: the status page', () => {
       rows: { workos_users: 1 },
       inbox: { applied: 1 },
       deadLetters: 1,
-      outboxPending: 0,
-      outboxRetrying: 0,
       lastError: `2026-12-01T00:00:00.000Z ${markup}`,
       lastSuccessAt: null,
       importedAt: null,

@@ -53,7 +53,7 @@ for (const kind of STORE_KINDS)
             commitBatch({
               received: changes.map((_, i) => received(`event_${String(i + 1).padStart(2, '0')}`)),
               changes,
-              outbox: [{ eventId: 'event_01', type: 'user.updated', json: '{}', handlers: true }],
+              outbox: [{ eventId: 'event_01', type: 'user.updated', json: '{}' }],
               cursor: { after: 'event_41', rangeStart: null },
             }),
           ),

@@ -238,7 +238,6 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
     // A budget long enough for one run to drain 3,000 events and their effects here.
     const vars = {
       AUTHSYNC_SETTLE_MS: '0',
-      AUTHSYNC_EFFECT_LEASE_MS: '1000',
       AUTHSYNC_RUN_BUDGET_MS: '120000',
     };
     let worker = await startWorker(emu, { script: path, vars, persistDir });

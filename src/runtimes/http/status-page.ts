@@ -186,8 +186,6 @@ function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
     ['queued events', number(report.inbox.queued ?? 0)],
     ['held webhooks', number(report.inbox.held ?? 0)],
     ['applied events', number(report.inbox.applied ?? 0)],
-    ['effects due', number(report.outboxPending)],
-    ['effects retrying', number(report.outboxRetrying)],
     ['dead letters', number(report.deadLetters)],
   ];
   return html`<section data-source="${report.source}">

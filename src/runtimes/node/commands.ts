@@ -107,7 +107,7 @@ export function registerSyncCommands(program: Command): void {
       )
       .option(
         '--distribute',
-        'PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per organization, in order); also AUTHSYNC_DISTRIBUTE=1',
+        'PostgreSQL: spread applying over every process on the database (pg-boss jobs per organization, in order); also AUTHSYNC_DISTRIBUTE=1',
       ),
   ).action(
     async (
@@ -232,7 +232,7 @@ export function registerSyncCommands(program: Command): void {
       )
       .option(
         '--distribute',
-        'PostgreSQL: spread applying and effects over every process on the database (pg-boss jobs per organization, in order); also AUTHSYNC_DISTRIBUTE=1',
+        'PostgreSQL: spread applying over every process on the database (pg-boss jobs per organization, in order); also AUTHSYNC_DISTRIBUTE=1',
       ),
   ).action(
     async (
@@ -346,7 +346,9 @@ export function registerSyncCommands(program: Command): void {
   connectionOptions(
     program
       .command('replay')
-      .description('Re-read events from a time or event id and re-apply them. Effects do not run.')
+      .description(
+        'Re-read events from a time or event id and re-apply them. Nothing is delivered.',
+      )
       .requiredOption('--since <time|event_id>', 'an ISO-8601 time or an event id'),
   ).action(async (flags: ConnectionFlags & { since: string }) => {
     const progress = progressLine();
@@ -463,10 +465,6 @@ function printStatus(report: StatusReport): void {
   line('waiting events', String(report.inbox.pending ?? 0));
   if (report.inbox.queued) line('queued events', String(report.inbox.queued));
   line('held webhooks', String(report.inbox.held ?? 0));
-  line(
-    'effects due',
-    `${report.outboxPending}${report.outboxRetrying ? ` (${report.outboxRetrying} failed, retrying)` : ''}`,
-  );
   for (const d of report.destinations ?? [])
     line(
       `destination`,

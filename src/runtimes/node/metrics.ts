@@ -163,20 +163,6 @@ export class ServeMetrics {
           this.set({ destination: d.name }, d.disabled ? 1 : 0);
       },
     });
-    new Gauge({
-      name: 'authsync_effects_pending',
-      help: 'Effects (handlers, forwarding to the application) of applied events not done yet; retrying: those that failed at least once.',
-      labelNames: ['source_id', 'state'] as const,
-      registers: [this.registry],
-      async collect() {
-        for (const sync of syncs()) {
-          const effects = await sync.effectsBacklog();
-          const source_id = sync.sourceId;
-          this.set({ source_id, state: 'due' }, effects.outboxPending - effects.outboxRetrying);
-          this.set({ source_id, state: 'retrying' }, effects.outboxRetrying);
-        }
-      },
-    });
   }
 
   readonly deliveryAttempts = new Counter({

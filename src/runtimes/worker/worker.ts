@@ -9,7 +9,7 @@ import {
 } from '../../config.js';
 import { PROVIDERS } from '../../providers.js';
 import type { HandlerOptions } from '../../delivery/destination.js';
-import type { EffectHandler } from '../../engine/outbox.js';
+import type { EffectHandler } from '../../engine/deliveries.js';
 import type { Logger } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
 import { ConcurrentRunError } from '../../engine/store.js';
@@ -42,8 +42,6 @@ export interface AuthsyncWorkerEnv {
   AUTHSYNC_SETTLE_MS?: string;
   /** See CreateSyncOptions.webhookGraceMs. */
   AUTHSYNC_WEBHOOK_GRACE_MS?: string;
-  /** How long a run owns the effects it is about to run (default 60,000): a run that dies leaves them to runs after this. */
-  AUTHSYNC_EFFECT_LEASE_MS?: string;
   /** Forward each event to this endpoint, signed with AUTHSYNC_FORWARD_SECRET (see CreateSyncOptions.forward). */
   AUTHSYNC_FORWARD_URL?: string;
   AUTHSYNC_FORWARD_SECRET?: string;
@@ -170,7 +168,6 @@ export function createWorker(options: WorkerOptions = {}) {
         store: new D1Store(env.DB, {
           storeSchema: SQLITE_SCHEMA,
           source: sourceIdentity(source.id, PROVIDERS[source.provider]),
-          effectLeaseMs: numberVar(env.AUTHSYNC_EFFECT_LEASE_MS, 'AUTHSYNC_EFFECT_LEASE_MS'),
         }),
       },
     );

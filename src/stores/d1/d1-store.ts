@@ -4,7 +4,6 @@ import {
   ConcurrentRunError,
   type CommitBatch,
   type Cursor,
-  type OutboxItem,
   type SourceIdentity,
 } from '../../engine/store.js';
 import { commitSteps, type Step } from '../sql/commit-steps.js';
@@ -110,23 +109,14 @@ export class D1Store extends SqlStore {
   /** The cursor as this run last read or wrote it. */
   private expected: Cursor | null = null;
 
-  private readonly effectLeaseMs: number;
-
-  /**
-   * `storeSchema`: the tables it holds and the migrations that make them (`src/schema`, SQLite's);
-   * `effectLeaseMs`: how long a run owns the effects it claimed (default 60 s).
-   */
-  constructor(
-    d1: D1Database,
-    options: { storeSchema: StoreSchema; source: SourceIdentity; effectLeaseMs?: number },
-  ) {
+  /** `storeSchema`: the tables it holds and the migrations that make them (`src/schema`, SQLite's). */
+  constructor(d1: D1Database, options: { storeSchema: StoreSchema; source: SourceIdentity }) {
     super(
       new D1Executor(d1, options.storeSchema.migrations),
       new Statements(sqliteDialect, options.storeSchema.tables, options.source.orderedIds),
       options.source,
       { maxInList: D1_MAX_PARAMS },
     );
-    this.effectLeaseMs = options.effectLeaseMs ?? 60_000;
   }
 
   override async readCursor(): Promise<Cursor> {
@@ -154,15 +144,6 @@ export class D1Store extends SqlStore {
     }
     if (batch.cursor)
       this.expected = { after: batch.cursor.after, rangeStart: batch.cursor.rangeStart };
-  }
-
-  /**
-   * Claims the due effects for a while before running them: a run overlapping this one does not
-   * run them too. A run that dies holding a claim leaves them to a run after the lease (longer
-   * than a run lasts).
-   */
-  override outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
-    return this.claimOutboxDue(limit, nowMs, this.effectLeaseMs);
   }
 }
 

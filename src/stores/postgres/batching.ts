@@ -166,9 +166,9 @@ export class MultiRowStatements extends Statements {
   private outboxRows(): Plan {
     return this.rows(
       'outbox',
-      ['text', 'text', 'text', 'int'],
+      ['text', 'text', 'text'],
       ({ from, v }) =>
-        sql`INSERT INTO authsync_outbox (event_id, type, data, done) SELECT ${v(0)}, ${v(1)}, ${v(2)}, ${v(3)} ${from} ON CONFLICT DO NOTHING`,
+        sql`INSERT INTO authsync_outbox (event_id, type, data, done) SELECT ${v(0)}, ${v(1)}, ${v(2)}, 1 ${from} ON CONFLICT DO NOTHING`,
     );
   }
 }

@@ -16,7 +16,6 @@ import { hostname } from 'node:os';
 import type {
   CommitBatch,
   OnUpgrade,
-  OutboxItem,
   ProcessInfo,
   ReaderLease,
   SourceIdentity,
@@ -304,7 +303,7 @@ export class PostgresStore extends SqlStore {
   private readonly jobExpireSeconds: number | undefined;
   private queue: PgWorkQueue | null = null;
 
-  /** The pg-boss queue that spreads applying and effects over processes (created on first use). */
+  /** The pg-boss queue that spreads applying over processes (created on first use). */
   workQueue(): PgWorkQueue {
     this.queue ??= new PgWorkQueue(this.url, this.schema, { expireSeconds: this.jobExpireSeconds });
     return this.queue;
@@ -321,15 +320,6 @@ export class PostgresStore extends SqlStore {
       if (batch.enqueue?.length) await queue.enqueue(batch.enqueue, q);
       if (batch.completes?.length) await queue.complete(batch.completes, q);
     });
-  }
-
-  /**
-   * Where work is distributed, effects are claimed before they run (for as long as a job may
-   * take), so that two processes do not run the same one at once.
-   */
-  override outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
-    if (!this.queue) return super.outboxDue(limit, nowMs);
-    return this.claimOutboxDue(limit, nowMs, (this.jobExpireSeconds ?? 60) * 1000);
   }
 
   private lease: PgReaderLease | null = null;

@@ -11,7 +11,7 @@ export interface QueueTransaction {
 }
 
 /**
- * The work after reading (applying events and running their effects), spread over every process
+ * The work after reading (applying events, with their deliveries), spread over every process
  * on the database through pg-boss. Jobs are keyed by a hash of the lane (organization; see
  * `workKey`: 64 keys) on a `key_strict_fifo` queue: a key's jobs run one at a time, in the order
  * they were sent, on whichever process fetches them, while other keys run in parallel. The reader sends them in the transaction that

@@ -45,7 +45,7 @@ export interface Step {
 
 /**
  * The statements of one commit, in the order they must run: inbox, row changes, dead letters,
- * effects, cursor. Every SQL store runs exactly these inside one transaction.
+ * deliveries, cursor. Every SQL store runs exactly these inside one transaction.
  */
 export function* commitSteps(
   st: Statements,
@@ -102,7 +102,7 @@ export function* commitSteps(
   for (const o of batch.outbox)
     yield {
       plan: st.insertOutbox(),
-      values: [o.eventId, o.type, o.json, o.handlers ? 0 : 1],
+      values: [o.eventId, o.type, o.json],
       ...(withShapes ? { shape: { op: 'outbox', key: o.eventId } } : {}),
     };
   if (batch.deliveries.length > 0) {

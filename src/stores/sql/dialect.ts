@@ -34,7 +34,7 @@ export interface SqlDialect {
   typed(value: unknown, type: ColumnType): RawBuilder<unknown>;
   /** The larger of two non-null values. */
   greatest(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
-  /** The column that orders rows by insertion (the outbox is run oldest first). */
+  /** The column that orders rows by insertion (old outbox rows are adopted oldest first). */
   insertionOrder: string;
   /** A non-negative integer as 20 digits of text, so that numbers compare as text. */
   zeroPadded(n: RawBuilder<unknown>): RawBuilder<unknown>;

@@ -4,12 +4,10 @@ import type {
   CommitBatch,
   Cursor,
   DeadLetter,
-  EffectsBacklog,
   InboxEvent,
   InboxStatus,
   LaneBacklog,
   OnUpgrade,
-  OutboxItem,
   SourceIdentity,
   StoreStatus,
   SyncStore,
@@ -318,64 +316,6 @@ export class SqlStore implements SyncStore {
     }));
   }
 
-  async outboxDue(limit: number, nowMs: number): Promise<OutboxItem[]> {
-    const rows = await this.db.all<{
-      event_id: string;
-      type: string;
-      data: string;
-      attempts: number;
-    }>(this.st.selectOutboxDue(), [nowMs, limit]);
-    return rows.map((r) => ({
-      eventId: r.event_id,
-      type: r.type,
-      json: r.data,
-      attempts: Number(r.attempts),
-    }));
-  }
-
-  /**
-   * Due effects, claimed until `nowMs + leaseMs` in the same statement, for stores shared by runs
-   * or processes that could otherwise run the same effect at once.
-   */
-  protected async claimOutboxDue(
-    limit: number,
-    nowMs: number,
-    leaseMs: number,
-  ): Promise<OutboxItem[]> {
-    const rows = await this.db.all<{
-      seq: number;
-      event_id: string;
-      type: string;
-      data: string;
-      attempts: number;
-    }>(this.st.claimOutboxDue(), [nowMs + leaseMs, nowMs, limit]);
-    // RETURNING gives no order: oldest first, as outboxDue.
-    return rows
-      .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map((r) => ({
-        eventId: r.event_id,
-        type: r.type,
-        json: r.data,
-        attempts: Number(r.attempts),
-      }));
-  }
-
-  async outboxDone(eventId: string): Promise<void> {
-    await this.db.run(this.st.markOutboxDone(), [eventId]);
-  }
-
-  async outboxRelease(eventIds: string[]): Promise<void> {
-    await this.byIds(
-      eventIds,
-      (n) => this.st.releaseOutbox(n),
-      (p, values) => this.db.run(p, values),
-    );
-  }
-
-  async outboxFailed(eventId: string, error: string, retryAtMs: number): Promise<void> {
-    await this.db.run(this.st.markOutboxFailed(), [error, retryAtMs, eventId]);
-  }
-
   /** This source's keys are stored as `<source id>/<key>`. */
   private get statePrefix(): string {
     return `${this.source.id}/`;
@@ -426,14 +366,8 @@ export class SqlStore implements SyncStore {
       deadLetters: Number(
         (await this.db.get<{ n: number }>(this.st.countDeadLetters(), [this.source.id]))!.n,
       ),
-      ...(await this.effectsBacklog()),
       state,
     };
-  }
-
-  async effectsBacklog(): Promise<EffectsBacklog> {
-    const r = (await this.db.get<{ n: number; retrying: number }>(this.st.countOutboxPending()))!;
-    return { outboxPending: Number(r.n), outboxRetrying: Number(r.retrying) };
   }
 
   async laneBacklog(limit: number): Promise<LaneBacklog[]> {

@@ -10,7 +10,7 @@ export { tieColumns, timelessColumns } from './row-statements.js';
  * given, never from input. Each method returns the compiled plan of one statement shape
  * (compiled on first use); the comment above it lists the values it takes, in order. By family:
  * `statements-base.ts` (plans, ordering), `row-statements.ts`, `inbox-statements.ts`, `delivery-statements.ts`, and here
- * the cursor, dead letters, effects, state, counts and reconciliation.
+ * the cursor, dead letters, outbox, state, counts and reconciliation.
  */
 export class Statements extends DeliveryStatements {
   /** Values: source id. */
@@ -89,66 +89,16 @@ export class Statements extends DeliveryStatements {
     );
   }
 
-  /** Values: event id, type, data, done (1 when no user handler wants it: a body for deliveries). */
+  /**
+   * Values: event id, type, data. The body the event's deliveries send (and replays re-send);
+   * `done` is 1 from the start (0 only in rows an older authsync left for its effects, which
+   * `adoptOutbox` turns into deliveries).
+   */
   insertOutbox(): Plan {
     return this.plan(
       'outbox',
       () =>
-        sql`INSERT INTO authsync_outbox (event_id, type, data, done) VALUES (${param(0)}, ${param(1)}, ${param(2)}, ${param(3)}) ON CONFLICT DO NOTHING`,
-    );
-  }
-
-  /** Values: now (ms), limit. */
-  selectOutboxDue(): Plan {
-    return this.plan(
-      'outboxDue',
-      () =>
-        sql`SELECT event_id, type, data, attempts FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(0)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(1)}`,
-    );
-  }
-
-  /**
-   * Due items claimed for `lease` (their next attempt moved on), so that runs overlapping on D1
-   * do not run the same effect at once. The due condition is repeated outside the subquery:
-   * PostgreSQL re-checks it on a row another claim just updated (the subquery it does not), so
-   * two claims at once cannot both take a row. Values: claimed until, now, limit.
-   */
-  claimOutboxDue(): Plan {
-    return this.plan(
-      'outboxClaim',
-      () =>
-        sql`UPDATE authsync_outbox SET next_attempt_at = ${param(0)} WHERE event_id IN (SELECT event_id FROM authsync_outbox WHERE done = 0 AND next_attempt_at <= ${param(1)} ORDER BY ${sql.ref(this.dialect.insertionOrder)} LIMIT ${param(2)}) AND done = 0 AND next_attempt_at <= ${param(1)} RETURNING ${sql.ref(this.dialect.insertionOrder)} AS seq, event_id, type, data, attempts`,
-    );
-  }
-
-  /**
-   * Values: event id. The row stays (its id keeps a second copy of the event from queuing the
-   * effects again) but not the event's JSON once the effects are done, unless deliveries need it
-   * (they are sent, and replayed, from it; pruning removes it with them).
-   */
-  markOutboxDone(): Plan {
-    return this.plan(
-      'outboxDone',
-      () =>
-        sql`UPDATE authsync_outbox SET done = 1, attempts = attempts + 1, last_error = NULL, data = CASE WHEN EXISTS (SELECT 1 FROM authsync_deliveries WHERE authsync_deliveries.event_id = authsync_outbox.event_id) THEN data ELSE '' END WHERE event_id = ${param(0)}`,
-    );
-  }
-
-  /** Due again at once (claimed, then not tried). Values: the event ids (see `idIn`). */
-  releaseOutbox(count: number | 'array'): Plan {
-    return this.plan(
-      `releaseOutbox|${count}`,
-      () =>
-        sql`UPDATE authsync_outbox SET next_attempt_at = 0 WHERE done = 0 AND ${this.idIn(count, 'event_id')}`,
-    );
-  }
-
-  /** Values: error, retry at (ms), event id. */
-  markOutboxFailed(): Plan {
-    return this.plan(
-      'outboxFailed',
-      () =>
-        sql`UPDATE authsync_outbox SET attempts = attempts + 1, last_error = ${param(0)}, next_attempt_at = ${param(1)} WHERE event_id = ${param(2)}`,
+        sql`INSERT INTO authsync_outbox (event_id, type, data, done) VALUES (${param(0)}, ${param(1)}, ${param(2)}, 1) ON CONFLICT DO NOTHING`,
     );
   }
 
@@ -212,15 +162,6 @@ export class Statements extends DeliveryStatements {
       'countDead',
       () =>
         sql`SELECT COUNT(*) AS n FROM authsync_dead_letters AS d LEFT JOIN authsync_events ON authsync_events.id = d.event_id WHERE ${this.ownRows(sql`${param(0)}`)}`,
-    );
-  }
-
-  /** Effects not done yet, and how many of those have failed at least once. */
-  countOutboxPending(): Plan {
-    return this.plan(
-      'countOutbox',
-      () =>
-        sql`SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) AS retrying FROM authsync_outbox WHERE done = 0`,
     );
   }
 
