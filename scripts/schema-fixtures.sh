@@ -27,6 +27,8 @@ releases=(
   "909fec2 postgres 5"
   "6f8017e sqlite 9"
   "6f8017e postgres 6"
+  "9da4701 sqlite 10"
+  "9da4701 postgres 7"
 )
 if [ $# -gt 0 ]; then releases=("$@"); fi
 port=18900

@@ -20,17 +20,21 @@ export const WORKOS_TABLES: TableSet = {
     'directory_group_id',
   ],
   tables: [
-    entityTable('workos_users', {
-      email: 'text',
-      email_verified: 'boolean',
-      first_name: 'text',
-      last_name: 'text',
-      profile_picture_url: 'text',
-      external_id: 'text',
-      metadata: 'json',
-      last_sign_in_at: 'time',
-      locale: 'text',
-    }),
+    entityTable(
+      'workos_users',
+      {
+        email: 'text',
+        email_verified: 'boolean',
+        first_name: 'text',
+        last_name: 'text',
+        profile_picture_url: 'text',
+        external_id: 'text',
+        metadata: 'json',
+        last_sign_in_at: 'time',
+        locale: 'text',
+      },
+      { indexes: indexes('workos_users', { email: ['email'], external_id: ['external_id'] }) },
+    ),
     entityTable(
       'workos_organizations',
       {
@@ -41,7 +45,7 @@ export const WORKOS_TABLES: TableSet = {
         metadata: 'json',
         domains: 'json',
       },
-      {},
+      { indexes: indexes('workos_organizations', { external_id: ['external_id'] }) },
     ),
     entityTable(
       'workos_organization_domains',
@@ -53,7 +57,7 @@ export const WORKOS_TABLES: TableSet = {
         verification_token: 'text',
         verification_prefix: 'text',
       },
-      { indexes: byOrg('workos_organization_domains') },
+      { indexes: byOrg('workos_organization_domains', { domain: ['domain'] }) },
     ),
     entityTable(
       'workos_organization_memberships',
@@ -128,7 +132,7 @@ export const WORKOS_TABLES: TableSet = {
         role_slug: 'text',
         custom_attributes: 'json',
       },
-      { indexes: byOrg('workos_directory_users', { dir: ['directory_id'] }) },
+      { indexes: byOrg('workos_directory_users', { dir: ['directory_id'], email: ['email'] }) },
     ),
     entityTable(
       'workos_directory_groups',

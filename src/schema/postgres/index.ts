@@ -6,6 +6,7 @@ import { m0004 } from './0004-sources-and-engine-order.js';
 import { m0005 } from './0005-auth0-tables.js';
 import { m0006 } from './0006-inbox-sources.js';
 import { m0007 } from './0007-deliveries.js';
+import { m0008 } from './0008-query-indexes.js';
 
 /** Every migration, in order; each runs once (recorded in authsync_migrations). */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   m0005,
   m0006,
   m0007,
+  m0008,
 ];

@@ -9,6 +9,7 @@ import { m0007 } from './0007-sources-and-engine-order.js';
 import { m0008 } from './0008-auth0-tables.js';
 import { m0009 } from './0009-inbox-sources.js';
 import { m0010 } from './0010-deliveries.js';
+import { m0011 } from './0011-query-indexes.js';
 
 /** Every migration, in order; each runs once (recorded in authsync_migrations). */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   m0008,
   m0009,
   m0010,
+  m0011,
 ];
