@@ -27,6 +27,8 @@ export interface Connected {
   webhook: WebhookReceiver | null;
   /** The setting that turns this source's webhooks on (for messages). */
   webhookSetting: string;
+  /** The API's origin (none when working offline). */
+  origin?: string;
   /** A provider's own test of what is forwarded (Auth0: Management API paths and methods). */
   forwardFilter?: (event: unknown) => boolean;
 }

@@ -50,7 +50,8 @@ export class SyncDeliveries {
   ) {
     // Work on the database alone (status, migrate) delivers nothing: nothing to check there.
     this.working = !options.offline && !options.readOnly;
-    this.destinations = this.working
+    // Read-only work (doctor) still knows the destinations, to check them; it sends nothing.
+    this.destinations = !options.offline
       ? destinationsFor(
           options.destinations ?? destinationSettings(deps.env),
           forwardTarget(options.forward ?? forwardSettings(deps.env)),
@@ -69,7 +70,7 @@ export class SyncDeliveries {
 
   /** Sends deliveries to the destinations (none without destinations, or for work on the database alone). */
   get dispatcher(): Dispatcher | null {
-    if (!this.sender && this.destinations.length > 0)
+    if (!this.sender && this.working && this.destinations.length > 0)
       this.sender = new Dispatcher({
         store: this.deps.store.deliveries(),
         destinations: this.destinations,
@@ -81,6 +82,13 @@ export class SyncDeliveries {
         afterHandler: () => this.checkpoint?.('handler-ran'),
       });
     return this.sender;
+  }
+
+  /** The destinations that POST (for `authsync doctor`). */
+  endpoints(): { name: string; url: string; timeoutMs: number }[] {
+    return this.destinations
+      .filter((d) => !d.handler)
+      .map((d) => ({ name: d.name, url: d.url, timeoutMs: d.timeoutMs }));
   }
 
   /**

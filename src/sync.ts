@@ -22,6 +22,7 @@ import type { DestinationConfig, ForwardTarget, HandlerOptions } from './deliver
 import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
 import type { HttpPost, MakeSigner } from './delivery/send.js';
 import type { DestinationStatus } from './delivery/destination-status.js';
+import type { DoctorParts } from './doctor.js';
 import type { HttpGet } from './http/get-json.js';
 import type { WorkOSOptions } from './providers/workos/connect.js';
 import type { Auth0Options } from './providers/auth0/connect.js';
@@ -159,6 +160,7 @@ export class Sync {
   private retentionWarnedAtMs = -Infinity;
   private readonly importsState: boolean;
   private readonly deliveries: SyncDeliveries;
+  private readonly apiOrigin: string | null;
   /** Sends deliveries to the destinations (none when none is configured). */
   get dispatcher(): Dispatcher | null {
     return this.deliveries.dispatcher;
@@ -197,6 +199,7 @@ export class Sync {
     this.retentionSettings = retentionSettings(env, sources.provider.retentionDays);
     this.importsState = options.importOnFirstRun ?? true;
     this.webhookSetting = sources.webhookSetting;
+    this.apiOrigin = sources.origin ?? null;
     this.deliveries = new SyncDeliveries(options, {
       env,
       store: this.store,
@@ -586,6 +589,18 @@ export class Sync {
     if (!r.atRisk) return;
     this.retentionWarnedAtMs = now;
     this.log.warn(retentionProblem(r), { source: this.sourceId });
+  }
+
+  /** What `authsync doctor` checks this source with: its reads, its settings, its endpoints. */
+  doctorParts(): DoctorParts {
+    return {
+      readEvents: async (limit) => this.events.readPage(await this.store.readCursor(), limit),
+      snapshot: this.snapshot,
+      origin: this.apiOrigin,
+      webhookOn: this.webhookReceiver !== null,
+      webhookSetting: this.webhookSetting,
+      endpoints: this.deliveries.endpoints(),
+    };
   }
 
   /** Events parked as dead letters (each blocks its lane), oldest first. */

@@ -51,7 +51,12 @@ export function connectAuth0(
     clock: () => number;
     httpGet?: HttpGet;
   },
-): { events: EventSource; snapshot: SnapshotSource; webhook: WebhookReceiver | null } {
+): {
+  events: EventSource;
+  snapshot: SnapshotSource;
+  webhook: WebhookReceiver | null;
+  origin?: string;
+} {
   const credential = options.eventStream ?? eventStreamCredential(context.env);
   const webhook = credential
     ? new Auth0EventStreamReceiver({ store: context.store, credential, clock: context.clock })
@@ -82,5 +87,6 @@ export function connectAuth0(
     events: new Auth0LogsReader(http, context.clock),
     snapshot: new Auth0StateImporter(http, tokens, { clock: context.clock }),
     webhook,
+    origin: connection.origin,
   };
 }

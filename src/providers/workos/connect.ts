@@ -54,7 +54,12 @@ export const WORKOS_WEBHOOK_SETTING = 'WORKOS_WEBHOOK_SECRET';
 export function connectWorkOS(
   options: WorkOSOptions & { offline?: boolean },
   context: ConnectContext,
-): { events: EventSource; snapshot: SnapshotSource; webhook: WebhookReceiver | null } {
+): {
+  events: EventSource;
+  snapshot: SnapshotSource;
+  webhook: WebhookReceiver | null;
+  origin?: string;
+} {
   const secrets = options.webhookSecrets ?? workosWebhookSecrets(context.env);
   const webhook =
     secrets.length > 0
@@ -75,8 +80,9 @@ export function connectWorkOS(
       ),
       webhook,
     };
+  const connection = workosConnection(options, context.env);
   const http = workosApi({
-    ...workosConnection(options, context.env),
+    ...connection,
     logger: context.logger,
     get: context.httpGet,
     maxAttempts: options.maxAttempts,
@@ -86,5 +92,10 @@ export function connectWorkOS(
     ),
   });
   const events = new WorkOSEventsReader(http);
-  return { events, snapshot: new WorkOSStateImporter(http), webhook };
+  return {
+    events,
+    snapshot: new WorkOSStateImporter(http),
+    webhook,
+    origin: new URL(connection.apiUrl).origin,
+  };
 }

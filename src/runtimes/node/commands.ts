@@ -14,6 +14,7 @@ import { stderrLogger } from './logger.js';
 import { integer } from './cli-options.js';
 import { progressLine } from './progress.js';
 import { registerDeliveryCommands } from './deliveries-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import {
   closeAll,
   connectionOptions,
@@ -397,6 +398,7 @@ export function registerSyncCommands(program: Command): void {
         );
   });
   registerDeliveryCommands(program);
+  registerDoctorCommand(program);
   for (const action of ['retry', 'skip'] as const) {
     connectionOptions(
       deadLetters

@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { startAuth0Emulator } from '../src/emulator/auth0/server.js';
+import { startEmulator } from '../src/emulator/index.js';
+import type { Check } from '../src/doctor.js';
+import { FORWARD_SECRET } from './helpers/app-endpoint.js';
+import { freePort } from './helpers/postgres-server.js';
+import { startReceiver } from './helpers/receiver.js';
+import { tempDbPath } from './helpers/sync-env.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
+
+/** `authsync doctor --json` with these settings: its exit code and checks by name. */
+async function doctor(env: Record<string, string>) {
+  const outcome = await run('node', [CLI, 'doctor', '--json'], {
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
+  const checks = JSON.parse(outcome.stdout) as Check[];
+  return { code: outcome.code, checks, by: (name: string) => checks.find((c) => c.check === name) };
+}
+
+describe('authsync doctor', () => {
+  it('WorkOS: checks every part of the setup, reads only, names each fix, and exits 1 on a failure', async () => {
+    const emu = await startEmulator({ seed: 91, events: 300 });
+    const rx = await startReceiver();
+    const path = tempDbPath();
+    const base = { WORKOS_API_URL: emu.url, WORKOS_API_KEY: emu.apiKey, DATABASE_URL: path };
+    try {
+      // No database yet: named, and none is made.
+      const none = await doctor(base);
+      expect(none.code).toBe(1);
+      expect(none.by('setup')).toMatchObject({ status: 'fail', detail: /does not exist yet/ });
+      expect(existsSync(path)).toBe(false);
+
+      await run('node', [CLI, 'sync', '--once'], { env: { ...process.env, ...base } });
+      const closed = await freePort();
+      const destinations = JSON.stringify([
+        { name: 'app', url: rx.at('app'), secrets: [FORWARD_SECRET] },
+        { name: 'gone', url: `http://127.0.0.1:${closed}/hook`, secrets: [FORWARD_SECRET] },
+      ]);
+      const full = await doctor({
+        ...base,
+        WORKOS_WEBHOOK_SECRET: 'whsec_' + Buffer.from('x'.repeat(32)).toString('base64'),
+        AUTHSYNC_DESTINATIONS: destinations,
+      });
+      expect(full.code).toBe(1);
+      expect(full.by('database')?.status).toBe('ok');
+      expect(full.by('api key')).toMatchObject({
+        status: 'ok',
+        detail: /no event after the cursor/,
+      });
+      expect(full.by('state lists')).toMatchObject({ status: 'ok', detail: /user \d+/ });
+      expect(full.by('clock')).toMatchObject({ status: 'ok' });
+      expect(full.by('retention')).toMatchObject({ status: 'ok', detail: /30 days/ });
+      expect(full.by('webhooks')).toMatchObject({ status: 'ok' });
+      expect(full.by('destination app')).toMatchObject({ status: 'ok', detail: /answers/ });
+      expect(full.by('destination gone')).toMatchObject({
+        status: 'fail',
+        fix: expect.stringMatching(/URL/),
+      });
+      // A GET, never a delivery: nothing signed reached the application.
+      expect((await rx.log('app')).filter((r) => r.id)).toEqual([]);
+
+      // A refused key names the setting; the webhook secret's absence is a warning, not a failure.
+      const refused = await doctor({ ...base, WORKOS_API_KEY: 'sk_test_wrong' });
+      expect(refused.code).toBe(1);
+      expect(refused.by('api key')).toMatchObject({ status: 'fail', detail: /WORKOS_API_KEY/ });
+      expect(refused.by('webhooks')).toMatchObject({ status: 'warn' });
+
+      // A cursor last at the head 29 days ago, of the 30 the provider keeps: at risk.
+      const { openSqlite } = await import('../src/stores/sqlite/driver.js');
+      const raw = openSqlite(path);
+      raw
+        .prepare("UPDATE authsync_state SET value = ? WHERE key LIKE '%last_success_at'")
+        .run(new Date(Date.now() - 29 * 86_400_000).toISOString());
+      raw.close();
+      const old = await doctor(base);
+      expect(old.code).toBe(1);
+      expect(old.by('retention')).toMatchObject({ status: 'fail', fix: /reimport/ });
+    } finally {
+      await rx.close();
+      await emu.close();
+    }
+  });
+
+  it('Auth0: a client without a scope the state lists need is named; logs are still readable', async () => {
+    const emu = await startAuth0Emulator({
+      seed: 'doctor',
+      changes: 50,
+      scopes: ['read:logs', 'read:users', 'read:roles'],
+    });
+    const path = tempDbPath();
+    const env = {
+      AUTHSYNC_PROVIDER: 'auth0',
+      AUTH0_DOMAIN: emu.url,
+      AUTH0_CLIENT_ID: emu.clientId,
+      AUTH0_CLIENT_SECRET: emu.clientSecret,
+      AUTH0_REQUESTS_PER_MINUTE: '100000',
+      DATABASE_URL: path,
+    };
+    try {
+      await run('node', [CLI, 'migrate'], { env: { ...process.env, ...env } });
+      const result = await doctor(env);
+      expect(result.code).toBe(1);
+      expect(result.by('api key')).toMatchObject({ status: 'ok' });
+      expect(result.by('state lists')).toMatchObject({
+        status: 'fail',
+        detail: /read:organizations/,
+      });
+      expect(result.by('retention')).toMatchObject({ status: 'ok' });
+    } finally {
+      await emu.close();
+    }
+  });
+});
