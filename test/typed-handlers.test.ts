@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -20,14 +20,17 @@ function readmeExample(): string {
  * 'authsync'` resolves through package.json's exports to dist/*.d.ts). Its own functions are
  * declared with the types an application would give them.
  */
-function typeErrors(code: string): string[] {
+function typeErrors(code: string, name = 'example'): string[] {
   const dir = join(root, 'test', '.typecheck');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'example.ts');
+  const file = join(dir, `${name}.ts`);
+  // What a sample leaves to its reader: an application's own functions, and values it has.
   writeFileSync(
     file,
     `declare function sendWelcomeEmail(email: string): Promise<void>;
 declare function audit(eventId: string): void;
+declare const apiKey: string;
+declare const port: number;
 ${code}
 export {};
 `,
@@ -45,6 +48,29 @@ export {};
     .getPreEmitDiagnostics(program)
     .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
+
+/** Every ```ts block of the README and docs/, with where it is. */
+function samples(): { where: string; code: string }[] {
+  const files = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)];
+  return files.flatMap((file) => {
+    const text = readFileSync(join(root, file), 'utf8');
+    return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => ({
+      where: `${file}:${text.slice(0, m.index).split('\n').length}`,
+      code: m[1]!,
+    }));
+  });
+}
+
+describe('the samples in the README and docs', () => {
+  it('every TypeScript sample compiles against the built package', () => {
+    const all = samples();
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const errors = all.flatMap(({ where, code }, i) =>
+      typeErrors(code, `sample-${i}`).map((e) => `${where}: ${e}`),
+    );
+    expect(errors).toEqual([]);
+  });
+});
 
 describe('typed handlers', () => {
   it("the README's example type-checks: event.data.email is a string for user.created", () => {
