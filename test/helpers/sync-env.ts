@@ -73,3 +73,25 @@ export function childScript(source: string): { script: string; log: string } {
   writeFileSync(script, source.replaceAll('__LOG__', log).replaceAll('__DIST__', dist));
   return { script, log };
 }
+
+/**
+ * A poison event in a new organization's lane (a membership without a role, which the
+ * projection cannot apply): the emulator's org, user and the injected event.
+ */
+export async function injectPoisonMembership(emu: RunningEmulator, tag: string) {
+  const org = await emulatorChange(emu, { op: 'organization.create', name: `${tag} Org` });
+  const user = await emulatorChange(emu, { op: 'user.create', email: `${tag}@example.com` });
+  const poison = await emulatorChange(emu, {
+    op: 'event.inject',
+    type: 'organization_membership.updated',
+    organization_id: org.id,
+    data: {
+      object: 'organization_membership',
+      id: `om_${tag}_poison`,
+      organization_id: org.id,
+      user_id: user.id,
+      status: 'active',
+    },
+  });
+  return { org, user, poison };
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { launchChromium } from '../helpers/browser.js';
 import { serveFor, waitFor } from '../helpers/serve-env.js';
-import { emulatorChange } from '../helpers/sync-env.js';
+import { injectPoisonMembership } from '../helpers/sync-env.js';
 import { mountStatusRoute } from '../../src/runtimes/http/status-route.js';
 import type { StatusReport } from '../../src/status-report.js';
 
@@ -64,20 +64,7 @@ describe('authsync serve: the status page', () => {
       expect(await rowCount('workos_users')).toBe(users.toLocaleString('en-US'));
 
       // A poison event (a membership without a role) and an error whose text is markup.
-      const org = await emulatorChange(emu, { op: 'organization.create', name: 'Status Org' });
-      const user = await emulatorChange(emu, { op: 'user.create', email: 'status@example.com' });
-      const poison = await emulatorChange(emu, {
-        op: 'event.inject',
-        type: 'organization_membership.updated',
-        organization_id: org.id,
-        data: {
-          object: 'organization_membership',
-          id: 'om_status_poison',
-          organization_id: org.id,
-          user_id: user.id,
-          status: 'active',
-        },
-      });
+      const { org, poison } = await injectPoisonMembership(emu, 'status');
       await waitFor(async () => (await served.sync.store.deadLetters()).length === 1, 10_000);
       await page.reload();
       expect(await page.locator('[data-health]').textContent()).toBe('dead letters');

@@ -1,6 +1,8 @@
 import { html } from 'hono/html';
 import type { DeadLetter } from '../../engine/store.js';
 import type { StatusReport } from '../../status-report.js';
+import type { DeliveryRecord } from '../../engine/deliveries.js';
+import { actionButtons, failedDeliveriesSection } from './status-actions.js';
 import type { DestinationStatus } from '../../delivery/destination-status.js';
 
 /** Seconds between the page's own reloads. */
@@ -65,6 +67,8 @@ const SEVERITY: Record<Health['word'], number> = {
 export function renderStatusPage(
   sources: readonly SourceStatus[],
   nowMs = Date.now(),
+  /** Buttons to retry or skip, and the failed deliveries to show them on (none: a page to read). */
+  actions?: StatusActions,
 ): Promise<string> | string {
   const healths = sources.map((s) => healthOf(s.report));
   const worst = healths.reduce((a, b) => (SEVERITY[b.word] > SEVERITY[a.word] ? b : a));
@@ -139,6 +143,9 @@ export function renderStatusPage(
             padding: 0.6rem;
             border-radius: 0.3rem;
           }
+          .actions form {
+            display: inline;
+          }
           footer {
             margin-top: 2rem;
             color: #666;
@@ -154,8 +161,9 @@ export function renderStatusPage(
           >
         </h1>
         <p>${why}.</p>
-        ${sources.map((s) => sourceSection(s, sources.length > 1))}
+        ${sources.map((s) => sourceSection(s, sources.length > 1, actions?.token))}
         ${destinationsSection(sources[0]?.report.destinations ?? [])}
+        ${actions ? failedDeliveriesSection(actions.failedDeliveries, actions.token) : ''}
         <footer>
           As of ${new Date(nowMs).toISOString()}; reloads every ${REFRESH_S} s. The same as JSON:
           ask with <code>Accept: application/json</code>.
@@ -165,7 +173,13 @@ export function renderStatusPage(
   return page as unknown as Promise<string> | string;
 }
 
-function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
+/** What the page needs to offer its buttons. */
+export interface StatusActions {
+  token: string;
+  failedDeliveries: readonly DeliveryRecord[];
+}
+
+function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean, token?: string) {
   const cursor =
     report.cursor.after ??
     (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
@@ -218,7 +232,10 @@ function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
     ${
       deadLetters.length > 0
         ? html`<h2>Dead letters</h2>
-            <p>Resolve with <code>authsync dead-letters retry ID</code> or <code>skip ID</code>.</p>
+            <p>
+              Resolve here or with <code>authsync dead-letters retry ID</code> or
+              <code>skip ID</code>.
+            </p>
             <table data-part="dead-letters">
               <tr>
                 <th>event</th>
@@ -235,6 +252,15 @@ function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean) {
                     <td class="mono">${d.lane || '(none)'}</td>
                     <td class="n">${d.attempts}</td>
                     <td>${d.error}</td>
+                    ${
+                      token
+                        ? actionButtons(token, {
+                            kind: 'dead-letter',
+                            source: report.source,
+                            id: d.eventId,
+                          })
+                        : ''
+                    }
                   </tr>`,
               )}
             </table>`

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Sync } from '../../create-sync.js';
 import { retentionProblem } from '../../sync.js';
 import type { Logger } from '../../engine/ports.js';
+import { failedDeliveries, performAction } from '../http/status-actions.js';
 import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 import type { ServeMetrics } from './metrics.js';
@@ -92,6 +93,10 @@ export function createServeApp(options: ServeAppOptions): Hono {
           deadLetters: await sync.deadLetters(),
         })),
       ),
+    actions: {
+      failedDeliveries: () => failedDeliveries(syncs),
+      act: (_c, action) => performAction(syncs, action),
+    },
   });
 
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));

@@ -18,6 +18,7 @@ import { D1Store } from '../../stores/d1/d1-store.js';
 import { SQLITE_SCHEMA } from '../../schema/index.js';
 import type { D1Database } from '../../stores/d1/d1-types.js';
 import { Sync } from '../../sync.js';
+import { failedDeliveries, performAction } from '../http/status-actions.js';
 import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 
@@ -350,6 +351,10 @@ export function createWorker(options: WorkerOptions = {}) {
           })),
         ),
       ),
+    actions: {
+      failedDeliveries: (c) => withAll(c.env, failedDeliveries),
+      act: (c, action) => withAll(c.env, (syncs) => performAction(syncs, action)),
+    },
   });
   app.notFound((c) => c.json({ error: 'Not found.' }, 404));
   app.onError((error, c) => {
