@@ -74,6 +74,29 @@ describe('authsync serve: the status page', () => {
       expect(await rowCount('workos_organizations')).toBe(
         (await served.sync.store.status()).rows.workos_organizations!.toLocaleString('en-US'),
       );
+      // Times with how long ago; the last hours drawn, the events just applied in the last bar.
+      const summary = page.locator('[data-part="summary"] tr', { hasText: 'last success' });
+      expect(await summary.textContent()).toMatch(/\d{4}-\d\d-\d\dT.*\(\d+ s ago\)/);
+      const bars = page.locator('[data-part="chart-applied"] svg rect');
+      expect(await bars.count()).toBeGreaterThan(0);
+      expect(await page.locator('[data-part="chart-lag"] figcaption').textContent()).toMatch(
+        /last 6 h/,
+      );
+
+      // On a 375 px phone: nothing wider than the screen, and an event id on one line, whole.
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.reload();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        375,
+      );
+      const idCell = page.locator('[data-part="dead-letters"] td', { hasText: poison.id });
+      expect(
+        await idCell.evaluate((td) => {
+          const range = document.createRange();
+          range.selectNodeContents(td);
+          return range.getClientRects().length;
+        }),
+      ).toBe(1);
       await context.close();
     } finally {
       await browser.close();

@@ -3,6 +3,7 @@ import type { DeadLetter } from '../../engine/store.js';
 import type { StatusReport } from '../../status-report.js';
 import type { DeliveryRecord } from '../../engine/deliveries.js';
 import { actionButtons, failedDeliveriesSection } from './status-actions.js';
+import { activityCharts, type ChartSeries } from './status-charts.js';
 import type { DestinationStatus } from '../../delivery/destination-status.js';
 
 /** Seconds between the page's own reloads. */
@@ -50,6 +51,26 @@ const lag = (s: number | null) =>
 export interface SourceStatus {
   report: StatusReport;
   deadLetters: DeadLetter[];
+  /** The last hours a minute at a time, where the runtime keeps them (Node's `serve`). */
+  activity?: ChartSeries;
+}
+
+/** A time as it is, and how long ago ("3 min ago"): people read the one, machines the other. */
+function ago(iso: string | null, nowMs: number, none: string): string {
+  if (!iso) return none;
+  const at = Date.parse(iso.split(' ')[0]!);
+  if (!Number.isFinite(at)) return iso;
+  const s = Math.round((nowMs - at) / 1000);
+  const span = Math.abs(s);
+  const text =
+    span < 90
+      ? `${span} s`
+      : span < 5400
+        ? `${Math.round(span / 60)} min`
+        : span < 172_800
+          ? `${Math.round(span / 3600)} h`
+          : `${Math.round(span / 86_400)} days`;
+  return `${iso} (${s >= 0 ? `${text} ago` : `in ${text}`})`;
 }
 
 const SEVERITY: Record<Health['word'], number> = {
@@ -121,7 +142,40 @@ export function renderStatusPage(
           .mono {
             font-family: ui-monospace, monospace;
             font-size: 0.9em;
-            word-break: break-all;
+            /* An id moves to its own line whole; only one longer than a line is cut. */
+            overflow-wrap: anywhere;
+          }
+          figure {
+            margin: 1rem 0;
+          }
+          figcaption {
+            font-size: 0.85rem;
+            color: #555;
+          }
+          /* A phone: each row's cells one under another, nothing wider than the screen. */
+          @media (max-width: 40rem) {
+            body {
+              margin: 1rem auto;
+            }
+            table,
+            tbody,
+            tr,
+            td,
+            th {
+              display: block;
+            }
+            tr {
+              border-bottom: 1px solid #ddd;
+              padding: 0.3rem 0;
+            }
+            td,
+            th {
+              border: none;
+              padding: 0.1rem 0.3rem;
+            }
+            td.n {
+              text-align: left;
+            }
           }
           .health {
             display: inline-block;
@@ -161,7 +215,7 @@ export function renderStatusPage(
           >
         </h1>
         <p>${why}.</p>
-        ${sources.map((s) => sourceSection(s, sources.length > 1, actions?.token))}
+        ${sources.map((s) => sourceSection(s, sources.length > 1, nowMs, actions?.token))}
         ${destinationsSection(sources[0]?.report.destinations ?? [])}
         ${actions ? failedDeliveriesSection(actions.failedDeliveries, actions.token) : ''}
         <footer>
@@ -179,23 +233,28 @@ export interface StatusActions {
   failedDeliveries: readonly DeliveryRecord[];
 }
 
-function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean, token?: string) {
+function sourceSection(
+  { report, deadLetters, activity }: SourceStatus,
+  titled: boolean,
+  nowMs: number,
+  token?: string,
+) {
   const cursor =
     report.cursor.after ??
     (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
   const summary: [string, string][] = [
     ['source', report.source],
     ['cursor', cursor],
-    ['last event', report.lastEventAt ?? 'none yet'],
+    ['last event', ago(report.lastEventAt, nowMs, 'none yet')],
     ['lag', lag(report.lagSeconds)],
-    ['last success', report.lastSuccessAt ?? 'never'],
+    ['last success', ago(report.lastSuccessAt, nowMs, 'never')],
     [
       'cursor age',
       report.retention.cursorAgeSeconds === null
         ? '—'
         : `${(report.retention.cursorAgeSeconds / 3600).toFixed(1)} h of the ${report.retention.days} days events are kept${report.retention.atRisk ? ': at risk, catch up or run authsync reimport' : ''}`,
     ],
-    ['first import', report.importedAt ?? 'not done'],
+    ['first import', ago(report.importedAt, nowMs, 'not done')],
     ['waiting events', number(report.inbox.pending ?? 0)],
     ['queued events', number(report.inbox.queued ?? 0)],
     ['held webhooks', number(report.inbox.held ?? 0)],
@@ -213,6 +272,7 @@ function sourceSection({ report, deadLetters }: SourceStatus, titled: boolean, t
           </tr>`,
       )}
     </table>
+    ${activityCharts(activity)}
     ${
       report.lastError
         ? html`<h2>Last error</h2>

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReconcileReport, Sync } from '../../create-sync.js';
 import type { AppliedEvent } from '../../engine/sync.js';
+import { ActivityHistory } from './history.js';
 
 /**
  * The service's Prometheus metrics, on a registry of its own (an application embedding
@@ -205,9 +206,16 @@ export class ServeMetrics {
   }
 
   /** For `createSync({ onApplied })` of the source `sourceId`. */
+  /** The last hours, a minute at a time, for the status page's charts. */
+  readonly history = new ActivityHistory();
+
   onAppliedFor(sourceId: string): (events: readonly AppliedEvent[]) => void {
     return (events) => {
       const now = Date.now();
+      this.history.record(
+        sourceId,
+        events.map((e) => e.createdAt),
+      );
       for (const e of events) {
         this.applied.inc({ source_id: sourceId, type: e.type, source: e.source });
         this.eventToRow.observe({ source_id: sourceId }, (now - Date.parse(e.createdAt)) / 1000);

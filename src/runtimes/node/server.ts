@@ -91,6 +91,7 @@ export function createServeApp(options: ServeAppOptions): Hono {
         syncs.map(async (sync) => ({
           report: await sync.status(),
           deadLetters: await sync.deadLetters(),
+          activity: metrics.history.series(sync.sourceId),
         })),
       ),
     actions: {
