@@ -18,6 +18,8 @@ export async function serveFor(
     statusPassword?: string;
     headersTimeoutMs?: number;
     requestTimeoutMs?: number;
+    metricsPort?: number;
+    metricsPassword?: boolean;
   } = {},
   kind: StoreKind = 'sqlite',
 ) {

@@ -27,6 +27,22 @@ export interface StatusRouteOptions<C extends Context> {
   };
 }
 
+/**
+ * HTTP Basic, user `authsync`, the password compared in constant time by Hono; a wrong one gets
+ * the 401 with its challenge (not the app's error handler's 500).
+ */
+export function passwordRequired(password: string): MiddlewareHandler {
+  const check = basicAuth({ username: 'authsync', password, realm: 'authsync' });
+  return async (c, next) => {
+    try {
+      return await check(c, next);
+    } catch (error) {
+      if (error instanceof HTTPException) return error.getResponse();
+      throw error;
+    }
+  };
+}
+
 /** A form's body is a few hidden fields. */
 const MAX_FORM_BYTES = 4096;
 
@@ -50,13 +66,7 @@ export function mountStatusRoute<C extends Context>(
         },
         403,
       );
-    try {
-      return await basicAuth({ username: 'authsync', password, realm: 'authsync' })(c, next);
-    } catch (error) {
-      // The 401 with its challenge, not the app's error handler's 500.
-      if (error instanceof HTTPException) return error.getResponse();
-      throw error;
-    }
+    return passwordRequired(password)(c, next);
   };
   app.get('/status', auth, async (c) => {
     const sources = await options.load(c as C);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RECONCILE_EVERY_S,
@@ -73,6 +73,20 @@ export function registerSyncCommands(program: Command): void {
       )
       .option('--host <address>', 'address to listen on', '0.0.0.0')
       .addOption(
+        new Option(
+          '--metrics-port <port>',
+          'serve /metrics on this port (same address) instead of the main one',
+        )
+          .env('AUTHSYNC_METRICS_PORT')
+          .argParser(integer('--metrics-port', 0, 65_535)),
+      )
+      .addOption(
+        new Option(
+          '--metrics-password',
+          'ask for AUTHSYNC_STATUS_PASSWORD on /metrics (HTTP Basic, user authsync)',
+        ).env('AUTHSYNC_METRICS_PASSWORD'),
+      )
+      .addOption(
         new Option('--max-body-bytes <n>', 'refuse larger webhook bodies with 413')
           .default(DEFAULT_MAX_BODY_BYTES)
           .argParser(integer('--max-body-bytes', 1, 100_000_000)),
@@ -116,6 +130,8 @@ export function registerSyncCommands(program: Command): void {
         distribute?: boolean;
         port: number;
         host: string;
+        metricsPort?: number;
+        metricsPassword?: boolean;
         maxBodyBytes: number;
         webhookToleranceMs: number;
         graceMs: number;
@@ -127,6 +143,11 @@ export function registerSyncCommands(program: Command): void {
         import('./metrics.js'),
         import('./serve.js'),
       ]);
+      const statusPassword = process.env.AUTHSYNC_STATUS_PASSWORD || undefined;
+      if (flags.metricsPassword && !statusPassword)
+        throw new InvalidArgumentError(
+          '--metrics-password (AUTHSYNC_METRICS_PASSWORD) asks for AUTHSYNC_STATUS_PASSWORD, which is not set.',
+        );
       const logger = stderrLogger(logLevel(process.env.LOG_LEVEL));
       const metrics = new ServeMetrics();
       const syncs = await openSources(
@@ -150,9 +171,14 @@ export function registerSyncCommands(program: Command): void {
         hostname: flags.host,
         maxBodyBytes: flags.maxBodyBytes,
         reconcileEveryMs: flags.reconcileEvery * 1000,
-        statusPassword: process.env.AUTHSYNC_STATUS_PASSWORD || undefined,
+        statusPassword,
+        metricsPort: flags.metricsPort,
+        metricsPassword: flags.metricsPassword,
       });
-      logger.info('listening', { url: service.url });
+      logger.info('listening', {
+        url: service.url,
+        ...(service.metricsUrl ? { metrics: service.metricsUrl } : {}),
+      });
       const stop = () => {
         logger.info('stopping: finishing requests and the transaction in flight');
         void service.stop().then(() => process.exit(0));

@@ -3,7 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Sync } from '../../create-sync.js';
 import type { Logger } from '../../engine/ports.js';
 import type { ServeMetrics } from './metrics.js';
-import { createServeApp } from './server.js';
+import { Hono } from 'hono';
+import { createServeApp, mountMetricsRoute } from './server.js';
 
 export interface ServeOptions {
   /** The sources to follow (one or more, on one database; `createSyncs` makes them). */
@@ -23,10 +24,16 @@ export interface ServeOptions {
   /** A client has this long to send a request's headers (default 10 s), and its whole body (default 30 s). */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Serve `/metrics` on this port (same host) instead of the main one (0 picks a free one). */
+  metricsPort?: number;
+  /** `/metrics` asks for the status password (HTTP Basic, user `authsync`). */
+  metricsPassword?: boolean;
 }
 
 export interface RunningService {
   url: string;
+  /** Where `/metrics` is served when it has a port of its own. */
+  metricsUrl?: string;
   /**
    * Stops taking requests, lets requests in flight finish, stops the sync after the transaction
    * in flight, and closes the database. Resolves when all of that is done.
@@ -43,6 +50,8 @@ export interface RunningService {
 export async function startService(options: ServeOptions): Promise<RunningService> {
   const { syncs, metrics, logger } = options;
   if (syncs.length === 0) throw new Error('startService needs at least one source.');
+  if (options.metricsPassword && !options.statusPassword)
+    throw new Error('metricsPassword needs statusPassword (AUTHSYNC_STATUS_PASSWORD).');
   for (const sync of syncs) await sync.migrate();
   metrics.observe(syncs);
   const app = createServeApp({
@@ -52,7 +61,21 @@ export async function startService(options: ServeOptions): Promise<RunningServic
     maxBodyBytes: options.maxBodyBytes,
     stalledAfterMs: options.stalledAfterMs,
     statusPassword: options.statusPassword,
+    metricsAt:
+      options.metricsPort !== undefined
+        ? 'elsewhere'
+        : options.metricsPassword
+          ? 'password'
+          : 'open',
   });
+  const metricsServer =
+    options.metricsPort === undefined
+      ? null
+      : await listen(
+          metricsApp(metrics, options.metricsPassword ? options.statusPassword : undefined).fetch,
+          options.metricsPort,
+          options.hostname,
+        );
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
@@ -118,10 +141,36 @@ export async function startService(options: ServeOptions): Promise<RunningServic
       }, 10_000);
       await closed;
       clearTimeout(force);
+      if (metricsServer) await new Promise<void>((r) => metricsServer.close(() => r()));
       controller.abort(new Error('stopping'));
       await Promise.allSettled([...runs, reconciling]);
       await Promise.all(syncs.map((sync) => sync.close()));
     })());
   const host = options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname;
-  return { url: `http://${host}:${port}`, stop, done };
+  const metricsPort = metricsServer && (metricsServer.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    ...(metricsPort ? { metricsUrl: `http://${host}:${metricsPort}/metrics` } : {}),
+    stop,
+    done,
+  };
+}
+
+/** A server of `/metrics` alone, for a port of its own (scraped from inside the network). */
+function metricsApp(metrics: ServeMetrics, password?: string): Hono {
+  const app = new Hono();
+  mountMetricsRoute(app, metrics, password);
+  app.notFound((c) => c.json({ error: 'Not found: this port serves /metrics.' }, 404));
+  return app;
+}
+
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once('error', reject);
+  });
 }

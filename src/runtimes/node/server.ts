@@ -3,7 +3,7 @@ import type { Sync } from '../../create-sync.js';
 import { retentionProblem } from '../../sync.js';
 import type { Logger } from '../../engine/ports.js';
 import { failedDeliveries, performAction } from '../http/status-actions.js';
-import { mountStatusRoute } from '../http/status-route.js';
+import { mountStatusRoute, passwordRequired } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
 import type { ServeMetrics } from './metrics.js';
 
@@ -19,6 +19,16 @@ export interface ServeAppOptions {
   startedAtMs?: number;
   /** Opens `GET /status` (HTTP Basic, user `authsync`); without it the page is off. */
   statusPassword?: string;
+  /** Where `/metrics` is: here, here behind the status password, or on a port of its own. */
+  metricsAt?: 'open' | 'password' | 'elsewhere';
+}
+
+/** `GET /metrics` on `app`, open or behind the status password (HTTP Basic, user `authsync`). */
+export function mountMetricsRoute(app: Hono, metrics: ServeMetrics, password?: string): void {
+  app.get('/metrics', password ? passwordRequired(password) : (_c, next) => next(), async (c) => {
+    const body = await metrics.registry.metrics();
+    return c.body(body, 200, { 'Content-Type': metrics.registry.contentType });
+  });
 }
 
 /**
@@ -79,10 +89,9 @@ export function createServeApp(options: ServeAppOptions): Hono {
     return c.json({ status: 'ready' });
   });
 
-  app.get('/metrics', async (c) => {
-    const body = await metrics.registry.metrics();
-    return c.body(body, 200, { 'Content-Type': metrics.registry.contentType });
-  });
+  const metricsAt = options.metricsAt ?? 'open';
+  if (metricsAt !== 'elsewhere')
+    mountMetricsRoute(app, metrics, metricsAt === 'password' ? options.statusPassword : undefined);
 
   mountStatusRoute(app, {
     password: () => options.statusPassword,
