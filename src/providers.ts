@@ -1,5 +1,6 @@
 import type { EventSource, SnapshotSource, WebhookReceiver } from './engine/ports.js';
 import type { Provider } from './engine/provider.js';
+import type { RateLimitWaits } from './http/rate-limiter.js';
 import {
   AUTH0_WEBHOOK_SETTING,
   connectAuth0,
@@ -29,6 +30,8 @@ export interface Connected {
   webhookSetting: string;
   /** The API's origin (none when working offline). */
   origin?: string;
+  /** How long reads waited for the client-side rate budget (none when working offline). */
+  rateLimitWaits?: RateLimitWaits;
   /** A provider's own test of what is forwarded (Auth0: Management API paths and methods). */
   forwardFilter?: (event: unknown) => boolean;
 }

@@ -161,6 +161,8 @@ export class Sync {
   private readonly importsState: boolean;
   private readonly deliveries: SyncDeliveries;
   private readonly apiOrigin: string | null;
+  /** How long reads waited for the client-side rate budget (ms): in all, and right now. */
+  readonly rateLimitWaits: () => { totalMs: number; currentMs: number };
   /** Sends deliveries to the destinations (none when none is configured). */
   get dispatcher(): Dispatcher | null {
     return this.deliveries.dispatcher;
@@ -200,6 +202,7 @@ export class Sync {
     this.importsState = options.importOnFirstRun ?? true;
     this.webhookSetting = sources.webhookSetting;
     this.apiOrigin = sources.origin ?? null;
+    this.rateLimitWaits = sources.rateLimitWaits ?? (() => ({ totalMs: 0, currentMs: 0 }));
     this.deliveries = new SyncDeliveries(options, {
       env,
       store: this.store,

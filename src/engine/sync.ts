@@ -64,6 +64,8 @@ export interface Progress {
   phase: 'import' | 'events' | 'replay' | 'reconcile';
   count: number;
   startedAtMs: number;
+  /** Reading events: the newest event time applied so far (how far behind the head it is). */
+  lastEventAt?: string;
 }
 
 export interface DrainResult {
@@ -115,6 +117,19 @@ export class SyncEngine {
       dispatching: () => this.dispatching,
       routes: options.routes ?? (() => []),
       collectApplied: options.onApplied !== undefined,
+    });
+  }
+
+  private newestApplied: string | undefined;
+
+  private progress(count: number, startedAtMs: number, staged: Staged): void {
+    const at = staged.batch.lastEventAt;
+    if (at && (!this.newestApplied || at > this.newestApplied)) this.newestApplied = at;
+    this.options.onProgress?.({
+      phase: 'events',
+      count,
+      startedAtMs,
+      ...(this.newestApplied ? { lastEventAt: this.newestApplied } : {}),
     });
   }
 
@@ -192,7 +207,7 @@ export class SyncEngine {
         cursor = page.cursor ?? cursor;
         if (!page.allSettled) settling = true;
         await this.commitBehind(staged);
-        this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
+        this.progress(result.fetched, started, staged);
       }
       if (!more) break;
       signal?.throwIfAborted();
@@ -250,7 +265,7 @@ export class SyncEngine {
       addCounts(result, page);
       cursor = page.cursor ?? cursor;
       await this.commitBehind(staged);
-      this.options.onProgress?.({ phase: 'events', count: result.fetched, startedAtMs: started });
+      this.progress(result.fetched, started, staged);
     };
     try {
       for await (const raw of readSlicesInOrder(this.options.events, {

@@ -8,12 +8,19 @@
  * window's worth at once and refused. `pauseUntil` holds every request back until a time the
  * server named (a 429's Retry-After, or a bucket it says is empty).
  */
+/** Time requests waited for the client-side budget (ms): in all, and in the wait going on now. */
+export type RateLimitWaits = () => { totalMs: number; currentMs: number };
+
 export class RateLimiter {
   /** Send times of the most recent requests, oldest first (at most `requests`). */
   private readonly sent: number[] = [];
   private tokens: number;
   private tokensAt: number;
   private pausedUntil = 0;
+  /** Requests waiting now, since when at least one has, and the time waited before that. */
+  private waiters = 0;
+  private waitingSince = 0;
+  private waitedMs = 0;
 
   constructor(
     private readonly requests: number,
@@ -32,8 +39,27 @@ export class RateLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, atMs);
   }
 
+  /** Time requests waited for the budget (any of them; ms): in all, and in the wait going on now. */
+  waits(): { totalMs: number; currentMs: number } {
+    const current = this.waiters > 0 ? this.clock() - this.waitingSince : 0;
+    return { totalMs: this.waitedMs + current, currentMs: current };
+  }
+
   /** Resolves when a request may be sent. */
   async take(signal?: AbortSignal): Promise<void> {
+    let waited = false;
+    try {
+      await this.takeWaiting(signal, () => {
+        if (waited) return;
+        waited = true;
+        if (this.waiters++ === 0) this.waitingSince = this.clock();
+      });
+    } finally {
+      if (waited && --this.waiters === 0) this.waitedMs += this.clock() - this.waitingSince;
+    }
+  }
+
+  private async takeWaiting(signal: AbortSignal | undefined, waiting: () => void): Promise<void> {
     for (;;) {
       const now = this.clock();
       const waitMs = Math.max(
@@ -46,6 +72,7 @@ export class RateLimiter {
         return;
       }
       signal?.throwIfAborted();
+      waiting();
       await new Promise((r) => setTimeout(r, waitMs + 1));
     }
   }

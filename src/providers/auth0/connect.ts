@@ -7,7 +7,7 @@ import {
   type WebhookReceiver,
 } from '../../engine/ports.js';
 import type { HttpGet } from '../../http/get-json.js';
-import { RateLimiter } from '../../http/rate-limiter.js';
+import { RateLimiter, type RateLimitWaits } from '../../http/rate-limiter.js';
 import { auth0Api } from './http.js';
 import { Auth0LogsReader } from './logs-reader.js';
 import { Auth0EventStreamReceiver, type StreamCredential } from './event-stream-receiver.js';
@@ -56,6 +56,7 @@ export function connectAuth0(
   snapshot: SnapshotSource;
   webhook: WebhookReceiver | null;
   origin?: string;
+  rateLimitWaits?: RateLimitWaits;
 } {
   const credential = options.eventStream ?? eventStreamCredential(context.env);
   const webhook = credential
@@ -70,23 +71,25 @@ export function connectAuth0(
     };
   const connection = auth0Connection(options, context.env);
   const tokens = new Auth0Tokens(connection, { clock: context.clock });
+  const limiter = new RateLimiter(
+    options.rateLimit?.requests ?? auth0RequestsPerMinute(context.env) ?? 100,
+    options.rateLimit?.windowMs ?? 60_000,
+    Date.now,
+    options.rateLimit?.burst ?? 10,
+  );
   const http = auth0Api({
     origin: connection.origin,
     tokens,
     logger: context.logger,
     get: context.httpGet,
     maxAttempts: options.maxAttempts,
-    limiter: new RateLimiter(
-      options.rateLimit?.requests ?? auth0RequestsPerMinute(context.env) ?? 100,
-      options.rateLimit?.windowMs ?? 60_000,
-      Date.now,
-      options.rateLimit?.burst ?? 10,
-    ),
+    limiter,
   });
   return {
     events: new Auth0LogsReader(http, context.clock),
     snapshot: new Auth0StateImporter(http, tokens, { clock: context.clock }),
     webhook,
     origin: connection.origin,
+    rateLimitWaits: () => limiter.waits(),
   };
 }

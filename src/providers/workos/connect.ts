@@ -8,7 +8,7 @@ import {
 } from '../../engine/ports.js';
 import type { SyncStore } from '../../engine/store.js';
 import type { HttpGet } from '../../http/get-json.js';
-import { RateLimiter } from '../../http/rate-limiter.js';
+import { RateLimiter, type RateLimitWaits } from '../../http/rate-limiter.js';
 import { WorkOSEventsReader } from './events-reader.js';
 import { workosApi } from './http.js';
 import { workosConnection, workosWebhookSecrets } from './settings.js';
@@ -59,6 +59,7 @@ export function connectWorkOS(
   snapshot: SnapshotSource;
   webhook: WebhookReceiver | null;
   origin?: string;
+  rateLimitWaits?: RateLimitWaits;
 } {
   const secrets = options.webhookSecrets ?? workosWebhookSecrets(context.env);
   const webhook =
@@ -81,15 +82,16 @@ export function connectWorkOS(
       webhook,
     };
   const connection = workosConnection(options, context.env);
+  const limiter = new RateLimiter(
+    options.rateLimit?.requests ?? 5900,
+    options.rateLimit?.windowMs ?? 60_000,
+  );
   const http = workosApi({
     ...connection,
     logger: context.logger,
     get: context.httpGet,
     maxAttempts: options.maxAttempts,
-    limiter: new RateLimiter(
-      options.rateLimit?.requests ?? 5900,
-      options.rateLimit?.windowMs ?? 60_000,
-    ),
+    limiter,
   });
   const events = new WorkOSEventsReader(http);
   return {
@@ -97,5 +99,6 @@ export function connectWorkOS(
     snapshot: new WorkOSStateImporter(http),
     webhook,
     origin: new URL(connection.apiUrl).origin,
+    rateLimitWaits: () => limiter.waits(),
   };
 }

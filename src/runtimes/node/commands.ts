@@ -274,6 +274,7 @@ export function registerSyncCommands(program: Command): void {
       const syncs = await openSources(flags, {}, (sourceId) => ({
         onProgress: (p) => progress.update(p, sourceId),
       }));
+      for (const sync of syncs) progress.watch(sync.rateLimitWaits, sync.sourceId);
       const controller = new AbortController();
       let stoppedBySignal = false;
       const stop = () => {
@@ -360,6 +361,7 @@ export function registerSyncCommands(program: Command): void {
   ).action(async (flags: ConnectionFlags) => {
     const progress = progressLine();
     const sync = await openSource(flags, { onProgress: (p) => progress.update(p) });
+    progress.watch(sync.rateLimitWaits);
     try {
       const result = await sync.reimport();
       progress.done();
@@ -380,6 +382,7 @@ export function registerSyncCommands(program: Command): void {
   ).action(async (flags: ConnectionFlags & { since: string }) => {
     const progress = progressLine();
     const sync = await openSource(flags, { onProgress: (p) => progress.update(p) });
+    progress.watch(sync.rateLimitWaits);
     try {
       const result = await sync.replay(flags.since);
       progress.done();

@@ -16,37 +16,100 @@ export function aboveProgress(stream: NodeJS.WriteStream, text: string): void {
   stream.write(line === undefined ? text : `\r\x1b[2K${text}${line}`);
 }
 
+/** A duration as people say it: 45 s, 12 min, 3 h 20 min. */
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 90) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+/** Where one source stands, and what it says. */
+interface Part {
+  progress: Progress;
+  /** The first newest-event time seen, and when (for the catch-up speed). */
+  firstSeen?: { eventMs: number; atMs: number };
+  waits?: () => { totalMs: number; currentMs: number };
+}
+
 /**
- * A one-line progress display on a TTY (counts and rate); silent otherwise. Several sources
- * share the line, each named by its label once there is more than one.
+ * One part of the line: phase, count, rate; reading events, how far behind the head it is and
+ * when it will be there at this speed; and time waited on the client-side rate budget (so a
+ * line that stands still says why).
+ */
+function describe(part: Part, now: number): string {
+  const p = part.progress;
+  const seconds = Math.max(0.001, (now - p.startedAtMs) / 1000);
+  const bits = [
+    `${p.count.toLocaleString('en-US')} ${NOUNS[p.phase]} (${Math.round(p.count / seconds).toLocaleString('en-US')}/s)`,
+  ];
+  if (p.lastEventAt) {
+    const eventMs = Date.parse(p.lastEventAt);
+    const behindMs = now - eventMs;
+    part.firstSeen ??= { eventMs, atMs: now };
+    // Event time covered per second of reading: above 1, the head gets nearer.
+    const speed = (eventMs - part.firstSeen.eventMs) / Math.max(1, now - part.firstSeen.atMs);
+    if (behindMs > 60_000)
+      bits.push(
+        `${duration(behindMs)} behind${speed > 1 ? `, at the head in ~${duration(behindMs / (speed - 1))}` : ''}`,
+      );
+  }
+  const waits = part.waits?.();
+  if (waits && waits.totalMs >= 1000)
+    bits.push(
+      waits.currentMs >= 1000
+        ? `waiting for the rate budget ${duration(waits.currentMs)} (${duration(waits.totalMs)} in all)`
+        : `${duration(waits.totalMs)} waited for the rate budget`,
+    );
+  return bits.join(', ');
+}
+
+/**
+ * A one-line progress display on a TTY; silent otherwise. Several sources share the line, each
+ * named by its label once there is more than one. Redrawn every second as well, so that a wait
+ * (for the rate budget) shows while nothing else moves.
  */
 export function progressLine(stream: NodeJS.WriteStream = process.stderr): {
   update: (p: Progress, label?: string) => void;
+  /** How long this source's reads waited for the rate budget, asked at each redraw. */
+  watch: (waits: () => { totalMs: number; currentMs: number }, label?: string) => void;
   done: () => void;
 } {
   let shown = false;
   let lastDrawMs = 0;
-  const parts = new Map<string, string>();
+  const parts = new Map<string, Part>();
+  const waitsOf = new Map<string, () => { totalMs: number; currentMs: number }>();
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const draw = (now: number) => {
+    lastDrawMs = now;
+    const texts = [...parts].map(([name, part]) => [name, describe(part, now)] as const);
+    const line =
+      texts.length === 1
+        ? texts[0]![1]
+        : texts.map(([name, text]) => `${name}: ${text}`).join(' · ');
+    stream.write(`\r\x1b[2K${line}`);
+    drawn.set(stream, line);
+    shown = true;
+  };
   return {
     update(p, label = '') {
       if (!stream.isTTY) return;
+      const part = parts.get(label);
+      if (part) part.progress = p;
+      else parts.set(label, { progress: p, waits: waitsOf.get(label) });
+      timer ??= setInterval(() => parts.size > 0 && draw(Date.now()), 1000).unref();
       const now = Date.now();
-      const seconds = Math.max(0.001, (now - p.startedAtMs) / 1000);
-      parts.set(
-        label,
-        `${p.count.toLocaleString('en-US')} ${NOUNS[p.phase]} (${Math.round(p.count / seconds).toLocaleString('en-US')}/s)`,
-      );
-      if (now - lastDrawMs < 100) return;
-      lastDrawMs = now;
-      const line =
-        parts.size === 1
-          ? [...parts.values()][0]
-          : [...parts].map(([name, text]) => `${name}: ${text}`).join(' · ');
-      stream.write(`\r\x1b[2K${line}`);
-      drawn.set(stream, line!);
-      shown = true;
+      if (now - lastDrawMs >= 100) draw(now);
+    },
+    watch(waits, label = '') {
+      waitsOf.set(label, waits);
+      const part = parts.get(label);
+      if (part) part.waits = waits;
     },
     done() {
+      if (timer) clearInterval(timer);
+      timer = null;
       if (shown) stream.write('\n');
       drawn.delete(stream);
       shown = false;
