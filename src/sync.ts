@@ -4,6 +4,7 @@ import type {
   EventSource,
   Logger,
   SnapshotSource,
+  Spans,
   WebhookOutcome,
   WebhookReceiver,
 } from './engine/ports.js';
@@ -33,6 +34,7 @@ import type { Backlog, DeadLetter, InboxStatus, SyncStore } from './engine/store
 import type { DeadLetterResolution } from './engine/dead-letter-resolution.js';
 import { Follower } from './follow.js';
 import { SyncDeliveries } from './sync-deliveries.js';
+import { deliverySpans, traceCommits, tracedEvents, tracedReceive } from './sync-tracing.js';
 import { retentionOf, statusReport, type Retention, type StatusReport } from './status-report.js';
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
@@ -108,6 +110,8 @@ export interface CreateSyncOptions extends WorkOSOptions {
   onProgress?: (p: Progress) => void;
   /** Told of every delivery attempt (metrics). */
   onDeliveryAttempt?: DispatcherOptions['onAttempt'];
+  /** Traces: a span per page read, commit, webhook and delivery attempt (Node: `OTEL_*`). */
+  spans?: Spans;
   /** Told of every applied event once committed (metrics, latency measurements). */
   onApplied?: (events: readonly AppliedEvent[]) => void;
   /** The time in ms (default `Date.now`): settle window, webhook grace and signature ages. Tests pin it. */
@@ -161,6 +165,7 @@ export class Sync {
   private readonly importsState: boolean;
   private readonly deliveries: SyncDeliveries;
   private readonly apiOrigin: string | null;
+  private readonly spans: Spans | null;
   /** How long reads waited for the client-side rate budget (ms): in all, and right now. */
   readonly rateLimitWaits: () => { totalMs: number; currentMs: number };
   /** Sends deliveries to the destinations (none when none is configured). */
@@ -186,9 +191,14 @@ export class Sync {
       hmac: runtime.hmac,
     });
     this.snapshot = sources.snapshot;
+    this.spans = options.spans ?? null;
+    if (this.spans) traceCommits(this.store, this.spans);
+    const read = this.spans
+      ? tracedEvents(sources.events, this.spans, this.store.source.id)
+      : sources.events;
     const events: EventSource = {
       readPage: async (cursor, limit, signal) => {
-        const page = await sources.events.readPage(cursor, limit, signal);
+        const page = await read.readPage(cursor, limit, signal);
         this.lastReadOkAtMs = Date.now();
         return page;
       },
@@ -203,15 +213,26 @@ export class Sync {
     this.webhookSetting = sources.webhookSetting;
     this.apiOrigin = sources.origin ?? null;
     this.rateLimitWaits = sources.rateLimitWaits ?? (() => ({ totalMs: 0, currentMs: 0 }));
-    this.deliveries = new SyncDeliveries(options, {
-      env,
-      store: this.store,
-      log: this.log,
-      clock: this.clock,
-      providerFilter: sources.forwardFilter,
-      post: runtime.httpPost,
-      signer: runtime.signer,
-    });
+    const told = options.onDeliveryAttempt;
+    const traced = this.spans && deliverySpans(this.spans);
+    const onDeliveryAttempt: typeof told = traced
+      ? (...attempt) => {
+          told?.(...attempt);
+          traced(...attempt);
+        }
+      : told;
+    this.deliveries = new SyncDeliveries(
+      { ...options, onDeliveryAttempt },
+      {
+        env,
+        store: this.store,
+        log: this.log,
+        clock: this.clock,
+        providerFilter: sources.forwardFilter,
+        post: runtime.httpPost,
+        signer: runtime.signer,
+      },
+    );
     this.engine = new SyncEngine({
       routes: this.deliveries.routes,
       onDeliveries: () => this.dispatcher?.wake(),
@@ -265,7 +286,9 @@ export class Sync {
     await this.migrate();
     let outcome: WebhookOutcome;
     try {
-      outcome = await this.webhookReceiver.receive(raw, header);
+      outcome = this.spans
+        ? await tracedReceive(this.webhookReceiver, this.spans, this.sourceId, raw, header)
+        : await this.webhookReceiver.receive(raw, header);
       this.webhookProblem = null;
     } catch (error) {
       // The inbox refused it (a full disk, a database down): not ready until one is stored.
@@ -675,6 +698,7 @@ export class Sync {
   async close(): Promise<void> {
     await this.applyingReceived;
     await this.store.close();
+    await this.spans?.flush();
   }
 }
 

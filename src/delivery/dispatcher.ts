@@ -32,7 +32,12 @@ export interface DispatcherOptions {
   /** How long the attempts log and finished deliveries are kept (default 7 days). */
   keepLogMs?: number;
   /** Told of every attempt (metrics). */
-  onAttempt?: (destination: string, outcome: SendOutcome, verdict: DeliveryVerdict) => void;
+  onAttempt?: (
+    destination: string,
+    outcome: SendOutcome,
+    verdict: DeliveryVerdict,
+    delivery: ClaimedDelivery,
+  ) => void;
   /** How a delivery is POSTed (default `fetch`; Node passes undici's `request`). */
   post?: HttpPost;
   /** How deliveries are signed (default the `standardwebhooks` library; Node passes its HMAC). */
@@ -361,7 +366,7 @@ export class Dispatcher {
       );
     const { result: _, ...attempt } = outcome;
     this.results.push({ delivery, attempt, verdict });
-    this.options.onAttempt?.(destination.name, outcome, verdict);
+    this.options.onAttempt?.(destination.name, outcome, verdict, delivery);
     this.startFlush();
     return verdict;
   }

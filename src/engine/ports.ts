@@ -74,6 +74,31 @@ export interface Logger {
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
+/** Span attributes: values only, never a secret (no key, token, password or URL credentials). */
+export type SpanAttributes = Record<string, string | number | boolean | string[]>;
+
+/**
+ * Traces (OpenTelemetry on Node, when configured): a span around a piece of work, or one that
+ * already happened and was timed (a delivery attempt).
+ */
+export interface Spans {
+  /** `work` inside a span; it may add attributes as it learns them; a throw marks the span. */
+  span<T>(
+    name: string,
+    attributes: SpanAttributes,
+    work: (set: (more: SpanAttributes) => void) => Promise<T>,
+  ): Promise<T>;
+  record(
+    name: string,
+    attributes: SpanAttributes,
+    startMs: number,
+    durationMs: number,
+    error: string | null,
+  ): void;
+  /** Sends what is finished (before the process exits). */
+  flush(): Promise<void>;
+}
+
 /**
  * Named step boundaries. Tests set a hook that kills the process at one of them, to prove
  * that a crash anywhere leaves a database the next run converges from.

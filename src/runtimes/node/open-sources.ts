@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { logLevel } from '../../config.js';
 import type { CreateSyncOptions, Sync } from '../../create-sync.js';
 import { ConfigError } from '../../engine/config-error.js';
+import type { Spans } from '../../engine/ports.js';
 import { crashHookFromEnv } from './crash-hook.js';
 import { stderrLogger } from './logger.js';
 
@@ -40,6 +41,9 @@ export const connectionOptions = (command: Command) =>
       'WorkOS API key (default: WORKOS_API_KEY; prefer the environment, flags show in ps)',
     );
 
+/** Traces, one exporter per process (see `startTracing`): none until `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
+let tracing: Spans | null | undefined;
+
 /**
  * Opens the database and a `Sync` for each configured source (or the one `--source` names)
  * from flags and environment. Loaded lazily, so that `authsync emulator` does not need the
@@ -52,6 +56,10 @@ export async function openSources(
 ): Promise<Sync[]> {
   const { createSyncs } = await import('../../create-sync.js');
   const env = process.env;
+  tracing ??=
+    env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      ? (await import('./tracing.js')).startTracing(env)
+      : null;
   return createSyncs(
     {
       databaseUrl: flags.databaseUrl ?? env.DATABASE_URL,
@@ -64,6 +72,7 @@ export async function openSources(
       distribute: flags.distribute ?? env.AUTHSYNC_DISTRIBUTE === '1',
       logger: stderrLogger(logLevel(process.env.LOG_LEVEL)),
       checkpoint: crashHookFromEnv(),
+      ...(tracing ? { spans: tracing } : {}),
       ...extra,
     },
     { each, only: flags.source, apiFlags: Boolean(flags.apiUrl || flags.apiKey) },
