@@ -143,7 +143,7 @@ export class Statements extends DeliveryStatements {
     return this.plan('laneBacklog', () => {
       const own = this.ownRows(sql`${param(1)}`);
       // Each branch repeats its partial index's condition word for word (SQLite uses it then).
-      return sql`SELECT lane, SUM(waiting) AS waiting, SUM(queued) AS queued FROM (SELECT lane, 1 AS waiting, 0 AS queued FROM authsync_events WHERE status IN ('pending', 'dead') AND ${own} UNION ALL SELECT lane, 0 AS waiting, 1 AS queued FROM authsync_events WHERE status = 'queued' AND ${own}) AS backlog GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`;
+      return sql`SELECT lane, SUM(waiting) AS waiting, SUM(queued) AS queued FROM (SELECT lane, 1 AS waiting, 0 AS queued FROM authsync_events WHERE status = 'pending' AND ${own} UNION ALL SELECT lane, 0 AS waiting, 1 AS queued FROM authsync_events WHERE status = 'queued' AND ${own}) AS backlog GROUP BY lane ORDER BY COUNT(*) DESC, lane LIMIT ${param(0)}`;
     });
   }
 
