@@ -20,6 +20,11 @@ export interface StatusReport {
   /** The lanes with the most events not yet applied (behind a dead letter, or queued for a process). */
   laneBacklog: LaneBacklog[];
   retention: Retention;
+  /**
+   * Long work going on now, as the process doing it last wrote it (at most 30 s ago): phase,
+   * count, rate, how far behind the head, time waited for the rate budget.
+   */
+  progress?: RunningProgress | null;
   /** The application's destinations: backlog and health (the database's, shared by sources). */
   destinations?: DestinationStatus[];
 }
@@ -79,5 +84,56 @@ export async function statusReport(
     processes: (await store.processes?.()) ?? null,
     laneBacklog: await store.laneBacklog(10),
     retention: retentionOf(s.state, retention, nowMs),
+    progress: runningProgress(s.state.progress, nowMs),
   };
+}
+
+/** What a running sync writes of its progress (state `progress`, every few seconds). */
+export interface RunningProgress {
+  phase: string;
+  count: number;
+  /** Per second since the phase began. */
+  rate: number;
+  startedAt: string;
+  /** Reading events: the newest applied, and how far behind now (s). */
+  lastEventAt?: string;
+  behindSeconds?: number;
+  rateLimitWaitSeconds: number;
+  /** When this was written. */
+  at: string;
+}
+
+/** Progress written less than 30 s ago (older: the work ended or its process is gone). */
+function runningProgress(value: string | undefined, nowMs: number): RunningProgress | null {
+  if (!value) return null;
+  try {
+    const p = JSON.parse(value) as RunningProgress;
+    if (nowMs - Date.parse(p.at) > 30_000) return null;
+    return p.lastEventAt
+      ? { ...p, behindSeconds: Math.max(0, (nowMs - Date.parse(p.lastEventAt)) / 1000) }
+      : p;
+  } catch {
+    return null;
+  }
+}
+
+/** A duration as people say it: 45 s, 12 min, 3 h 20 min. */
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 90) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+/** A running sync's progress as `status` prints it. */
+export function progressText(p: RunningProgress): string {
+  const parts = [
+    `${p.phase}: ${p.count.toLocaleString('en-US')} (${p.rate.toLocaleString('en-US')}/s)`,
+  ];
+  if (p.behindSeconds !== undefined && p.behindSeconds > 60)
+    parts.push(`${duration(p.behindSeconds * 1000)} behind`);
+  if (p.rateLimitWaitSeconds > 0)
+    parts.push(`${duration(p.rateLimitWaitSeconds * 1000)} waited for the rate budget`);
+  return `${parts.join(', ')} (as of ${p.at})`;
 }

@@ -249,6 +249,7 @@ export class Sync {
       onProgress: (p) => {
         // A long first import reads list endpoints, not events: it is progress all the same.
         if (p.phase === 'import') this.lastReadOkAtMs = Date.now();
+        this.recordProgress(p);
         options.onProgress?.(p);
       },
       onApplied: options.onApplied,
@@ -627,6 +628,27 @@ export class Sync {
       webhookSetting: this.webhookSetting,
       endpoints: this.deliveries.endpoints(),
     };
+  }
+
+  private progressWrittenAtMs = 0;
+
+  /** For `status` in another process: written every few seconds while long work goes on. */
+  private recordProgress(p: Progress): void {
+    const now = this.clock();
+    if (now - this.progressWrittenAtMs < STATUS_WRITE_EVERY_MS) return;
+    this.progressWrittenAtMs = now;
+    const seconds = Math.max(0.001, (now - p.startedAtMs) / 1000);
+    const written = {
+      phase: p.phase,
+      count: p.count,
+      rate: Math.round(p.count / seconds),
+      startedAt: new Date(p.startedAtMs).toISOString(),
+      ...(p.lastEventAt ? { lastEventAt: p.lastEventAt } : {}),
+      rateLimitWaitSeconds: Math.round(this.rateLimitWaits().totalMs / 1000),
+      at: new Date(now).toISOString(),
+    };
+    // Best effort: a failed write costs the status a line, never the work.
+    this.store.setState('progress', JSON.stringify(written)).catch(() => {});
   }
 
   /** Events parked as dead letters (each blocks its lane), oldest first. */

@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../src/emulator/index.js';
+import { statusReport } from '../src/status-report.js';
+import { cliEnv, syncFor, tempDbPath } from './helpers/sync-env.js';
 import { RateLimiter } from '../src/http/rate-limiter.js';
 import { progressLine } from '../src/runtimes/node/progress.js';
 
@@ -61,5 +66,30 @@ describe('the progress line', () => {
     // The second waited a window more than the first: one span of waiting, not two added up.
     expect(totalMs).toBeGreaterThanOrEqual(700);
     expect(totalMs).toBeLessThanOrEqual(elapsed + 5);
+  });
+
+  it('a running sync writes where it is; `status` in another process shows it while it is fresh', async () => {
+    const emu = await startEmulator({ seed: 99, events: 3000 });
+    const path = tempDbPath();
+    const sync = syncFor(emu, path, { settleMs: 0, importOnFirstRun: false });
+    try {
+      await sync.runOnce();
+      const retention = { days: 30, warnAfterSeconds: 1_296_000 };
+      const report = await statusReport(sync.store, retention);
+      expect(report.progress).toMatchObject({ phase: 'events', rateLimitWaitSeconds: 0 });
+      expect(report.progress!.count).toBeGreaterThan(0);
+      expect(report.progress!.lastEventAt).toMatch(/^\d{4}-/);
+      // Older than 30 s: the work ended, or its process is gone.
+      expect((await statusReport(sync.store, retention, Date.now() + 31_000)).progress).toBeNull();
+      const { stdout } = await promisify(execFile)(
+        'node',
+        [new URL('../dist/cli.js', import.meta.url).pathname, 'status'],
+        { env: cliEnv(emu, { DATABASE_URL: path }) },
+      );
+      expect(stdout).toMatch(/^progress\s+events: [\d,]+ \([\d,]+\/s\)/m);
+    } finally {
+      await sync.close();
+      await emu.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { DeadLetter } from '../../engine/store.js';
-import type { StatusReport } from '../../status-report.js';
+import { progressText, type StatusReport } from '../../status-report.js';
 import type { DeliveryRecord } from '../../engine/deliveries.js';
 import { actionButtons, failedDeliveriesSection } from './status-actions.js';
 import { activityCharts, type ChartSeries } from './status-charts.js';
@@ -244,6 +244,7 @@ function sourceSection(
     (report.cursor.rangeStart ? `from ${report.cursor.rangeStart}` : 'not started');
   const summary: [string, string][] = [
     ['source', report.source],
+    ['progress', report.progress ? progressText(report.progress) : 'idle'],
     ['cursor', cursor],
     ['last event', ago(report.lastEventAt, nowMs, 'none yet')],
     ['lag', lag(report.lagSeconds)],

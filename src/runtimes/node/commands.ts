@@ -8,7 +8,7 @@ import {
   logLevel,
 } from '../../config.js';
 import type { ReconcileReport, Sync } from '../../create-sync.js';
-import type { StatusReport } from '../../status-report.js';
+import { progressText, type StatusReport } from '../../status-report.js';
 import { DEFAULT_TOLERANCE_MS } from '../../providers/workos/webhook-verifier.js';
 import { stderrLogger } from './logger.js';
 import { integer } from './cli-options.js';
@@ -475,6 +475,7 @@ function printStatus(report: StatusReport): void {
   const line = (label: string, value: string) =>
     process.stdout.write(`${label.padEnd(16)}${value}\n`);
   line('source', report.source);
+  if (report.progress) line('progress', progressText(report.progress));
   line(
     'cursor',
     report.cursor.after ??

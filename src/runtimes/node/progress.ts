@@ -1,4 +1,5 @@
 import type { Progress } from '../../engine/sync.js';
+import { duration } from '../../status-report.js';
 
 const NOUNS: Record<Progress['phase'], string> = {
   import: 'objects imported',
@@ -14,15 +15,6 @@ const drawn = new WeakMap<NodeJS.WriteStream, string>();
 export function aboveProgress(stream: NodeJS.WriteStream, text: string): void {
   const line = drawn.get(stream);
   stream.write(line === undefined ? text : `\r\x1b[2K${text}${line}`);
-}
-
-/** A duration as people say it: 45 s, 12 min, 3 h 20 min. */
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 90) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 90) return `${min} min`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 /** Where one source stands, and what it says. */
