@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startEmulator } from '../src/emulator/index.js';
+import { signWorkOSWebhook, startEmulator } from '../src/emulator/index.js';
+import { startTracing } from '../src/runtimes/node/tracing.js';
 import { FORWARD_SECRET } from './helpers/app-endpoint.js';
 import { startReceiver } from './helpers/receiver.js';
-import { tempDbPath } from './helpers/sync-env.js';
+import { freePort } from './helpers/postgres-server.js';
+import { syncFor, tempDbPath } from './helpers/sync-env.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -159,4 +161,55 @@ describe('traces (OpenTelemetry over OTLP/HTTP)', () => {
       await emu.close();
     }
   });
+
+  it('a span per webhook delivery: its size, the answer, the event (or why it was refused)', async () => {
+    const emu = await startEmulator({ seed: 95, events: 10 });
+    const otlp = await otlpReceiver();
+    const secret = 'whsec_tracing_test_secret';
+    const spans = startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url })!;
+    const sync = syncFor(emu, tempDbPath(), { webhookSecrets: [secret], spans, settleMs: 0 });
+    try {
+      await sync.migrate();
+      const body = emu.emulator.world.events.at(3)!.json;
+      const signed = signWorkOSWebhook(body, secret, Date.now());
+      const bytes = new TextEncoder().encode(body);
+      const header = (signature: string) => (name: string) =>
+        name === 'workos-signature' ? signature : undefined;
+      expect((await sync.receiveWebhook(bytes, header(signed))).status).toBe(200);
+      expect((await sync.receiveWebhook(bytes, header('t=1, v1=00'))).status).toBe(401);
+    } finally {
+      await sync.close();
+      await otlp.close();
+      await emu.close();
+    }
+    const hooks = otlp.spans.filter((s) => s.name === 'authsync.webhook');
+    expect(hooks.map((s) => s.attributes['http.response.status_code'])).toEqual([200, 401]);
+    expect(hooks[0]!.attributes).toMatchObject({
+      'authsync.event_id': emu.emulator.world.events.at(3)!.id,
+      'authsync.bytes': expect.any(Number),
+      'authsync.duplicate': false,
+    });
+    expect(hooks[1]!.attributes['authsync.refused']).toEqual(expect.any(String));
+    expect(otlp.spans.some((s) => s.raw.includes(secret))).toBe(false);
+  });
+
+  it('a collector that does not answer costs the traces, never the sync', async () => {
+    const emu = await startEmulator({ seed: 96, events: 50 });
+    try {
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const { stderr } = await run('node', [CLI, 'sync', '--once', '--no-import'], {
+        env: {
+          PATH: process.env.PATH,
+          LOG_LEVEL: 'warn',
+          WORKOS_API_URL: emu.url,
+          WORKOS_API_KEY: emu.apiKey,
+          DATABASE_URL: tempDbPath(),
+          OTEL_EXPORTER_OTLP_ENDPOINT: closed,
+        },
+      });
+      expect(stderr).not.toMatch(/authsync: /);
+    } finally {
+      await emu.close();
+    }
+  }, 60_000);
 });

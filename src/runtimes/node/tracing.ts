@@ -20,11 +20,16 @@ export function startTracing(env: NodeJS.ProcessEnv): Spans | null {
   const { OTLPTraceExporter } = optionalPackage<
     typeof import('@opentelemetry/exporter-trace-otlp-http')
   >('@opentelemetry/exporter-trace-otlp-http', NEEDED);
+  // As the specification says: the traces endpoint as it is, or /v1/traces on the general one.
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    `${env.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/+$/, '')}/v1/traces`;
   const provider = new sdk.TracerProvider({
-    spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
+    spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) })],
   });
+  // A collector that is down costs the traces, never the work.
   return otelSpans(provider.getTracer('authsync', VERSION), api.SpanStatusCode.ERROR, () =>
-    provider.forceFlush(),
+    provider.forceFlush().catch(() => {}),
   );
 }
 
