@@ -95,6 +95,16 @@ describe('authsync serve: the status page acts', () => {
         body: `token=${'1'.repeat(64)}&verb=skip&kind=delivery&id=${id}`,
       });
       expect(forged.status).toBe(403);
+      // A body far beyond a few fields: refused before it is read whole.
+      const huge = await fetch(`${served.service.url}/status/actions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`authsync:${PASSWORD}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: `token=${'a'.repeat(100_000)}`,
+      });
+      expect(huge.status).toBe(413);
       await context.close();
     } finally {
       await browser.close();

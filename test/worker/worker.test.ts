@@ -14,7 +14,7 @@ import { appEndpoint, FORWARD_SECRET, groupByLane } from '../helpers/app-endpoin
 import { expectPlanted, plant } from '../helpers/hostile-strings.js';
 import { declaredShape, ENGINE_TABLES, sqliteShape, sqliteTables } from '../helpers/schema.js';
 import { SECRET, waitFor } from '../helpers/serve-env.js';
-import { dumpTables, emulatorChange } from '../helpers/sync-env.js';
+import { dumpTables, emulatorChange, injectPoisonMembership } from '../helpers/sync-env.js';
 import { differencesFromApi } from '../helpers/truth.js';
 import { bundleWorker, startWorker, type RunningWorker } from '../helpers/worker-env.js';
 
@@ -181,6 +181,48 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
       }
     });
   }
+
+  it("the status page's button skips a dead letter in D1; a form without the page's token is refused", async () => {
+    const emu = await startEmulator({ seed: 12, events: 100 });
+    const { path } = await bundleWorker();
+    const worker = await startWorker(emu, {
+      script: path,
+      vars: { AUTHSYNC_SETTLE_MS: '0', AUTHSYNC_STATUS_PASSWORD: 'pw' },
+    });
+    try {
+      await worker.scheduled();
+      const { poison } = await injectPoisonMembership(emu, 'worker');
+      await worker.scheduled();
+      const authorization = `Basic ${Buffer.from('authsync:pw').toString('base64')}`;
+      const page = await (
+        await worker.fetch('/status', { headers: { authorization, accept: 'text/html' } })
+      ).text();
+      expect(page).toContain(poison.id);
+      const token = /name="token" value="([0-9a-f]{64})"/.exec(page)![1]!;
+      const act = (t: string) =>
+        worker.fetch('/status/actions', {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            token: t,
+            verb: 'skip',
+            kind: 'dead-letter',
+            source: 'workos',
+            id: poison.id,
+          }).toString(),
+        });
+      expect((await act('0'.repeat(64))).status).toBe(403);
+      expect(await worker.db.query('SELECT event_id FROM authsync_dead_letters')).toHaveLength(1);
+      const done = await act(token);
+      expect(done.status).toBe(303);
+      expect(done.headers.get('location')).toBe('/status');
+      expect(await worker.db.query('SELECT event_id FROM authsync_dead_letters')).toEqual([]);
+    } finally {
+      await worker.close();
+      await emu.close();
+    }
+  });
 
   it('hostile strings (NUL, lone surrogates, RTL, 200 kB) in every text field reach D1 as documented', async () => {
     const emu = await startEmulator({ seed: 9, events: 200 });

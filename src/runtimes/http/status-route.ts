@@ -9,6 +9,7 @@ import {
   type StatusAction,
 } from './status-actions.js';
 import { basicAuth } from 'hono/basic-auth';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { renderStatusPage, type SourceStatus } from './status-page.js';
 
@@ -96,10 +97,12 @@ export function mountStatusRoute<C extends Context>(
   if (!actions) return;
   // A button: the password, a request from this page (not another site's), its token; then
   // back to the page.
-  app.post('/status/actions', auth, async (c) => {
+  const formLimit = bodyLimit({
+    maxSize: MAX_FORM_BYTES,
+    onError: (c) => c.json({ error: 'A form of a few fields is expected.' }, 413),
+  });
+  app.post('/status/actions', auth, formLimit, async (c) => {
     if (!fromThisSite(c)) return c.json({ error: 'Actions come from the status page only.' }, 403);
-    if (Number(c.req.header('content-length') ?? MAX_FORM_BYTES + 1) > MAX_FORM_BYTES)
-      return c.json({ error: 'A form of a few fields is expected.' }, 413);
     const form = await c.req.parseBody();
     if (!(await tokenValid(options.password(c as C)!, form.token)))
       return c.json({ error: 'The form is not from this status page; reload it.' }, 403);
