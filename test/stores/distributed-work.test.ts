@@ -32,7 +32,9 @@ describe('distributed work: applying and effects spread over processes (pg-boss)
          distribute: true, workConcurrency: 8, workExpireSeconds: 3,
          onApplied: (events) => appendFileSync('__LOG__.applied', events.map((e) => process.pid + ' ' + e.id + ' ' + e.lane + '\\n').join('')),
          logger: { info() {}, warn() {}, error() {} } });
-       sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'));
+       // A 1 s timeout: what a killed process had claimed waits out a 5 s lease (4 x the timeout,
+       // at least 5 s), not the default 60 s.
+       sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'), { timeoutMs: 1000 });
        const controller = new AbortController();
        process.on('SIGTERM', () => controller.abort());
        await sync.run(controller.signal);

@@ -18,7 +18,9 @@ describe('several processes on one PostgreSQL', () => {
        import { laneOf } from '__DIST__/providers/workos/envelope.js';
        const sync = createSync({ ...${JSON.stringify(db.options)}, settleMs: 1000, pollIntervalMs: 200,
          logger: { info: (m) => console.log(m), warn() {}, error() {} } });
-       sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'));
+       // A 1 s timeout: what a killed process had claimed waits out a 5 s lease (4 x the timeout,
+       // at least 5 s), not the default 60 s.
+       sync.on('*', (e) => appendFileSync('__LOG__', process.pid + ' ' + e.id + ' ' + laneOf(e) + '\\n'), { timeoutMs: 1000 });
        const controller = new AbortController();
        process.on('SIGTERM', () => controller.abort());
        await sync.run(controller.signal);
