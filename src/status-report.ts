@@ -117,13 +117,14 @@ function runningProgress(value: string | undefined, nowMs: number): RunningProgr
   }
 }
 
-/** A duration as people say it: 45 s, 12 min, 3 h 20 min. */
+/** A duration as people say it: 45 s, 12 min, 3 h 20 min, 4 days. */
 export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 90) return `${s} s`;
   const min = Math.round(s / 60);
   if (min < 90) return `${min} min`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
+  if (min < 2880) return `${Math.floor(min / 60)} h ${min % 60} min`;
+  return `${Math.round(min / 1440)} days`;
 }
 
 /** A running sync's progress as `status` prints it. */

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { DeadLetter } from '../../engine/store.js';
-import { progressText, type StatusReport } from '../../status-report.js';
+import { duration, progressText, type StatusReport } from '../../status-report.js';
 import type { DeliveryRecord } from '../../engine/deliveries.js';
 import { actionButtons, failedDeliveriesSection } from './status-actions.js';
 import { activityCharts, type ChartSeries } from './status-charts.js';
@@ -60,17 +60,9 @@ function ago(iso: string | null, nowMs: number, none: string): string {
   if (!iso) return none;
   const at = Date.parse(iso.split(' ')[0]!);
   if (!Number.isFinite(at)) return iso;
-  const s = Math.round((nowMs - at) / 1000);
-  const span = Math.abs(s);
-  const text =
-    span < 90
-      ? `${span} s`
-      : span < 5400
-        ? `${Math.round(span / 60)} min`
-        : span < 172_800
-          ? `${Math.round(span / 3600)} h`
-          : `${Math.round(span / 86_400)} days`;
-  return `${iso} (${s >= 0 ? `${text} ago` : `in ${text}`})`;
+  const ms = nowMs - at;
+  const text = duration(Math.abs(ms));
+  return `${iso} (${ms >= 0 ? `${text} ago` : `in ${text}`})`;
 }
 
 const SEVERITY: Record<Health['word'], number> = {
