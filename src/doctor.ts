@@ -1,5 +1,6 @@
 import type { SnapshotSource } from './engine/ports.js';
 import { redactUrls } from './engine/redact.js';
+import { doctorTestBody } from './engine/webhook-inbox.js';
 import type { Sync } from './sync.js';
 
 /** What a source offers `doctor` to check (`Sync.doctorParts`): reads only. */
@@ -9,8 +10,9 @@ export interface DoctorParts {
   snapshot: SnapshotSource;
   /** The API's origin, for its clock (none when offline). */
   origin: string | null;
-  webhookOn: boolean;
   webhookSetting: string;
+  /** The headers the provider would send with a body (none without a secret). */
+  webhookTestHeaders: ((raw: Uint8Array, nowMs: number) => Promise<Record<string, string>>) | null;
   endpoints: { name: string; url: string; timeoutMs: number }[];
 }
 
@@ -27,6 +29,8 @@ export interface DoctorOptions {
   clock?: () => number;
   /** How long the state lists are read for (first pages only; default 10 s). */
   stateBudgetMs?: number;
+  /** A running `serve`, to send each source's webhook route a signed test delivery. */
+  serveUrl?: string;
 }
 
 /** Clock skew the sync tolerates well (settle window, webhook timestamps within 180 s). */
@@ -71,17 +75,7 @@ export async function runDoctor(
     add(await stateCheck(source, parts, options.stateBudgetMs ?? 10_000));
     if (parts.origin) add(await clockCheck(source, parts.origin, clock));
     add(await retentionCheck(sync));
-    add(
-      parts.webhookOn
-        ? { source, check: 'webhooks', status: 'ok', detail: `${parts.webhookSetting} is set` }
-        : {
-            source,
-            check: 'webhooks',
-            status: 'warn',
-            detail: `${parts.webhookSetting} is not set: webhooks are refused, changes arrive by polling alone`,
-            fix: `set ${parts.webhookSetting} to the secret the provider's dashboard shows`,
-          },
-    );
+    add(await webhookCheck(source, parts, options.serveUrl, clock));
   }
   const seen = new Set<string>();
   for (const endpoint of syncs.flatMap((s) => s.doctorParts().endpoints))
@@ -135,6 +129,66 @@ async function stateCheck(source: string, parts: DoctorParts, budgetMs: number):
     status: 'ok',
     detail: `readable (${signal.aborted ? `first ${budgetMs / 1000} s` : 'all'}: ${read})`,
   };
+}
+
+/** The secret is set; with a `serve` URL, a delivery signed with it is accepted there. */
+async function webhookCheck(
+  source: string,
+  parts: DoctorParts,
+  serveUrl: string | undefined,
+  clock: () => number,
+): Promise<Check> {
+  const check = 'webhooks';
+  if (!parts.webhookTestHeaders)
+    return {
+      source,
+      check,
+      status: 'warn',
+      detail: `${parts.webhookSetting} is not set: webhooks are refused, changes arrive by polling alone`,
+      fix: `set ${parts.webhookSetting} to the secret the provider's dashboard shows`,
+    };
+  if (!serveUrl)
+    return {
+      source,
+      check,
+      status: 'ok',
+      detail: `${parts.webhookSetting} is set (give --serve-url to send a running serve a signed test delivery)`,
+    };
+  const url = `${serveUrl}/webhooks/${encodeURIComponent(source)}`;
+  const fix = `run \`authsync serve\` at ${serveUrl} with the same ${parts.webhookSetting}, reachable from here`;
+  try {
+    const body = doctorTestBody(crypto.randomUUID());
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(await parts.webhookTestHeaders(body, clock())),
+      },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    const answer = (await response.json().catch(() => null)) as {
+      test?: boolean;
+      error?: string;
+    } | null;
+    if (response.status === 200 && answer?.test === true)
+      return {
+        source,
+        check,
+        status: 'ok',
+        detail: `a signed test delivery to ${url} was accepted`,
+      };
+    return {
+      source,
+      check,
+      status: 'fail',
+      detail: `${url} answered ${response.status} to a signed test delivery${answer?.error ? `: ${answer.error.slice(0, 200)}` : ''}`,
+      fix,
+    };
+  } catch (error) {
+    return { source, check, status: 'fail', detail: `${url}: ${message(error)}`, fix };
+  }
 }
 
 async function clockCheck(source: string, origin: string, clock: () => number): Promise<Check> {

@@ -296,7 +296,7 @@ export class Sync {
       this.webhookProblem = `storing webhook deliveries fails: ${(error as Error).message}`;
       throw error;
     }
-    if (outcome.status === 200 && !outcome.duplicate) {
+    if (outcome.status === 200 && !outcome.duplicate && !outcome.test) {
       const lease = this.store.readerLease?.();
       if (this.webhookReceiver.appliesAtOnce && (!lease || this.isReader)) this.applyReceived();
       else {
@@ -620,12 +620,13 @@ export class Sync {
 
   /** What `authsync doctor` checks this source with: its reads, its settings, its endpoints. */
   doctorParts(): DoctorParts {
+    const receiver = this.webhookReceiver;
     return {
       readEvents: async (limit) => this.events.readPage(await this.store.readCursor(), limit),
       snapshot: this.snapshot,
       origin: this.apiOrigin,
-      webhookOn: this.webhookReceiver !== null,
       webhookSetting: this.webhookSetting,
+      webhookTestHeaders: receiver && ((raw, nowMs) => receiver.testHeaders(raw, nowMs)),
       endpoints: this.deliveries.endpoints(),
     };
   }

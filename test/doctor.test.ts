@@ -7,15 +7,20 @@ import { startEmulator } from '../src/emulator/index.js';
 import type { Check } from '../src/doctor.js';
 import { FORWARD_SECRET } from './helpers/app-endpoint.js';
 import { freePort } from './helpers/postgres-server.js';
+import { silentLogger } from '../src/engine/ports.js';
+import { ServeMetrics } from '../src/runtimes/node/metrics.js';
+import { startService } from '../src/runtimes/node/serve.js';
+import { auth0SyncFor } from './helpers/auth0-truth.js';
 import { startReceiver } from './helpers/receiver.js';
+import { SECRET, serveFor, waitFor } from './helpers/serve-env.js';
 import { tempDbPath } from './helpers/sync-env.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 
 /** `authsync doctor --json` with these settings: its exit code and checks by name. */
-async function doctor(env: Record<string, string>) {
-  const outcome = await run('node', [CLI, 'doctor', '--json'], {
+async function doctor(env: Record<string, string>, args: string[] = []) {
+  const outcome = await run('node', [CLI, 'doctor', '--json', ...args], {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', ...env },
   }).then(
     (r) => ({ code: 0, stdout: r.stdout }),
@@ -89,11 +94,101 @@ describe('authsync doctor', () => {
     }
   });
 
-  it('Auth0: a client without a scope the state lists need is named; logs are still readable', async () => {
+  it('a signed test delivery reaches a running serve: accepted and not stored; a wrong secret or URL fails', async () => {
+    const emu = await startEmulator({ seed: 92, events: 50 });
+    const { sync, service } = await serveFor(emu);
+    const path = tempDbPath();
+    const base = { WORKOS_API_URL: emu.url, WORKOS_API_KEY: emu.apiKey, DATABASE_URL: path };
+    try {
+      await run('node', [CLI, 'migrate'], { env: { ...process.env, ...base } });
+      await waitFor(async () => (await sync.status()).importedAt !== null, 20_000);
+      const inboxBefore = (await sync.status()).inbox;
+
+      const accepted = await doctor({ ...base, WORKOS_WEBHOOK_SECRET: SECRET }, [
+        '--serve-url',
+        `${service.url}/`,
+      ]);
+      expect(accepted.by('webhooks')).toMatchObject({
+        status: 'ok',
+        detail: `a signed test delivery to ${service.url}/webhooks/workos was accepted`,
+      });
+      const otherSecret = await doctor({ ...base, WORKOS_WEBHOOK_SECRET: 'whsec_not_the_one' }, [
+        '--serve-url',
+        service.url,
+      ]);
+      expect(otherSecret.code).toBe(1);
+      expect(otherSecret.by('webhooks')).toMatchObject({
+        status: 'fail',
+        detail: /answered 401 .*does not match/,
+        fix: /WORKOS_WEBHOOK_SECRET/,
+      });
+      // Nothing the tests sent is in the serve's inbox.
+      expect((await sync.status()).inbox).toEqual(inboxBefore);
+
+      const closed = await freePort();
+      const away = await doctor({ ...base, WORKOS_WEBHOOK_SECRET: SECRET }, [
+        '--serve-url',
+        `http://127.0.0.1:${closed}`,
+      ]);
+      expect(away.by('webhooks')).toMatchObject({ status: 'fail', fix: /authsync serve/ });
+
+      // Not a URL: a usage error, before anything is opened.
+      const bad = await run('node', [CLI, 'doctor', '--serve-url', 'ftp://x'], {
+        env: { PATH: process.env.PATH, ...base },
+      }).catch((e: { code: number; stderr: string }) => e);
+      expect(bad).toMatchObject({ code: 2, stderr: /--serve-url must be an http\(s\) URL/ });
+    } finally {
+      await service.stop();
+      await emu.close();
+    }
+  });
+
+  it('Auth0: the test delivery carries the Event Stream credential, and a wrong one is refused', async () => {
+    const emu = await startAuth0Emulator({ seed: 'doctor-streams', changes: 20 });
+    const sync = auth0SyncFor(emu, tempDbPath(), {
+      auth0: { eventStream: { header: 'authorization', value: 'Bearer est-doctor' } },
+    });
+    const service = await startService({
+      syncs: [sync],
+      metrics: new ServeMetrics(),
+      logger: silentLogger,
+      port: 0,
+      hostname: '127.0.0.1',
+      reconcileEveryMs: 0,
+    });
+    const env = {
+      AUTHSYNC_PROVIDER: 'auth0',
+      AUTH0_DOMAIN: emu.url,
+      AUTH0_CLIENT_ID: emu.clientId,
+      AUTH0_CLIENT_SECRET: emu.clientSecret,
+      DATABASE_URL: tempDbPath(),
+    };
+    try {
+      await run('node', [CLI, 'migrate'], { env: { ...process.env, ...env } });
+      const right = await doctor({ ...env, AUTH0_EVENT_STREAM_TOKEN: 'est-doctor' }, [
+        '--serve-url',
+        service.url,
+      ]);
+      expect(right.by('webhooks')).toMatchObject({ status: 'ok', detail: /auth0 was accepted/ });
+      const wrong = await doctor({ ...env, AUTH0_EVENT_STREAM_TOKEN: 'est-other' }, [
+        '--serve-url',
+        service.url,
+      ]);
+      expect(wrong.by('webhooks')).toMatchObject({ status: 'fail', detail: /answered 401/ });
+      expect((await sync.status()).inbox).toEqual({});
+    } finally {
+      await service.stop();
+      await emu.close();
+    }
+  });
+
+  it('Auth0: a client without a scope the state lists need is named; a skewed clock fails', async () => {
+    // The tenant's clock runs 5 minutes behind this machine's: its Date header says so.
     const emu = await startAuth0Emulator({
       seed: 'doctor',
       changes: 50,
       scopes: ['read:logs', 'read:users', 'read:roles'],
+      clock: () => Date.now() - 300_000,
     });
     const path = tempDbPath();
     const env = {
@@ -114,6 +209,11 @@ describe('authsync doctor', () => {
         detail: /read:organizations/,
       });
       expect(result.by('retention')).toMatchObject({ status: 'ok' });
+      expect(result.by('clock')).toMatchObject({
+        status: 'fail',
+        detail: /^(299|300|301) s ahead of the API's clock$/,
+        fix: /NTP/,
+      });
     } finally {
       await emu.close();
     }

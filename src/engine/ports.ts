@@ -48,7 +48,14 @@ export interface SnapshotSource {
 
 /** What a webhook delivery came to: stored (200), or refused with a reason and a message. */
 export type WebhookOutcome =
-  | { status: 200; eventId: string; type: string; duplicate: boolean }
+  | {
+      status: 200;
+      eventId: string;
+      type: string;
+      duplicate: boolean;
+      /** `doctor`'s signed test delivery: verified, answered, never stored. */
+      test?: boolean;
+    }
   | { status: 400 | 401; reason: string; message: string };
 
 /**
@@ -64,6 +71,8 @@ export interface WebhookReceiver {
   readonly appliesAtOnce?: boolean;
   /** `header(name)` reads a request header (lower-case name). */
   receive(raw: Uint8Array, header: (name: string) => string | undefined): Promise<WebhookOutcome>;
+  /** The headers the provider would send with this body now: for `doctor`'s test delivery. */
+  testHeaders(raw: Uint8Array, nowMs: number): Promise<Record<string, string>>;
 }
 
 export interface Logger {

@@ -5,9 +5,23 @@ import type { InboxEvent, SyncStore } from './store.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** The one field of `doctor`'s test delivery: verified like any delivery, then answered unstored. */
+const DOCTOR_TEST_FIELD = 'authsync_doctor_test';
+
+/** The body `authsync doctor` sends, signed with the source's secret, to a running `serve`. */
+export function doctorTestBody(nonce: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(JSON.stringify({ [DOCTOR_TEST_FIELD]: nonce }));
+}
+
+function doctorTestNonce(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null || Object.keys(body).length !== 1) return null;
+  const nonce = (body as Record<string, unknown>)[DOCTOR_TEST_FIELD];
+  return typeof nonce === 'string' ? nonce : null;
+}
+
 /**
  * A delivery already verified, from bytes to the inbox (as `held`): parsed, stored once per
- * event id, and only then acknowledged. An envelope with an id that does not parse is stored
+ * event id, and only then acknowledged (`doctor`'s test delivery is acknowledged unstored). An envelope with an id that does not parse is stored
  * too, to be dead-lettered visibly instead of refused and redelivered for days.
  */
 export async function storeDelivery(
@@ -26,6 +40,9 @@ export async function storeDelivery(
   } catch {
     return { status: 400, reason: 'invalid_json', message: 'The body is not JSON.' };
   }
+  const nonce = doctorTestNonce(body);
+  if (nonce !== null)
+    return { status: 200, eventId: nonce, type: DOCTOR_TEST_FIELD, duplicate: false, test: true };
   let inbox: InboxEvent;
   try {
     const event = options.provider.parseEvent(body);

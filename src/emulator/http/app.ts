@@ -15,9 +15,11 @@ export function createEmulatorApp(emulator: Emulator): Hono<{ Bindings: HttpBind
   const app = new Hono<{ Bindings: HttpBindings }>();
   const expectedKey = digest(`Bearer ${emulator.apiKey}`);
 
-  // Every answer carries an X-Request-ID, as WorkOS's do (the SDK reads it into errors).
+  // Every answer carries an X-Request-ID, as WorkOS's do (the SDK reads it into errors),
+  // and a Date from the emulator's clock, so a skewed clock is seen as a real API's would be.
   app.use('*', async (c, next) => {
     c.header('X-Request-ID', randomUUID());
+    c.header('Date', new Date(emulator.clock()).toUTCString());
     await next();
   });
   app.use('*', emulator.faults.middleware());

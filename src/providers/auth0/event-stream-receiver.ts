@@ -66,4 +66,10 @@ export class Auth0EventStreamReceiver implements WebhookReceiver {
       nowMs: (this.options.clock ?? Date.now)(),
     });
   }
+
+  /** Event Streams sign nothing: the configured header is the whole credential. */
+  testHeaders(): Promise<Record<string, string>> {
+    const { header, value } = this.options.credential;
+    return Promise.resolve({ [header]: value });
+  }
 }

@@ -34,6 +34,10 @@ export class WorkOSWebhookReceiver implements WebhookReceiver {
       nowMs: now,
     });
   }
+
+  async testHeaders(raw: Uint8Array, nowMs: number): Promise<Record<string, string>> {
+    return { 'WorkOS-Signature': await this.options.verifier.sign(raw, nowMs) };
+  }
 }
 
 const SIGNATURE_MESSAGES: Record<SignatureRejection, string> = {

@@ -58,10 +58,7 @@ export class WorkOSWebhookVerifier {
       return { ok: false, reason: 'stale_timestamp' };
     if (parsed.timestampMs > nowMs + this.toleranceMs)
       return { ok: false, reason: 'future_timestamp' };
-    const prefix = new TextEncoder().encode(`${parsed.timestamp}.`);
-    const signed = new Uint8Array(prefix.length + rawBody.length);
-    signed.set(prefix, 0);
-    signed.set(rawBody, prefix.length);
+    const signed = signedBytes(parsed.timestamp, rawBody);
     for (const secret of this.secrets) {
       const expected = await this.hmac(secret, signed);
       for (const signature of parsed.signatures)
@@ -70,6 +67,22 @@ export class WorkOSWebhookVerifier {
     }
     return { ok: false, reason: 'bad_signature' };
   }
+
+  /** The header WorkOS would send with this body at this time, signed with the first secret. */
+  async sign(rawBody: Uint8Array, nowMs: number): Promise<string> {
+    const mac = await this.hmac(this.secrets[0]!, signedBytes(String(nowMs), rawBody));
+    const hex = Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('');
+    return `t=${nowMs}, v1=${hex}`;
+  }
+}
+
+/** `${timestamp}.` followed by the body: what v1 is the HMAC of. */
+function signedBytes(timestamp: string, rawBody: Uint8Array): Uint8Array {
+  const prefix = new TextEncoder().encode(`${timestamp}.`);
+  const signed = new Uint8Array(prefix.length + rawBody.length);
+  signed.set(prefix, 0);
+  signed.set(rawBody, prefix.length);
+  return signed;
 }
 
 /** Equal lengths and bytes, in time that depends only on the length (a signature's is public). */

@@ -54,6 +54,7 @@ export function mountWebhookRoute<C extends Context>(
         reject(outcome.reason);
         return c.json({ error: outcome.message }, outcome.status);
       }
+      if (outcome.test) return c.json({ received: true, test: true });
       options.onStored?.(outcome, c as C, sync);
       return c.json({ received: true, duplicate: outcome.duplicate });
     },

@@ -12,3 +12,18 @@ export const integer =
       throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
     return n;
   };
+
+/** An http(s) origin option (a path, query or credentials would be dropped without a word). */
+export const origin =
+  (name: string) =>
+  (value: string): string => {
+    let url: URL | null = null;
+    try {
+      url = new URL(value);
+    } catch {}
+    if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search)
+      throw new InvalidArgumentError(
+        `${name} must be an http(s) URL such as https://sync.example.com.`,
+      );
+    return url.href.replace(/\/$/, '');
+  };

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import type { Check } from '../../doctor.js';
 import { redactUrls } from '../../engine/redact.js';
+import { origin } from './cli-options.js';
 import { closeAll, connectionOptions, openSources, type ConnectionFlags } from './open-sources.js';
 
 const MARK: Record<Check['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
 
 /**
  * `authsync doctor`: the setup checklist, one line per check with its fix; exits 1 when any
- * check fails. Reads only: no database is created, no migration runs, nothing is delivered.
+ * check fails. Reads only: no database is created, no migration runs, nothing is delivered (the
+ * test delivery to `--serve-url` is answered without being stored).
  */
 export function registerDoctorCommand(program: Command): void {
   connectionOptions(
@@ -16,8 +18,13 @@ export function registerDoctorCommand(program: Command): void {
       .description(
         'Check the setup: database, API key and events, state lists, clock, retention, webhooks, destinations. Reads only; exits 1 when a check fails.',
       )
-      .option('--json', 'machine-readable output'),
-  ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+      .option('--json', 'machine-readable output')
+      .option(
+        '--serve-url <url>',
+        "a running `authsync serve` (its public URL): each source's webhook route gets a signed test delivery, which it verifies and does not store",
+        origin('--serve-url'),
+      ),
+  ).action(async (flags: ConnectionFlags & { json?: boolean; serveUrl?: string }) => {
     const { runDoctor } = await import('../../doctor.js');
     let checks: Check[];
     let several = false;
@@ -25,7 +32,7 @@ export function registerDoctorCommand(program: Command): void {
       const syncs = await openSources(flags, { readOnly: true });
       several = syncs.length > 1;
       try {
-        checks = await runDoctor(syncs);
+        checks = await runDoctor(syncs, { serveUrl: flags.serveUrl });
       } finally {
         await closeAll(syncs);
       }

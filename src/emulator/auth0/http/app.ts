@@ -11,6 +11,11 @@ import { mountWrites } from './write-routes.js';
 /** The emulated tenant's HTTP API: `/oauth/token`, the Management API under `/api/v2/`, and `/_emulator/`. */
 export function createAuth0App(emulator: Auth0Emulator): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
+  // A Date from the tenant's clock, so a skewed clock is seen as a real tenant's would be.
+  app.use('*', async (c, next) => {
+    c.header('Date', new Date(emulator.clock()).toUTCString());
+    await next();
+  });
   app.use('*', emulator.faults.middleware());
   // Rate limits on every Management API call, with Auth0's headers on every answer.
   app.use('/api/v2/*', async (c, next) => {
