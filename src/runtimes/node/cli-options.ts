@@ -17,10 +17,7 @@ export const integer =
 export const origin =
   (name: string) =>
   (value: string): string => {
-    let url: URL | null = null;
-    try {
-      url = new URL(value);
-    } catch {}
+    const url = URL.canParse(value) ? new URL(value) : null;
     if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password || url.search)
       throw new InvalidArgumentError(
         `${name} must be an http(s) URL such as https://sync.example.com.`,
