@@ -1,5 +1,6 @@
 import type { DestinationStatus } from './delivery/destination-status.js';
 import type { LaneBacklog, StoreStatus, SyncStore } from './engine/store.js';
+import type { KindTotal } from './engine/sync.js';
 
 /** What `authsync status --json` prints and the Worker's `GET /status` answers. */
 export interface StatusReport {
@@ -99,8 +100,18 @@ export interface RunningProgress {
   lastEventAt?: string;
   behindSeconds?: number;
   rateLimitWaitSeconds: number;
+  /** First import: the kinds whose total the provider gave. */
+  totals?: Record<string, KindTotal>;
   /** When this was written. */
   at: string;
+}
+
+/** "users 1,200 of 5,000, roles 12 of 12": the kinds whose total is known. */
+export function totalsText(totals: Record<string, KindTotal> | undefined): string | null {
+  const known = Object.entries(totals ?? {});
+  if (known.length === 0) return null;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return known.map(([kind, t]) => `${kind}s ${n(t.done)} of ${n(t.total)}`).join(', ');
 }
 
 /** Progress written less than 30 s ago (older: the work ended or its process is gone). */
@@ -132,6 +143,8 @@ export function progressText(p: RunningProgress): string {
   const parts = [
     `${p.phase}: ${p.count.toLocaleString('en-US')} (${p.rate.toLocaleString('en-US')}/s)`,
   ];
+  const ofTotals = totalsText(p.totals);
+  if (ofTotals) parts.push(ofTotals);
   if (p.behindSeconds !== undefined && p.behindSeconds > 60)
     parts.push(`${duration(p.behindSeconds * 1000)} behind`);
   if (p.rateLimitWaitSeconds > 0)

@@ -645,6 +645,7 @@ export class Sync {
       rate: Math.round(p.count / seconds),
       startedAt: new Date(p.startedAtMs).toISOString(),
       ...(p.lastEventAt ? { lastEventAt: p.lastEventAt } : {}),
+      ...(p.totals ? { totals: p.totals } : {}),
       rateLimitWaitSeconds: Math.round(this.rateLimitWaits().totalMs / 1000),
       at: new Date(now).toISOString(),
     };

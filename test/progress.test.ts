@@ -6,6 +6,9 @@ import { statusReport } from '../src/status-report.js';
 import { cliEnv, syncFor, tempDbPath } from './helpers/sync-env.js';
 import { RateLimiter } from '../src/http/rate-limiter.js';
 import { progressLine } from '../src/runtimes/node/progress.js';
+import { startAuth0Emulator } from '../src/emulator/auth0/server.js';
+import type { Progress } from '../src/engine/sync.js';
+import { auth0SyncFor } from './helpers/auth0-truth.js';
 
 /** A terminal that keeps what was drawn. */
 function terminal() {
@@ -49,6 +52,42 @@ describe('the progress line', () => {
     await new Promise((r) => setTimeout(r, 1100));
     expect(tty.last()).toMatch(/13 s waited for the rate budget$/);
     line.done();
+  });
+
+  it("an Auth0 import counts each kind against the total the tenant's lists give", async () => {
+    const emu = await startAuth0Emulator({ seed: 'progress-totals', changes: 400 });
+    const seen: Progress[] = [];
+    const sync = auth0SyncFor(emu, tempDbPath(), {
+      onProgress: (p) => seen.push(structuredClone(p)),
+    });
+    const tty = terminal();
+    const line = progressLine(tty.stream);
+    try {
+      await sync.runOnce();
+      const imports = seen.filter((p) => p.phase === 'import');
+      const { tenant } = emu.emulator;
+      // Every kind with a total ends at it: the users, roles and organizations the tenant has.
+      expect(imports.at(-1)?.totals).toEqual({
+        role: { done: tenant.roles.size, total: tenant.roles.size },
+        user: { done: tenant.users.size, total: tenant.users.size },
+        organization: { done: tenant.organizations.size, total: tenant.organizations.size },
+      });
+      // On the way: a kind part done, never past its total.
+      const partway = imports.find(
+        (p) => p.totals?.user && p.totals.user.done < p.totals.user.total,
+      );
+      expect(partway).toBeDefined();
+      line.update(partway!);
+      expect(tty.last()).toMatch(
+        new RegExp(
+          `objects imported \\([\\d,]+/s\\), roles ${tenant.roles.size} of ${tenant.roles.size}, users [\\d,]+ of ${tenant.users.size.toLocaleString('en-US')}$`,
+        ),
+      );
+    } finally {
+      line.done();
+      await sync.close();
+      await emu.close();
+    }
   });
 
   it('the rate limiter counts the time requests waited, once however many wait together', async () => {

@@ -3,7 +3,7 @@ import { jsonOf } from './inbox-event.js';
 import type { Checkpoint, Logger, SnapshotItem, SnapshotSource } from './ports.js';
 import type { Provider } from './provider.js';
 import { commitBatch, type InboxEvent, type SyncStore } from './store.js';
-import type { Progress } from './sync.js';
+import type { KindTotal, Progress } from './sync.js';
 
 /**
  * First import: the current state from the list endpoints, page by page, then the cursor set to
@@ -32,12 +32,16 @@ export async function importState(
   if (!firstStartedAt) await store.setState('import_started_at', new Date(startedAt).toISOString());
   const followFrom = new Date(startedAt - deps.overlapMs).toISOString();
   let count = 0;
+  const totals: Record<string, KindTotal> = {};
+  const seen: Record<string, number> = {};
   log.info(
     resumeFrom
       ? 'first import: resuming where the last attempt stopped'
       : 'first import: reading current state from the list endpoints',
   );
   for await (const page of deps.snapshot.snapshot(signal, resumeFrom)) {
+    for (const [kind, total] of Object.entries(page.totals ?? {}))
+      totals[kind] = { done: seen[kind] ?? 0, total };
     if (page.items.length > 0) {
       const { changes, parked } = snapshotPageChanges(deps.provider, page.items);
       for (const p of parked)
@@ -57,8 +61,12 @@ export async function importState(
         }),
       );
       count += page.items.length;
+      for (const item of page.items) {
+        seen[item.kind] = (seen[item.kind] ?? 0) + 1;
+        if (totals[item.kind]) totals[item.kind]!.done++;
+      }
       deps.checkpoint('import-page-committed');
-      deps.onProgress?.({ phase: 'import', count, startedAtMs: startedAt });
+      deps.onProgress?.({ phase: 'import', count, startedAtMs: startedAt, totals });
     }
     // After the page's rows: a crash in between repeats the page (guarded upserts: harmless).
     if (page.resumeFrom) await store.setState('import_position', page.resumeFrom);

@@ -39,6 +39,8 @@ export interface SnapshotPage {
    * (opaque, kept between runs) continues after it. An import cut short resumes there.
    */
   resumeFrom?: string;
+  /** How many objects of a kind there are, where the provider says (for progress only). */
+  totals?: Record<string, number>;
 }
 
 /** The provider's current state, page by page, for the first import and reconciliation. */

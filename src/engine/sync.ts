@@ -66,6 +66,13 @@ export interface Progress {
   startedAtMs: number;
   /** Reading events: the newest event time applied so far (how far behind the head it is). */
   lastEventAt?: string;
+  /** First import: objects imported of each kind whose total the provider gave, and that total. */
+  totals?: Record<string, KindTotal>;
+}
+
+export interface KindTotal {
+  done: number;
+  total: number;
 }
 
 export interface DrainResult {

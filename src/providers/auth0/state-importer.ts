@@ -1,12 +1,16 @@
 import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
 import { getJson, type JsonApiOptions } from '../../http/get-json.js';
+import { readAhead, sentNow } from '../../http/read-ahead.js';
 import type { Auth0Tokens } from './token.js';
 
 type Obj = Record<string, unknown>;
 
 /** Offset paging lists at most this many results. */
 const OFFSET_CAP = 1000;
+
+/** Organizations whose members' first page is asked for ahead of the one being read. */
+const READ_AHEAD = 8;
 
 /**
  * How far behind the tenant an organization's members list may be: Auth0 documents it as
@@ -64,7 +68,8 @@ export class Auth0StateImporter implements SnapshotSource {
       )) as Obj;
       const list = body[field];
       if (!Array.isArray(list)) throw new Error(`GET ${path} answered without ${field}`);
-      yield { items: (list as Obj[]).map((object) => ({ kind, object, readAt })) };
+      const total = page === 0 && typeof body.total === 'number' ? { [kind]: body.total } : {};
+      yield { items: (list as Obj[]).map((object) => ({ kind, object, readAt })), totals: total };
       if (list.length < 100) return;
       if (typeof body.total === 'number' && (page + 1) * 100 >= body.total) return;
     }
@@ -81,6 +86,7 @@ export class Auth0StateImporter implements SnapshotSource {
       signal,
     )) as Obj;
     if (typeof first.total === 'number' && first.total >= OFFSET_CAP) {
+      yield { items: [], totals: { user: first.total } };
       yield* this.exportedUsers(signal);
       return;
     }
@@ -139,6 +145,15 @@ export class Auth0StateImporter implements SnapshotSource {
 
   /** Organizations by checkpoint, each followed by its members (with roles). */
   private async *organizations(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
+    // Checkpoint pages say no total; an offset page of one does (for progress only).
+    const counted = (await getJson(
+      this.http,
+      '/api/v2/organizations',
+      { page: '0', per_page: '1', include_totals: 'true' },
+      signal,
+    )) as Obj;
+    if (typeof counted.total === 'number')
+      yield { items: [], totals: { organization: counted.total } };
     let from: string | undefined;
     for (;;) {
       const readAt = this.now();
@@ -156,19 +171,18 @@ export class Auth0StateImporter implements SnapshotSource {
         readAt,
       }));
       yield { items };
-      for (const org of body.organizations) yield* this.members(String(org.id), signal);
+      const ids = body.organizations.map((org) => String(org.id));
+      for await (const org of readAhead(ids, READ_AHEAD, (id) => this.members(id, signal)))
+        yield* org.pages;
       if (!body.next || body.organizations.length === 0) return;
       from = body.next;
     }
   }
 
-  private async *members(
-    organizationId: string,
-    signal?: AbortSignal,
-  ): AsyncIterable<SnapshotPage> {
-    let from: string | undefined;
+  /** An organization's members with their roles; the first page is asked for at once. */
+  private members(organizationId: string, signal?: AbortSignal): AsyncIterable<SnapshotPage> {
     const path = `/api/v2/organizations/${encodeURIComponent(organizationId)}/members`;
-    for (;;) {
+    const page = async (from?: string) => {
       const readAt = this.now(SEARCH_LAG_ALLOWANCE_MS);
       const body = (await getJson(
         this.http,
@@ -179,14 +193,26 @@ export class Auth0StateImporter implements SnapshotSource {
         members?: Obj[];
         next?: string;
       };
-      if (!Array.isArray(body.members)) throw new Error(`GET ${path} answered without members`);
-      if (body.members.length > 0)
-        yield {
-          items: body.members.map((object) => ({ kind: 'member', object, organizationId, readAt })),
-        };
-      // The end is a page without `next` (after the last full one, an empty page).
-      if (!body.next || body.members.length === 0) return;
-      from = body.next;
-    }
+      return { body, readAt };
+    };
+    const first = sentNow(page());
+    return (async function* () {
+      for (let read = await first; ;) {
+        const { body, readAt } = read;
+        if (!Array.isArray(body.members)) throw new Error(`GET ${path} answered without members`);
+        if (body.members.length > 0)
+          yield {
+            items: body.members.map((object) => ({
+              kind: 'member',
+              object,
+              organizationId,
+              readAt,
+            })),
+          };
+        // The end is a page without `next` (after the last full one, an empty page).
+        if (!body.next || body.members.length === 0) return;
+        read = await page(body.next);
+      }
+    })();
   }
 }

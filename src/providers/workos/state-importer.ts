@@ -1,5 +1,6 @@
 import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
 import { getJson, type JsonApiOptions } from '../../http/get-json.js';
+import { readAhead, sentNow } from '../../http/read-ahead.js';
 
 type Obj = Record<string, unknown>;
 interface ListPage {
@@ -16,27 +17,30 @@ interface ListPage {
 export class WorkOSStateImporter implements SnapshotSource {
   constructor(private readonly http: JsonApiOptions) {}
 
-  /** A list's pages from `after`, each with the `after` of the next page (null after the last). */
-  private async *pages(
+  /**
+   * A list's pages from `after`, each with the `after` of the next page (null after the last).
+   * The first page is asked for at once, before the pages are read (see `readAhead`).
+   */
+  private pages(
     path: string,
     query: Record<string, string> = {},
     signal?: AbortSignal,
     from: string | null = null,
   ): AsyncIterable<{ data: Obj[]; next: string | null }> {
-    let after = from ?? undefined;
-    for (;;) {
-      const body = (await getJson(
-        this.http,
-        path,
-        { ...query, order: 'asc', limit: '100', after },
-        signal,
-      )) as ListPage;
-      if (!Array.isArray(body?.data)) throw new Error(`GET ${path} answered without a data array`);
-      const next = body.data.length === 0 ? null : (body.list_metadata?.after ?? null);
-      yield { data: body.data, next };
-      if (!next) return;
-      after = next;
-    }
+    const page = (after: string | undefined) =>
+      getJson(this.http, path, { ...query, order: 'asc', limit: '100', after }, signal);
+    const first = sentNow(page(from ?? undefined));
+    return (async function* () {
+      for (let body = await first; ;) {
+        const list = body as ListPage;
+        if (!Array.isArray(list?.data))
+          throw new Error(`GET ${path} answered without a data array`);
+        const next = list.data.length === 0 ? null : (list.list_metadata?.after ?? null);
+        yield { data: list.data, next };
+        if (!next) return;
+        body = await page(next);
+      }
+    })();
   }
 
   /**
@@ -63,10 +67,13 @@ export class WorkOSStateImporter implements SnapshotSource {
       case 2:
         for await (const page of this.pages('/organizations', {}, signal, after)) {
           yield { items: page.data.map((object) => ({ kind: 'organization', object })) };
-          for (const org of page.data) {
-            yield* this.organizationChildren(String(org.id), signal);
+          const ids = page.data.map((org) => String(org.id));
+          for await (const org of readAhead(ids, READ_AHEAD, (id) =>
+            this.organizationChildren(id, signal),
+          )) {
+            yield* org.pages;
             // Done with this organization: resume with the ones listed after it.
-            yield { items: [], next: String(org.id) };
+            yield { items: [], next: org.item };
           }
           if (!page.next) yield { items: [], next: null };
         }
@@ -78,38 +85,57 @@ export class WorkOSStateImporter implements SnapshotSource {
       case 5:
         for await (const page of this.pages('/directories', {}, signal, after)) {
           yield { items: page.data.map((object) => ({ kind: 'directory', object })) };
-          for (const directory of page.data) {
-            const id = String(directory.id);
-            for await (const users of this.pages('/directory_users', { directory: id }, signal))
-              yield { items: users.data.map((object) => ({ kind: 'directory_user', object })) };
-            for await (const groups of this.pages('/directory_groups', { directory: id }, signal))
-              yield { items: groups.data.map((object) => ({ kind: 'directory_group', object })) };
-            yield { items: [], next: id };
+          const ids = page.data.map((directory) => String(directory.id));
+          for await (const directory of readAhead(ids, READ_AHEAD, (id) =>
+            this.directoryChildren(id, signal),
+          )) {
+            yield* directory.pages;
+            yield { items: [], next: directory.item };
           }
           if (!page.next) yield { items: [], next: null };
         }
     }
   }
 
-  private async *organizationChildren(
+  /** An organization's memberships and roles: the first page of each is asked for at once. */
+  private organizationChildren(
     id: string,
     signal: AbortSignal | undefined,
   ): AsyncIterable<{ items: SnapshotItem[] }> {
-    for await (const members of this.pages(
+    const memberships = this.pages(
       '/user_management/organization_memberships',
       { organization_id: id },
       signal,
-    ))
-      yield { items: members.data.map((object) => ({ kind: 'organization_membership', object })) };
-    for await (const roles of this.unpaged(
+    );
+    const roles = this.unpaged(
       `/authorization/organizations/${encodeURIComponent(id)}/roles`,
       signal,
-    ))
-      yield {
-        items: roles
-          .filter((r) => r.type === 'OrganizationRole')
-          .map((object) => ({ kind: 'role', object, organizationId: id })),
-      };
+    );
+    return (async function* () {
+      for await (const page of memberships)
+        yield { items: page.data.map((object) => ({ kind: 'organization_membership', object })) };
+      for await (const page of roles)
+        yield {
+          items: page
+            .filter((r) => r.type === 'OrganizationRole')
+            .map((object) => ({ kind: 'role', object, organizationId: id })),
+        };
+    })();
+  }
+
+  /** A directory's users and groups: the first page of each is asked for at once. */
+  private directoryChildren(
+    id: string,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<{ items: SnapshotItem[] }> {
+    const users = this.pages('/directory_users', { directory: id }, signal);
+    const groups = this.pages('/directory_groups', { directory: id }, signal);
+    return (async function* () {
+      for await (const page of users)
+        yield { items: page.data.map((object) => ({ kind: 'directory_user', object })) };
+      for await (const page of groups)
+        yield { items: page.data.map((object) => ({ kind: 'directory_group', object })) };
+    })();
   }
 
   /**
@@ -117,16 +143,22 @@ export class WorkOSStateImporter implements SnapshotSource {
    * `list_metadata.after` followed should a server page it anyway: reading only the first
    * page made reconcile delete the roles it did not see.
    */
-  private async *unpaged(path: string, signal: AbortSignal | undefined): AsyncIterable<Obj[]> {
-    let after: string | undefined;
-    for (;;) {
-      const body = (await getJson(this.http, path, after ? { after } : {}, signal)) as ListPage;
-      if (!Array.isArray(body?.data)) throw new Error(`GET ${path} answered without a data array`);
-      yield body.data;
-      const next = body.list_metadata?.after;
-      if (!next || body.data.length === 0 || next === after) return;
-      after = next;
-    }
+  private unpaged(path: string, signal: AbortSignal | undefined): AsyncIterable<Obj[]> {
+    const page = (after?: string) => getJson(this.http, path, after ? { after } : {}, signal);
+    const first = sentNow(page());
+    return (async function* () {
+      let after: string | undefined;
+      for (let body = await first; ;) {
+        const list = body as ListPage;
+        if (!Array.isArray(list?.data))
+          throw new Error(`GET ${path} answered without a data array`);
+        yield list.data;
+        const next = list.list_metadata?.after;
+        if (!next || list.data.length === 0 || next === after) return;
+        after = next;
+        body = await page(after);
+      }
+    })();
   }
 
   private async *flat(
@@ -158,6 +190,12 @@ export class WorkOSStateImporter implements SnapshotSource {
 
 /** Top-level lists (see `list`). */
 const LISTS = 6;
+
+/**
+ * Organizations and directories whose first pages are asked for ahead of the one being read: at
+ * 50 ms a request, one at a time reads ~20 requests/s of the ~98/s budget; 8 ahead can use it all.
+ */
+const READ_AHEAD = 8;
 
 function parsePosition(value: string): { list: number; after: string | null } {
   const p = JSON.parse(value) as { list?: unknown; after?: unknown };

@@ -1,5 +1,5 @@
 import type { Progress } from '../../engine/sync.js';
-import { duration } from '../../status-report.js';
+import { duration, totalsText } from '../../status-report.js';
 
 const NOUNS: Record<Progress['phase'], string> = {
   import: 'objects imported',
@@ -26,7 +26,8 @@ interface Part {
 }
 
 /**
- * One part of the line: phase, count, rate; reading events, how far behind the head it is and
+ * One part of the line: phase, count, rate; importing, the count of each kind whose total the
+ * provider gave; reading events, how far behind the head it is and
  * when it will be there at this speed; and time waited on the client-side rate budget (so a
  * line that stands still says why).
  */
@@ -36,6 +37,8 @@ function describe(part: Part, now: number): string {
   const bits = [
     `${p.count.toLocaleString('en-US')} ${NOUNS[p.phase]} (${Math.round(p.count / seconds).toLocaleString('en-US')}/s)`,
   ];
+  const ofTotals = totalsText(p.totals);
+  if (ofTotals) bits.push(ofTotals);
   if (p.lastEventAt) {
     const eventMs = Date.parse(p.lastEventAt);
     const behindMs = now - eventMs;
