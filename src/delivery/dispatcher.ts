@@ -21,6 +21,7 @@ import {
 const CLAIM_BATCH = 500;
 /** How often an idle dispatcher looks for due deliveries another process (or a retry) made. */
 const IDLE_POLL_MS = 1000;
+const MIN_IDLE_MS = 50;
 /** How often finished deliveries older than the log's retention are pruned. */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -146,8 +147,9 @@ export class Dispatcher {
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       this.woken = false;
+      let sent = 0;
       try {
-        await this.drain(signal);
+        sent = await this.drain(signal);
         await this.prune();
       } catch (error) {
         this.options.log.error('delivering failed; trying again shortly', {
@@ -157,7 +159,9 @@ export class Dispatcher {
       if (signal.aborted || this.woken) continue;
       const next = await this.options.store.nextDue(this.enabled()).catch(() => null);
       const wait = next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.clock());
-      if (wait > 0) await this.idle(wait, signal);
+      // Due, yet nothing was sent (a claim another process holds, clocks apart): never a loop
+      // without a pause, which with a synchronous driver would starve every request here.
+      if (wait > 0 || sent === 0) await this.idle(Math.max(wait, MIN_IDLE_MS), signal);
     }
   }
 

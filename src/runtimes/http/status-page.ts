@@ -366,7 +366,7 @@ function destinationsSection(destinations: readonly DestinationStatus[]) {
       <tr>
         <th>destination</th>
         <th>pending</th>
-        <th>retrying</th>
+        <th>of them retrying</th>
         <th>failed</th>
         <th>oldest pending</th>
         <th>state</th>

@@ -126,7 +126,7 @@ export class ServeMetrics {
     });
     new Gauge({
       name: 'authsync_deliveries_open',
-      help: "Deliveries to the application's destinations not made yet: pending (due or in flight), retrying (failed at least once), failed (for good; each holds its lane until retried or skipped).",
+      help: "Deliveries to the application's destinations not made yet: pending (due, in flight or retrying), retrying (of the pending, those that failed at least once), failed (for good; each holds its lane until retried or skipped). The counts status and the status page show.",
       labelNames: ['destination', 'state'] as const,
       registers: [this.registry],
       async collect() {
@@ -134,7 +134,7 @@ export class ServeMetrics {
         const sync = syncs()[0];
         if (!sync) return;
         for (const d of await sync.destinations()) {
-          this.set({ destination: d.name, state: 'pending' }, d.pending - d.retrying);
+          this.set({ destination: d.name, state: 'pending' }, d.pending);
           this.set({ destination: d.name, state: 'retrying' }, d.retrying);
           this.set({ destination: d.name, state: 'failed' }, d.failed);
         }
