@@ -1,6 +1,5 @@
 import type { AnyWorkOSEvent, WorkOSEventOf, WorkOSEventType } from './providers/workos/events.js';
 import type {
-  Checkpoint,
   EventSource,
   Logger,
   SnapshotSource,
@@ -11,7 +10,7 @@ import type {
 import { silentLogger } from './engine/ports.js';
 import { commitBatch, ConcurrentRunError, type Cursor, type TableRepairs } from './engine/store.js';
 import { reconcileTables, type TablesReport } from './engine/reconcile.js';
-import { SyncEngine, type AppliedEvent, type DrainResult, type Progress } from './engine/sync.js';
+import { SyncEngine, type DrainResult, type Progress } from './engine/sync.js';
 import {
   ConfigError,
   DEFAULT_RECONCILE_EVERY_S,
@@ -19,117 +18,22 @@ import {
   retentionSettings,
 } from './config.js';
 import type { EffectHandler } from './engine/deliveries.js';
-import type { DestinationConfig, ForwardTarget, HandlerOptions } from './delivery/destination.js';
-import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
-import type { HttpPost, MakeSigner } from './delivery/send.js';
+import type { HandlerOptions } from './delivery/destination.js';
+import type { Dispatcher } from './delivery/dispatcher.js';
 import type { DestinationStatus } from './delivery/destination-status.js';
 import type { DoctorParts } from './doctor.js';
-import type { HttpGet } from './http/get-json.js';
-import type { WorkOSOptions } from './providers/workos/connect.js';
-import type { Auth0Options } from './providers/auth0/connect.js';
 import type { Provider } from './engine/provider.js';
 import { connectSource } from './providers.js';
-import type { Hmac } from './providers/workos/webhook-verifier.js';
 import type { Backlog, DeadLetter, InboxStatus, SyncStore } from './engine/store.js';
 import type { DeadLetterResolution } from './engine/dead-letter-resolution.js';
 import { Follower } from './follow.js';
 import { SyncDeliveries } from './sync-deliveries.js';
-import { deliverySpans, traceCommits, tracedEvents, tracedReceive } from './sync-tracing.js';
+import { deliverySpans, traceCommits, tracedEvents } from './sync-tracing.js';
+import { SyncWebhooks } from './sync-webhooks.js';
 import { retentionOf, statusReport, type Retention, type StatusReport } from './status-report.js';
+import type { CreateSyncOptions, SyncRuntime } from './sync-options.js';
 
-/** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
-export interface SyncRuntime {
-  store: SyncStore;
-  /** HMAC-SHA256 for webhook signatures (default: Web Crypto). */
-  hmac?: Hmac;
-  /** GET requests to WorkOS (default: `fetch`). */
-  httpGet?: HttpGet;
-  /** Deliveries' POSTs (default: `fetch`). */
-  httpPost?: HttpPost;
-  /** Deliveries' signatures (default: the `standardwebhooks` library). */
-  signer?: MakeSigner;
-}
-
-export interface CreateSyncOptions extends WorkOSOptions {
-  /** The identity provider this source reads. Default: `AUTHSYNC_PROVIDER`, else `workos`. */
-  provider?: 'workos' | 'auth0';
-  /** Auth0's settings (each falls back to the environment: `AUTH0_DOMAIN`, ...). */
-  auth0?: Auth0Options;
-  /**
-   * This source's id: its cursor, state, reader lease and webhook route, so that several
-   * sources share one database. Default: `AUTHSYNC_SOURCE_ID`, else the provider's name.
-   */
-  sourceId?: string;
-  /** A SQLite path or `file:` URL, or a `postgres://` URL. Default: `DATABASE_URL`, else ./authsync.db. */
-  databaseUrl?: string;
-  /** PostgreSQL only: the schema of the tables. Default: `DATABASE_SCHEMA`, else `public`. */
-  schema?: string;
-  /** See SyncEngineOptions.settleMs (default 5,000 ms). */
-  settleMs?: number;
-  /** Import current state from the list endpoints on a fresh database (default true). */
-  importOnFirstRun?: boolean;
-  /** Follow mode: how often to poll when idle (default 2,000 ms). */
-  pollIntervalMs?: number;
-  /**
-   * Requests in flight when catching up a long backlog in time slices (default 12; 1 reads with
-   * one cursor).
-   */
-  readParallelism?: number;
-  /**
-   * PostgreSQL: spread applying over every process on the database (pg-boss jobs per
-   * organization, in order) instead of doing it in the reader. Used by `run` (following).
-   */
-  distribute?: boolean;
-  /** Distributed work: jobs (lanes) this process fetches and applies at once (default 16). */
-  workConcurrency?: number;
-  /**
-   * Distributed work: a job (or effect) a dead process held is taken up by another after this
-   * many seconds (default 60; longer than any job takes).
-   */
-  workExpireSeconds?: number;
-  /** Events per commit while catching up (default 1,000; see SyncEngineOptions.stageEvents). */
-  stageEvents?: number;
-  /**
-   * A webhook-delivered event the Events API has not shown after this long is applied from the
-   * inbox anyway (default 300,000 ms).
-   */
-  webhookGraceMs?: number;
-  /**
-   * Forward every event, once applied, to the application's own webhook endpoint, signed as
-   * Standard Webhooks specifies (an effect: at least once, never on replay or the first import).
-   * Default: `AUTHSYNC_FORWARD_URL` and `AUTHSYNC_FORWARD_SECRET`, when set.
-   */
-  forward?: ForwardTarget;
-  /**
-   * The application's endpoints every applied event is delivered to (signed, retried on a
-   * schedule, in order per organization; see docs/delivery.md), beside `forward`'s.
-   * Default: those of the JSON file `AUTHSYNC_DESTINATIONS_FILE` names (on Node).
-   */
-  destinations?: DestinationConfig[];
-  logger?: Logger;
-  onProgress?: (p: Progress) => void;
-  /** Told of every delivery attempt (metrics). */
-  onDeliveryAttempt?: DispatcherOptions['onAttempt'];
-  /** Traces: a span per page read, commit, webhook and delivery attempt (Node: `OTEL_*`). */
-  spans?: Spans;
-  /** Told of every applied event once committed (metrics, latency measurements). */
-  onApplied?: (events: readonly AppliedEvent[]) => void;
-  /** The time in ms (default `Date.now`): settle window, webhook grace and signature ages. Tests pin it. */
-  clock?: () => number;
-  /**
-   * The database is only read (`authsync status`): on SQLite, opened read-only (a file this
-   * user cannot write is read as it is) and its migrations checked, never run.
-   */
-  readOnly?: boolean;
-  /** Test hook: called at each step boundary (crash injection). */
-  checkpoint?: (name: Checkpoint) => void;
-  env?: Record<string, string | undefined>;
-  /**
-   * For work on the database alone (migrate, status, dead letters): no API key is needed, and
-   * reading from WorkOS fails with a clear error.
-   */
-  offline?: boolean;
-}
+export type { CreateSyncOptions, SyncRuntime };
 
 /**
  * authsync as a library: `createSync({...}).on('user.created', handler)`, then `runOnce()`
@@ -151,15 +55,12 @@ export class Sync {
   private readonly distribute: boolean;
   private readonly workConcurrency: number;
   /** One inbox sweep at a time (the schedule and reconciliation both start them). */
-  private sweeping: Promise<number> | null = null;
-  private applyingReceived: Promise<void> | null = null;
-  private applyReceivedAgain = false;
   private readonly follower: Follower;
   private errorRecorded = false;
   private successRecordedAtMs = 0;
   /** When a page of events was last read successfully (ms), for readiness. */
   lastReadOkAtMs: number | null = null;
-  private webhookProblem: string | null = null;
+  private readonly webhooks: SyncWebhooks | null;
   private readonly retentionSettings: { days: number; warnAfterSeconds: number };
   private retentionWarnedAtMs = -Infinity;
   private readonly importsState: boolean;
@@ -207,6 +108,22 @@ export class Sync {
     };
     this.events = events;
     this.webhookReceiver = sources.webhook;
+    this.webhooks =
+      sources.webhook &&
+      new SyncWebhooks(sources.webhook, {
+        sourceId: this.store.source.id,
+        store: this.store,
+        spans: this.spans,
+        log: this.log,
+        clock: this.clock,
+        graceMs: this.graceMs,
+        applyHeld: async (before) => {
+          await this.migrate();
+          return this.engine.applyHeld(before);
+        },
+        isReader: () => this.isReader,
+        wake: () => this.wake(),
+      });
     this.provider = sources.provider;
     this.retentionSettings = retentionSettings(env, sources.provider.retentionDays);
     this.importsState = options.importOnFirstRun ?? true;
@@ -283,55 +200,9 @@ export class Sync {
     raw: Uint8Array,
     header: (name: string) => string | undefined,
   ): Promise<WebhookOutcome> {
-    if (!this.webhookReceiver) throw new ConfigError(`${this.webhookSetting} is not set.`);
+    if (!this.webhooks) throw new ConfigError(`${this.webhookSetting} is not set.`);
     await this.migrate();
-    let outcome: WebhookOutcome;
-    try {
-      outcome = this.spans
-        ? await tracedReceive(this.webhookReceiver, this.spans, this.sourceId, raw, header)
-        : await this.webhookReceiver.receive(raw, header);
-      this.webhookProblem = null;
-    } catch (error) {
-      // The inbox refused it (a full disk, a database down): not ready until one is stored.
-      this.webhookProblem = `storing webhook deliveries fails: ${(error as Error).message}`;
-      throw error;
-    }
-    if (outcome.status === 200 && !outcome.duplicate && !outcome.test) {
-      const lease = this.store.readerLease?.();
-      if (this.webhookReceiver.appliesAtOnce && (!lease || this.isReader)) this.applyReceived();
-      else {
-        this.wake();
-        // The reader may be another process: ring there too.
-        if (lease && !this.isReader) lease.ring().catch(() => {});
-      }
-    }
-    return outcome;
-  }
-
-  /**
-   * Applies what webhooks stored, now (deliveries that are events in their own right, which no
-   * stream will show). One pass at a time; deliveries during a pass ask for one more. Where
-   * another process reads, its sweep applies them after the grace period instead.
-   */
-  private applyReceived(): void {
-    if (this.applyingReceived) {
-      this.applyReceivedAgain = true;
-      return;
-    }
-    this.applyingReceived = (async () => {
-      do {
-        this.applyReceivedAgain = false;
-        await this.applyHeldBefore(new Date(this.clock() + 1).toISOString());
-      } while (this.applyReceivedAgain);
-    })()
-      .catch((error: Error) =>
-        this.log.error('applying webhook events failed; the sweep will retry', {
-          error: error.message,
-        }),
-      )
-      .finally(() => {
-        this.applyingReceived = null;
-      });
+    return this.webhooks.receive(raw, header);
   }
 
   /**
@@ -342,18 +213,7 @@ export class Sync {
    * event id and destination, so they are made once.
    */
   async applyOverdueWebhookEvents(): Promise<number> {
-    return this.applyHeldBefore(new Date(this.clock() - this.graceMs).toISOString());
-  }
-
-  private async applyHeldBefore(before: string): Promise<number> {
-    await this.migrate();
-    while (this.sweeping) await this.sweeping.catch(() => 0);
-    this.sweeping = this.engine.applyHeld(before);
-    try {
-      return await this.sweeping;
-    } finally {
-      this.sweeping = null;
-    }
+    return (await this.webhooks?.applyOverdue()) ?? 0;
   }
 
   /**
@@ -482,8 +342,7 @@ export class Sync {
     try {
       const result = await this.engine.drain(signal);
       // Deliveries stored by any process (another may have rung this one): applied by the reader.
-      if (this.webhookReceiver?.appliesAtOnce)
-        await this.applyHeldBefore(new Date(this.clock() + 1).toISOString());
+      await this.webhooks?.afterRead();
       // For `status`; followers poll often, so written at most every few seconds.
       const now = this.clock();
       if (this.errorRecorded || now - this.successRecordedAtMs >= STATUS_WRITE_EVERY_MS) {
@@ -553,7 +412,9 @@ export class Sync {
    * several times in a row, webhook deliveries that cannot be stored. Empty when all is well.
    */
   get problems(): string[] {
-    return [this.follower.problem, this.webhookProblem].filter((p): p is string => p !== null);
+    return [this.follower.problem, this.webhooks?.problem ?? null].filter(
+      (p): p is string => p !== null,
+    );
   }
 
   /** Where several processes share the database: whether this one reads the stream now. */
@@ -720,7 +581,7 @@ export class Sync {
   }
 
   async close(): Promise<void> {
-    await this.applyingReceived;
+    await this.webhooks?.settled();
     await this.store.close();
     await this.spans?.flush();
   }

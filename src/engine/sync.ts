@@ -311,7 +311,7 @@ export class SyncEngine {
    */
   private async commitBehind(staged: Staged): Promise<void> {
     await this.finishCommit();
-    const done = this.commitStaged(staged);
+    const done = this.commitInTurn(staged);
     done.catch(() => {});
     this.inFlight = { done, ids: staged.ids };
   }
@@ -323,6 +323,20 @@ export class SyncEngine {
     this.inFlight = null;
     await inFlight.done;
   }
+
+  /**
+   * The reader's commits and those of webhook events applied at once (`applyHeld`, beside the
+   * reader), one at a time. On PostgreSQL (READ COMMITTED, a pool of connections) two such
+   * commits at once could each miss the other's uncommitted tombstone or row: a deletion from one
+   * side and an older upsert of the same row from the other left the row there.
+   */
+  private commitInTurn(staged: Staged): Promise<void> {
+    const turn = this.commitTurn.then(() => this.commitStaged(staged));
+    this.commitTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  private commitTurn: Promise<void> = Promise.resolve();
 
   private async commitStaged(staged: Staged): Promise<void> {
     this.checkpoint('before-commit');
@@ -345,7 +359,7 @@ export class SyncEngine {
       if (held.length === 0) return total;
       const staged = newStaged();
       const page = await this.stager.stage({ mode: 'held', events: held }, staged);
-      await this.commitStaged(staged);
+      await this.commitInTurn(staged);
       total += page.applied + page.deadLettered + page.waiting;
       this.log.warn('applied events the Events API has not shown, from their webhooks', {
         events: held.length,
