@@ -21,7 +21,6 @@ import {
 const CLAIM_BATCH = 500;
 /** How often an idle dispatcher looks for due deliveries another process (or a retry) made. */
 const IDLE_POLL_MS = 1000;
-const MIN_IDLE_MS = 50;
 /** How often finished deliveries older than the log's retention are pruned. */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -156,12 +155,13 @@ export class Dispatcher {
           error: (error as Error).message,
         });
       }
-      if (signal.aborted || this.woken) continue;
-      const next = await this.options.store.nextDue(this.enabled()).catch(() => null);
-      const wait = next === null ? IDLE_POLL_MS : Math.min(IDLE_POLL_MS, next - this.clock());
-      // Due, yet nothing was sent (a claim another process holds, clocks apart): never a loop
-      // without a pause, which with a synchronous driver would starve every request here.
-      if (wait > 0 || sent === 0) await this.idle(Math.max(wait, MIN_IDLE_MS), signal);
+      // Sent some: there may be more at once. Sent none: nothing can be claimed now, whatever the
+      // rows' times say (those behind a retrying or failed delivery of their lane are held), so
+      // wait for a commit's wake or the next poll (retries falling due, other processes' work).
+      // Looping without a pause here once starved every request of this process: with a
+      // synchronous driver, a claim that finds nothing never yields to the event loop.
+      if (signal.aborted || this.woken || sent > 0) continue;
+      await this.idle(IDLE_POLL_MS, signal);
     }
   }
 

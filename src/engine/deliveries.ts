@@ -116,8 +116,6 @@ export interface DeliveryStore {
   record(
     results: { delivery: ClaimedDelivery; attempt: DeliveryAttempt; verdict: DeliveryVerdict }[],
   ): Promise<void>;
-  /** When the next pending delivery of these destinations is due (ms), or null. */
-  nextDue(destinations: string[]): Promise<number | null>;
   destinations(): Promise<DestinationState[]>;
   backlog(): Promise<DestinationBacklog[]>;
   /** Disables a destination (its deliveries kept) or, with `null`, enables it again. */

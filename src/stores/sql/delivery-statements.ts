@@ -115,19 +115,6 @@ export class DeliveryStatements extends InboxStatements {
     );
   }
 
-  /**
-   * When a delivery can next be claimed: the earliest due time of the pending ones that no
-   * earlier open delivery of their ordered lane holds back (those behind a retrying, failed or
-   * leased one are not due, whatever their time says). Values: the destinations.
-   */
-  nextDue(count: number | 'array'): Plan {
-    return this.plan(
-      `deliveryNextDue|${count}`,
-      () =>
-        sql`SELECT MIN(d.next_attempt_at) AS at FROM authsync_deliveries AS d WHERE d.status = 'pending' AND d.${this.names(0, count)} AND (d.ordered = 0 OR NOT EXISTS (SELECT 1 FROM authsync_deliveries AS e WHERE e.destination = d.destination AND e.lane = d.lane AND e.id < d.id AND e.status IN ('pending', 'failed')))`,
-    );
-  }
-
   /** Open deliveries per destination. */
   selectBacklog(): Plan {
     return this.plan(

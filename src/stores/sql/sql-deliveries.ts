@@ -145,13 +145,6 @@ export class SqlDeliveries implements DeliveryStore {
     });
   }
 
-  async nextDue(destinations: string[]): Promise<number | null> {
-    if (destinations.length === 0) return null;
-    const [plan, values] = this.inList(destinations, (n) => this.st.nextDue(n));
-    const row = await this.db.get<{ at: number | string | null }>(plan, values);
-    return num(row?.at ?? null);
-  }
-
   async destinations(): Promise<DestinationState[]> {
     const rows = await this.db.all<{
       name: string;
