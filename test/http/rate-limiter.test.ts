@@ -23,8 +23,10 @@ describe('the client-side request budget', () => {
     // 20 per second (one per 50 ms), burst 3.
     const times = await takeTimes(new RateLimiter(20, 1000, Date.now, 3), 7);
     expect(times.slice(0, 3).every((t) => t < 30)).toBe(true);
-    for (let i = 3; i < 7; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(40);
-    expect(times[6]).toBeGreaterThanOrEqual(190);
+    // Each later one no sooner than its token: the bucket refills on a schedule, so a take that
+    // its timer made late does not push the next one back (a gap of < 50 ms between two is fine).
+    // 5 ms for the limiter's Date.now against performance.now here.
+    for (let i = 3; i < 7; i++) expect(times[i]!).toBeGreaterThanOrEqual((i - 2) * 50 - 5);
   });
 
   it('pauseUntil holds every request back until the time the server named', async () => {
