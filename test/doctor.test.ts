@@ -7,12 +7,9 @@ import { startEmulator } from '../src/emulator/index.js';
 import type { Check } from '../src/doctor.js';
 import { FORWARD_SECRET } from './helpers/app-endpoint.js';
 import { freePort } from './helpers/postgres-server.js';
-import { silentLogger } from '../src/engine/ports.js';
-import { ServeMetrics } from '../src/runtimes/node/metrics.js';
-import { startService } from '../src/runtimes/node/serve.js';
 import { auth0SyncFor } from './helpers/auth0-truth.js';
 import { startReceiver } from './helpers/receiver.js';
-import { SECRET, serveFor, waitFor } from './helpers/serve-env.js';
+import { SECRET, serveFor, serveSync, waitFor } from './helpers/serve-env.js';
 import { tempDbPath } from './helpers/sync-env.js';
 
 const run = promisify(execFile);
@@ -148,14 +145,7 @@ describe('authsync doctor', () => {
     const sync = auth0SyncFor(emu, tempDbPath(), {
       auth0: { eventStream: { header: 'authorization', value: 'Bearer est-doctor' } },
     });
-    const service = await startService({
-      syncs: [sync],
-      metrics: new ServeMetrics(),
-      logger: silentLogger,
-      port: 0,
-      hostname: '127.0.0.1',
-      reconcileEveryMs: 0,
-    });
+    const service = await serveSync(sync);
     const env = {
       AUTHSYNC_PROVIDER: 'auth0',
       AUTH0_DOMAIN: emu.url,

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/engine/ports.js';
 import { startAuth0Emulator } from '../../src/emulator/auth0/server.js';
-import { ServeMetrics } from '../../src/runtimes/node/metrics.js';
-import { startService } from '../../src/runtimes/node/serve.js';
 import { auth0Differences, auth0SyncFor } from '../helpers/auth0-truth.js';
-import { waitFor } from '../helpers/serve-env.js';
+import { serveSync, waitFor } from '../helpers/serve-env.js';
 import { STORE_KINDS, tempDb } from '../helpers/test-db.js';
 
 const TOKEN = 'est-token-0f3a9c';
@@ -19,14 +16,7 @@ for (const kind of STORE_KINDS)
         pollIntervalMs: 200,
         auth0: { eventStream: { header: 'authorization', value: `Bearer ${TOKEN}` } },
       });
-      const service = await startService({
-        syncs: [sync],
-        metrics: new ServeMetrics(),
-        logger: silentLogger,
-        port: 0,
-        hostname: '127.0.0.1',
-        reconcileEveryMs: 0,
-      });
+      const service = await serveSync(sync);
       try {
         await waitFor(async () => (await sync.status()).importedAt !== null, 20_000);
         const stream = emu.emulator.configureEventStream({

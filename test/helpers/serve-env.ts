@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import type { CreateSyncOptions } from '../../src/index.js';
+import type { CreateSyncOptions, Sync } from '../../src/index.js';
 import { silentLogger } from '../../src/engine/ports.js';
 import { ServeMetrics } from '../../src/runtimes/node/metrics.js';
 import { startService } from '../../src/runtimes/node/serve.js';
@@ -42,6 +42,18 @@ export async function serveFor(
     ...serviceOptions,
   });
   return { path, sync, metrics, service, webhookUrl: `${service.url}/webhooks/workos` };
+}
+
+/** `authsync serve` in this process for a sync made elsewhere (Auth0's), on a free loopback port. */
+export function serveSync(sync: Sync) {
+  return startService({
+    syncs: [sync],
+    metrics: new ServeMetrics(),
+    logger: silentLogger,
+    port: 0,
+    hostname: '127.0.0.1',
+    reconcileEveryMs: 0,
+  });
 }
 
 /** Polls `check` until it returns true; fails with `describe()` after the timeout. */

@@ -78,15 +78,21 @@ export class Auth0StateImporter implements SnapshotSource {
     );
   }
 
-  private async *users(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
-    const first = (await getJson(
+  /** How many a list holds, from an offset page of one with `include_totals`. */
+  private async total(path: string, signal?: AbortSignal): Promise<number | undefined> {
+    const page = (await getJson(
       this.http,
-      '/api/v2/users',
+      path,
       { page: '0', per_page: '1', include_totals: 'true' },
       signal,
     )) as Obj;
-    if (typeof first.total === 'number' && first.total >= OFFSET_CAP) {
-      yield { items: [], totals: { user: first.total } };
+    return typeof page.total === 'number' ? page.total : undefined;
+  }
+
+  private async *users(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
+    const total = await this.total('/api/v2/users', signal);
+    if (total !== undefined && total >= OFFSET_CAP) {
+      yield { items: [], totals: { user: total } };
       yield* this.exportedUsers(signal);
       return;
     }
@@ -146,14 +152,8 @@ export class Auth0StateImporter implements SnapshotSource {
   /** Organizations by checkpoint, each followed by its members (with roles). */
   private async *organizations(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
     // Checkpoint pages say no total; an offset page of one does (for progress only).
-    const counted = (await getJson(
-      this.http,
-      '/api/v2/organizations',
-      { page: '0', per_page: '1', include_totals: 'true' },
-      signal,
-    )) as Obj;
-    if (typeof counted.total === 'number')
-      yield { items: [], totals: { organization: counted.total } };
+    const total = await this.total('/api/v2/organizations', signal);
+    if (total !== undefined) yield { items: [], totals: { organization: total } };
     let from: string | undefined;
     for (;;) {
       const readAt = this.now();
