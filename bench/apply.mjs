@@ -4,18 +4,22 @@
 // With --floor it then replays every statement the sync wrote with, with the same values, into a
 // fresh database: SQLite's share of applying these events (no reading, parsing or projecting;
 // the inbox lookups, reads, are left out, so the real share is a little more).
-// Usage: node bench/apply.mjs [--events 100000] [--dir /dev/shm] [--floor] [--json]
+// --provider auth0 applies an Auth0 tenant's logs instead (Management API writes, as many logs).
+// --destination routes every event to one destination (ordered): the outbox and delivery rows
+// are written with each commit (nothing is sent).
+// Usage: node bench/apply.mjs [--events 100000] [--provider workos|auth0] [--dir /dev/shm]
+//        [--destination] [--floor] [--json]
 //        (run `npm run build` first)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Auth0Emulator } from '../dist/emulator/auth0/emulator.js';
 import { Emulator } from '../dist/emulator/index.js';
 import { SyncEngine } from '../dist/engine/sync.js';
+import { auth0 } from '../dist/providers/auth0/index.js';
 import { workos } from '../dist/providers/workos/index.js';
 import { SQLITE_SCHEMA } from '../dist/schema/index.js';
-
-const WORKOS_SOURCE = { id: 'workos', provider: 'workos', orderedIds: true };
 import { SqliteStore } from '../dist/stores/sqlite/sqlite-store.js';
 
 const { values } = parseArgs({
@@ -24,30 +28,49 @@ const { values } = parseArgs({
     dir: { type: 'string', default: tmpdir() },
     floor: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    provider: { type: 'string', default: 'workos' },
+    destination: { type: 'boolean', default: false },
   },
 });
 const count = Number(values.events);
-const emulator = new Emulator({ seed: 'bench', events: count });
+const provider = { workos, auth0 }[values.provider];
+if (!provider) throw new Error(`--provider is workos or auth0, not ${values.provider}`);
+const SOURCE = { id: provider.name, provider: provider.name, orderedIds: true };
+const items = provider === auth0 ? auth0Logs(count) : workosEvents(count);
 const pages = [];
-for (let i = 0; i < count; i += 100) {
-  const page = [];
-  for (let j = i; j < Math.min(count, i + 100); j++)
-    page.push(JSON.parse(emulator.world.events.at(j).json));
-  pages.push(page);
+for (let i = 0; i < items.length; i += 100) pages.push(items.slice(i, i + 100));
+
+function workosEvents(n) {
+  const emulator = new Emulator({ seed: 'bench', events: n });
+  return Array.from({ length: n }, (_, j) => JSON.parse(emulator.world.events.at(j).json));
+}
+
+/** About `n` logs of Management API writes (a created user writes sapi and ss), as read. */
+function auth0Logs(n) {
+  const emulator = new Auth0Emulator({
+    seed: 'bench',
+    changes: Math.round(n / 1.1),
+    apiOnly: true,
+  });
+  return JSON.parse(JSON.stringify(emulator.tenant.logs.visible(Date.now()))).slice(0, n);
 }
 
 const dir = mkdtempSync(join(values.dir, 'authsync-apply-'));
 const store = new SqliteStore(join(dir, 'apply.db'), {
   storeSchema: SQLITE_SCHEMA,
-  source: WORKOS_SOURCE,
+  source: SOURCE,
 });
 await store.migrate();
 const recorded = values.floor ? record(store.driver) : null;
 let next = 0;
 const engine = new SyncEngine({
   store,
-  events: { readPage: async () => pages[next++] ?? [] },
-  provider: workos,
+  events: {
+    readPage: async () => pages[next++] ?? [],
+    cursorAfter: (raw) => raw.log_id ?? raw.id ?? null,
+  },
+  provider,
+  ...(values.destination ? { routes: () => [{ destination: 'app', ordered: true }] } : {}),
   importOnFirstRun: false,
   settleMs: 0,
   readParallelism: 1,
@@ -117,7 +140,7 @@ function record(driver) {
 
 /** Runs the recorded commits into a fresh store of the same schema and settings. */
 async function replay(commits, path) {
-  const target = new SqliteStore(path, { storeSchema: SQLITE_SCHEMA, source: WORKOS_SOURCE });
+  const target = new SqliteStore(path, { storeSchema: SQLITE_SCHEMA, source: SOURCE });
   await target.migrate();
   const { driver } = target;
   const statements = new Map();

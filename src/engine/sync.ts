@@ -326,9 +326,8 @@ export class SyncEngine {
 
   /**
    * The reader's commits and those of webhook events applied at once (`applyHeld`, beside the
-   * reader), one at a time. On PostgreSQL (READ COMMITTED, a pool of connections) two such
-   * commits at once could each miss the other's uncommitted tombstone or row: a deletion from one
-   * side and an older upsert of the same row from the other left the row there.
+   * reader), one at a time. PostgreSQL's commits take turns anyway (`rowsLock`, across
+   * processes); waiting here keeps a pool connection from waiting there.
    */
   private commitInTurn(staged: Staged): Promise<void> {
     const turn = this.commitTurn.then(() => this.commitStaged(staged));

@@ -55,6 +55,10 @@ export function* commitSteps(
   /** Describe each step (`StepShape`) for a store that merges them. */
   withShapes = false,
 ): Generator<Step> {
+  // Before anything else, so that no commit waits for it while holding a row lock another
+  // commit under it needs (the inbox's, the sequence's): see `rowsLock`.
+  const lock = batch.changes.length > 0 ? st.rowsLock() : null;
+  if (lock) yield { plan: lock, values: [source.provider] };
   // Each inbox row at its stream position: where ids are not positions, the engine's numbers
   // are reserved first, in one statement (which also orders concurrent commits).
   const n = batch.received.length;

@@ -24,6 +24,22 @@ export class DeliveryStatements extends InboxStatements {
   }
 
   /**
+   * PostgreSQL: commits that write a provider's tables take turns, across processes. Under READ
+   * COMMITTED two at once could each miss the other's uncommitted tombstone: a deletion in one
+   * (a user's, with its cascades) and an older upsert in the other (a membership of that user,
+   * from another lane or process) then both won, and the row stayed. SQLite's write transactions
+   * are already one at a time. Values: the provider (its tables are shared by its sources).
+   */
+  rowsLock(): Plan | null {
+    if (this.dialect.name !== 'postgres') return null;
+    return this.plan(
+      'rowsLock',
+      () =>
+        sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.authsync_rows.' || ${param(0)}))`,
+    );
+  }
+
+  /**
    * PostgreSQL: claims are taken one at a time (the lock lasts to the end of the transaction),
    * so that a claim sees every earlier one's leases and never takes a lane's second delivery
    * while another process sends its first. SQLite's write transactions are already one at a time.

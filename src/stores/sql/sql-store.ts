@@ -228,7 +228,9 @@ export class SqlStore implements SyncStore {
 
   async reconcilePage(changes: RowChange[]): Promise<Record<string, TableRepairs>> {
     const repairs: Record<string, TableRepairs> = {};
+    const lock = this.st.rowsLock();
     await this.db.transaction(async (tx) => {
+      if (lock) await tx.get(lock, [this.source.provider]);
       for (const change of changes) {
         if (change.op !== 'upsert') continue;
         const t = this.st.tables.spec(change.table);
@@ -276,21 +278,23 @@ export class SqlStore implements SyncStore {
 
   async reconcileFinish(tables: string[], before: string): Promise<Record<string, number>> {
     const deleted: Record<string, number> = {};
+    const lock = this.st.rowsLock();
     for (const table of tables) {
       const keys = (await this.db.all<{ key: string }>(this.st.selectUnseen(table), [before])).map(
         (r) => r.key,
       );
       // In transactions of bounded size, so a large cleanup never holds the write lock long.
       for (let i = 0; i < keys.length; i += 500) {
-        await this.db.transaction((tx) =>
-          tx.runSteps(
+        await this.db.transaction(async (tx) => {
+          if (lock) await tx.get(lock, [this.source.provider]);
+          await tx.runSteps(
             keys
               .slice(i, i + 500)
               .flatMap((key) => [
                 ...changeSteps(this.st, { op: 'delete', table, key, at: before }, tx.mergesSteps),
               ]),
-          ),
-        );
+          );
+        });
       }
       if (keys.length > 0) deleted[table] = keys.length;
     }
