@@ -40,18 +40,30 @@ export const standardSigner: MakeSigner = (secret) => {
 
 /** `HttpPost` by `fetch` (Workers): connections are reused per origin by the platform. */
 export const fetchPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers,
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return {
-    status: response.status,
-    header: (name) => response.headers.get(name),
-    firstBytes: await firstBytes(response.body),
-  };
+  // A timer cleared once answered, not `AbortSignal.timeout`: workerd allows 10,000 active
+  // timers per invocation, and those stay active until they fire (a run of 10,000 deliveries
+  // within the timeout failed the rest with "exceeded the number of active timeouts").
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: controller.signal,
+    });
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name),
+      firstBytes: await firstBytes(response.body),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 };
 
 /**

@@ -434,6 +434,31 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
     }
   });
 
+  it('one run makes more deliveries than workerd lets an invocation hold timers (10,000)', async () => {
+    const emu = await startEmulator({ seed: 10, events: 20 });
+    const app = await appEndpoint();
+    // A timeout of its own per delivery, left running once answered, counted against the limit.
+    const worker = await forwardingWorker(emu, app.url, { AUTHSYNC_RUN_BUDGET_MS: '60000' });
+    try {
+      await worker.scheduled();
+      const afterImport = app.deliveries.length;
+      emu.emulator.generateNow(10_200);
+      await worker.scheduled();
+      const delivered = app.deliveries.slice(afterImport);
+      expect(new Set(delivered.map((d) => d.id)).size).toBe(10_200);
+      expect(delivered.every((d) => d.status === 200)).toBe(true);
+      expect(
+        await worker.db.query(
+          "SELECT status, COUNT(*) AS n FROM authsync_deliveries WHERE status <> 'delivered' GROUP BY 1",
+        ),
+      ).toEqual([]);
+    } finally {
+      await worker.close();
+      await app.close();
+      await emu.close();
+    }
+  }, 90_000);
+
   it('a refused delivery waits for its retry while the others are made; a later run makes it', async () => {
     const emu = await startEmulator({ seed: 9, events: 200 });
     let refuseNext = false;

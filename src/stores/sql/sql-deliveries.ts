@@ -8,6 +8,7 @@ import type {
   DestinationBacklog,
   DestinationState,
 } from '../../engine/deliveries.js';
+import type { Step } from './commit-steps.js';
 import type { Plan } from './plan.js';
 import type { SqlExecutor } from './sql-store.js';
 import type { Statements } from './statements.js';
@@ -116,33 +117,34 @@ export class SqlDeliveries implements DeliveryStore {
     results: { delivery: ClaimedDelivery; attempt: DeliveryAttempt; verdict: DeliveryVerdict }[],
   ): Promise<void> {
     if (results.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      for (const { delivery: d, attempt: a, verdict: v } of results) {
-        await tx.run(this.st.insertAttempt(), [
-          d.id,
-          d.attempts + 1,
-          a.at,
-          a.statusCode,
-          a.durationMs,
-          a.error,
-          a.response,
-        ]);
-        await tx.run(this.st.updateDelivery(), [
+    // One batch of statements (no reads between them): a single round trip on D1, whose
+    // statements one by one cost a round trip each and made the Worker deliver ~450/s.
+    const steps: Step[] = [];
+    for (const { delivery: d, attempt: a, verdict: v } of results) {
+      steps.push({
+        plan: this.st.insertAttempt(),
+        values: [d.id, d.attempts + 1, a.at, a.statusCode, a.durationMs, a.error, a.response],
+      });
+      steps.push({
+        plan: this.st.updateDelivery(),
+        values: [
           v.status,
           v.status === 'pending' ? v.nextAttemptAt : 0,
           a.error,
           v.status === 'pending' ? null : a.at,
           d.id,
-        ]);
-      }
-      // The destinations' health: as of the last result of each.
-      const last = new Map(results.map((r) => [r.delivery.destination, r]));
-      for (const [name, r] of last) {
-        if (r.verdict.status === 'delivered')
-          await tx.run(this.st.destinationSucceeded(), [name, r.attempt.at]);
-        else await tx.run(this.st.destinationFailed(), [name, r.attempt.at, r.attempt.error]);
-      }
-    });
+        ],
+      });
+    }
+    // The destinations' health: as of the last result of each.
+    const last = new Map(results.map((r) => [r.delivery.destination, r]));
+    for (const [name, r] of last)
+      steps.push(
+        r.verdict.status === 'delivered'
+          ? { plan: this.st.destinationSucceeded(), values: [name, r.attempt.at] }
+          : { plan: this.st.destinationFailed(), values: [name, r.attempt.at, r.attempt.error] },
+      );
+    await this.db.transaction((tx) => tx.runSteps(steps));
   }
 
   async destinations(): Promise<DestinationState[]> {
