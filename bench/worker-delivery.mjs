@@ -16,10 +16,11 @@
 import { fork } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleWorker, collectRuns, migrateD1, scheduled as tick } from './lib/workerd.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -87,11 +88,8 @@ export default {
 };`;
 
 async function main() {
-  const { build } = await import('esbuild');
   const { Miniflare } = await import('miniflare');
   const { startEmulator } = await import('../dist/emulator/index.js');
-  const { migrationStatements } = await import('../dist/stores/d1/migrations.js');
-  const root = new URL('../', import.meta.url).pathname;
   const events = Number(values.events);
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -106,16 +104,7 @@ async function main() {
   const emu = await startEmulator({ seed: 'bench-worker-delivery', events: 500 });
 
   const dir = mkdtempSync(join(tmpdir(), 'authsync-bench-worker-delivery-'));
-  await build({
-    entryPoints: [join(root, 'dist/worker.js')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    outfile: join(dir, 'worker.mjs'),
-    logLevel: 'silent',
-  });
+  const script = await bundleWorker(dir);
   const reports = [];
   const mf = new Miniflare({
     d1Persist: join(dir, 'd1'),
@@ -123,13 +112,7 @@ async function main() {
     workers: [
       {
         name: 'authsync',
-        modules: [
-          {
-            type: 'ESModule',
-            path: 'worker.mjs',
-            contents: readFileSync(join(dir, 'worker.mjs'), 'utf8'),
-          },
-        ],
+        modules: [{ type: 'ESModule', path: 'worker.mjs', contents: script }],
         compatibilityDate: '2025-09-01',
         d1Databases: { DB: 'authsync-bench' },
         bindings: {
@@ -156,29 +139,11 @@ async function main() {
         queueConsumers: { deliveries: { maxBatchSize: 100, maxBatchTimeout: 0 } },
       },
     ],
-    handleRuntimeStdio(stdout, stderr) {
-      for (const stream of [stdout, stderr])
-        stream.on('data', (chunk) => {
-          for (const line of String(chunk).split('\n'))
-            if (line.includes('"run done"')) reports.push(JSON.parse(line));
-        });
-    },
+    handleRuntimeStdio: collectRuns(reports),
   });
   const d1 = await mf.getD1Database('DB', 'authsync');
-  for (const file of readdirSync(join(root, 'd1/migrations')).sort()) {
-    const statements = migrationStatements(readFileSync(join(root, 'd1/migrations', file), 'utf8'));
-    await d1.batch(statements.map((s) => d1.prepare(s)));
-  }
-  const scheduled = async () => {
-    const n = reports.length;
-    const outcome = await (
-      await mf.dispatchFetch('http://worker.test/cdn-cgi/handler/scheduled?cron=*+*+*+*+*')
-    ).text();
-    for (let i = 0; i < 100 && reports.length === n; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    if (outcome !== 'ok') throw new Error(`scheduled run ended ${outcome}`);
-    return reports.at(-1);
-  };
+  await migrateD1(d1);
+  const scheduled = () => tick(mf, reports);
   await scheduled(); // the first import: no deliveries
   await collect();
 

@@ -6,15 +6,14 @@
 //           budget (AUTHSYNC_RUN_BUDGET_MS), then runs until the backlog is drained; events/s
 //           per run and how many events one run drained within the budget
 // Usage: node bench/worker.mjs [--events 100000] [--budget-ms 30000]
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { createSync } from '../dist/index.js';
 import { startEmulator } from '../dist/emulator/index.js';
-import { migrationStatements } from '../dist/stores/d1/migrations.js';
+import { bundleWorker, collectRuns, migrateD1, scheduled as tick } from './lib/workerd.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +23,6 @@ const { values } = parseArgs({
 });
 const events = Number(values.events);
 const budgetMs = Number(values['budget-ms']);
-const root = new URL('../', import.meta.url).pathname;
 
 const emu = await startEmulator({ seed: 'bench-worker', events: 2000 });
 
@@ -38,32 +36,15 @@ const node = createSync({
 });
 await node.runOnce();
 
-// The Worker, bundled for workerd as `wrangler deploy` would (no Node built-ins).
 const dir = mkdtempSync(join(tmpdir(), 'authsync-bench-worker-'));
-await build({
-  entryPoints: [join(root, 'dist/worker.js')],
-  bundle: true,
-  format: 'esm',
-  platform: 'neutral',
-  conditions: ['workerd', 'worker', 'browser'],
-  mainFields: ['module', 'main'],
-  outfile: join(dir, 'worker.mjs'),
-  logLevel: 'silent',
-});
+const script = await bundleWorker(dir);
 const reports = [];
 const mf = new Miniflare({
-  modules: [
-    {
-      type: 'ESModule',
-      path: 'worker.mjs',
-      contents: readFileSync(join(dir, 'worker.mjs'), 'utf8'),
-    },
-  ],
+  modules: [{ type: 'ESModule', path: 'worker.mjs', contents: script }],
   compatibilityDate: '2025-09-01',
   d1Databases: { DB: 'authsync-bench' },
   d1Persist: join(dir, 'd1'),
-  // Cron ticks as plain requests (/cdn-cgi/handler/scheduled) rather than through Miniflare's
-  // synchronous proxy (getWorker()), which now and then failed an assertion of its own.
+  // Cron ticks as plain requests (see lib/workerd.mjs).
   unsafeTriggerHandlers: true,
   bindings: {
     WORKOS_API_KEY: emu.apiKey,
@@ -71,30 +52,11 @@ const mf = new Miniflare({
     AUTHSYNC_SETTLE_MS: '0',
     AUTHSYNC_RUN_BUDGET_MS: String(budgetMs),
   },
-  handleRuntimeStdio(stdout, stderr) {
-    for (const stream of [stdout, stderr])
-      stream.on('data', (chunk) => {
-        for (const line of String(chunk).split('\n'))
-          if (line.includes('"run done"')) reports.push(JSON.parse(line));
-      });
-  },
+  handleRuntimeStdio: collectRuns(reports),
 });
 const d1 = await mf.getD1Database('DB');
-// What `wrangler d1 migrations apply` runs: each file, in order.
-for (const file of readdirSync(join(root, 'd1/migrations')).sort()) {
-  const statements = migrationStatements(readFileSync(join(root, 'd1/migrations', file), 'utf8'));
-  await d1.batch(statements.map((s) => d1.prepare(s)));
-}
-const scheduled = async () => {
-  const n = reports.length;
-  const outcome = await (
-    await mf.dispatchFetch('http://worker.test/cdn-cgi/handler/scheduled?cron=*+*+*+*+*')
-  ).text();
-  // The run's report is logged on its way out; wait for the line if it has not come yet.
-  for (let i = 0; i < 100 && reports.length === n; i++) await new Promise((r) => setTimeout(r, 20));
-  if (outcome !== 'ok') throw new Error(`scheduled run ended ${outcome}`);
-  return reports.at(-1);
-};
+await migrateD1(d1);
+const scheduled = () => tick(mf, reports);
 await scheduled(); // first import
 
 console.log(`backlog: ${events.toLocaleString('en-US')} new events (emulator in this process)`);
