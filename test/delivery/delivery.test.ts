@@ -358,8 +358,22 @@ describe('delivery to the application (a receiver in its own process, verifying 
         forward: { url: rx.at('app'), secret: SECRET },
       });
       await again.runOnce();
-      await again.close();
       expect((await rx.log('app')).length).toBe(count);
+      // Nor once their deliveries are pruned (the outbox rows are done, their bodies let go).
+      expect(await again.store.deliveries().prune(Date.now() + 1)).toBeGreaterThan(0);
+      await again.close();
+      const later = syncFor(emu, db, {
+        settleMs: 0,
+        forward: { url: rx.at('app'), secret: SECRET },
+      });
+      await later.runOnce();
+      await later.close();
+      expect((await rx.log('app')).length).toBe(count);
+      expect(
+        await db.query(
+          `SELECT event_id FROM authsync_outbox WHERE done = 0 OR data <> '' AND event_id IN (${events.map((e) => `'${e.id}'`).join(', ')})`,
+        ),
+      ).toEqual([]);
     } finally {
       await sync.close().catch(() => {});
       await rx.close();
