@@ -8,7 +8,8 @@
 //   rate       deliveries made per second, ordered per organization, 32 in flight against one
 //              at a time (the last M events' deliveries replayed)
 //   slow       following (as serve does) with a destination that answers after 2 s, and with
-//              one that never answers: the sync's rate against none
+//              one that never answers: the sync's rate against none, and against one that
+//              answers at once (the same rows written: what the slowness itself costs)
 // Usage: node bench/delivery.mjs [--events 100000] [--rate-events 10000] [--slow-events 30000]
 import { fork } from 'node:child_process';
 import { Buffer } from 'node:buffer';
@@ -185,15 +186,17 @@ async function main() {
     await sync.close();
     return applied / seconds;
   };
-  const followed = { none: [], slow: [], silent: [] };
+  const followed = { none: [], ok: [], slow: [], silent: [] };
   for (let i = 0; i < 2; i++) {
     followed.none.push(await follow(undefined));
+    followed.ok.push(await follow(dest('ok')));
     followed.slow.push(await follow(dest('slow')));
     followed.silent.push(await follow(dest('hang')));
   }
   const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const pct = (xs, of) => ((100 * avg(xs)) / avg(of)).toFixed(0);
   console.log(
-    `following ${fmt(slowEvents)} events: no destination ${followed.none.map(fmt).join(', ')} events/s; one answering in 2 s ${followed.slow.map(fmt).join(', ')} (${((100 * avg(followed.slow)) / avg(followed.none)).toFixed(0)}%); one never answering ${followed.silent.map(fmt).join(', ')} (${((100 * avg(followed.silent)) / avg(followed.none)).toFixed(0)}%)`,
+    `following ${fmt(slowEvents)} events: no destination ${followed.none.map(fmt).join(', ')} events/s; one answering at once ${followed.ok.map(fmt).join(', ')} (${pct(followed.ok, followed.none)}% of none); one answering in 2 s ${followed.slow.map(fmt).join(', ')} (${pct(followed.slow, followed.none)}% of none, ${pct(followed.slow, followed.ok)}% of at once); one never answering ${followed.silent.map(fmt).join(', ')} (${pct(followed.silent, followed.none)}% of none, ${pct(followed.silent, followed.ok)}% of at once)`,
   );
   emulator.process.kill();
   receiver.process.kill();
