@@ -93,6 +93,8 @@ export class Dispatcher {
   private results: Result[] = [];
   private releases: number[] = [];
   private flushing: Promise<void> | null = null;
+  /** Writes of results finished so far: one after a claim can make more of its lanes due. */
+  private writes = 0;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private prunedAt = 0;
@@ -234,8 +236,10 @@ export class Dispatcher {
     const lowWater = 2 * Math.max(...this.destinations.map((d) => d.concurrency));
     let attempts = 0;
     let dueLeft = true;
+    let writesSeen = 0;
     for (;;) {
       if (dueLeft && running < lowWater && !signal?.aborted) {
+        writesSeen = this.writes;
         const queues = await this.claimQueues();
         dueLeft = queues.length > 0;
         for (const queue of queues) {
@@ -257,9 +261,10 @@ export class Dispatcher {
       if (running === 0) {
         if (signal?.aborted) break;
         if (!dueLeft) {
-          // Results not written yet keep their lanes' next deliveries leased: write them,
-          // then look once more.
-          if (!this.unwritten()) break;
+          // Results not written yet keep their lanes' next deliveries leased: write them, then
+          // look once more. So do results written since the last claim began, which may not
+          // have seen them (it found a lane's head still leased, its later deliveries not due).
+          if (!this.unwritten() && this.writes === writesSeen) break;
           await this.flush();
           dueLeft = true;
         }
@@ -406,6 +411,7 @@ export class Dispatcher {
         this.releases = [];
         await this.options.store.record(results);
         if (releases.length > 0) await this.options.store.release(releases);
+        this.writes++;
       }
     })().finally(() => (this.flushing = null));
     this.flushing.catch((error: Error) =>
