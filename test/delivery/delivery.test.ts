@@ -87,6 +87,15 @@ describe('delivery to the application (a receiver in its own process, verifying 
           .filter((d) => d.destination === 'down' && expected.includes(d.eventId))
           .reduce((n, d) => n + d.attempts, 0);
         expect(attempts).toBe(expected.length + refused);
+        // Each done at its last attempt, every attempt of it logged in order.
+        for (const row of rows.filter((d) => d.destination === 'down').slice(0, 60)) {
+          const shown = (await sync.store.deliveries().get(row.id))!;
+          expect(shown.attempts.map((a) => a.attempt)).toEqual(
+            Array.from({ length: row.attempts }, (_, i) => i + 1),
+          );
+          expect(shown.delivery.doneAt).toBe(shown.attempts.at(-1)!.at);
+          expect(shown.attempts.at(-1)!.statusCode).toBe(200);
+        }
       } finally {
         await sync.close();
         await rx.close();

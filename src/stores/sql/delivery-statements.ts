@@ -77,7 +77,35 @@ export class DeliveryStatements extends InboxStatements {
     return this.plan(
       `releaseDeliveries|${count}`,
       () =>
-        sql`UPDATE authsync_deliveries SET next_attempt_at = 0 WHERE status = 'pending' AND ${count === 'array' ? sql`id = ANY(CAST(${param(0)} AS bigint[]))` : this.idIn(count)}`,
+        sql`UPDATE authsync_deliveries SET next_attempt_at = 0 WHERE status = 'pending' AND ${this.deliveryIdIn(count)}`,
+    );
+  }
+
+  private deliveryIdIn(count: number | 'array'): RawBuilder<unknown> {
+    return count === 'array' ? sql`id = ANY(CAST(${param(0)} AS bigint[]))` : this.idIn(count);
+  }
+
+  /** `rows` attempts in one statement, each as `insertAttempt`'s 7 values, one after another. */
+  insertAttempts(rows: number): Plan {
+    return this.plan(`deliveryAttempts|${rows}`, () => {
+      const int = (i: number) => this.dialect.typed(param(i), 'integer');
+      const tuples = Array.from({ length: rows }, (_, r) => {
+        const b = 7 * r;
+        return sql`(${int(b)}, ${int(b + 1)}, ${int(b + 2)}, ${int(b + 3)}, ${int(b + 4)}, ${param(b + 5)}, ${param(b + 6)})`;
+      });
+      return sql`INSERT INTO authsync_delivery_attempts (delivery_id, attempt, at, status_code, duration_ms, error, response) VALUES ${sql.join(tuples)} ON CONFLICT DO NOTHING`;
+    });
+  }
+
+  /**
+   * Deliveries made, done at the time of their latest attempt (written first, in the same
+   * transaction). Values: the delivery ids (see `idIn`).
+   */
+  markDelivered(count: number | 'array'): Plan {
+    return this.plan(
+      `deliveriesMade|${count}`,
+      () =>
+        sql`UPDATE authsync_deliveries SET status = 'delivered', attempts = attempts + 1, next_attempt_at = 0, last_error = NULL, done_at = (SELECT MAX(a.at) FROM authsync_delivery_attempts AS a WHERE a.delivery_id = authsync_deliveries.id) WHERE ${this.deliveryIdIn(count)}`,
     );
   }
 
