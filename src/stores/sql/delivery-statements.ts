@@ -55,21 +55,15 @@ export class DeliveryStatements extends InboxStatements {
   /**
    * Due deliveries claimed until a lease ends (their next attempt moved there), oldest first.
    * An ordered one waits while an earlier one of its destination and lane is open and not due
-   * (retrying, failed, or leased). Values: lease end, now, limit, the destinations.
+   * (retrying, failed, or leased). Each comes with its event's body (the outbox row's), so a
+   * claim is one statement (on D1, one round trip). Values: lease end, now, limit, the
+   * destinations.
    */
   claimDeliveries(count: number | 'array'): Plan {
     return this.plan(`claimDeliveries|${count}`, () => {
       const now = this.dialect.typed(param(1), 'integer');
-      return sql`UPDATE authsync_deliveries SET next_attempt_at = ${this.dialect.typed(param(0), 'integer')} WHERE id IN (SELECT d.id FROM authsync_deliveries AS d WHERE d.status = 'pending' AND d.next_attempt_at <= ${now} AND d.${this.names(3, count)} AND (d.ordered = 0 OR NOT EXISTS (SELECT 1 FROM authsync_deliveries AS e WHERE e.destination = d.destination AND e.lane = d.lane AND e.id < d.id AND e.status IN ('pending', 'failed') AND (e.status = 'failed' OR e.next_attempt_at > ${now}))) ORDER BY d.id LIMIT ${param(2)}) AND status = 'pending' AND next_attempt_at <= ${now} RETURNING id, event_id, type, destination, lane, ordered, replay, attempts`;
+      return sql`UPDATE authsync_deliveries SET next_attempt_at = ${this.dialect.typed(param(0), 'integer')} WHERE id IN (SELECT d.id FROM authsync_deliveries AS d WHERE d.status = 'pending' AND d.next_attempt_at <= ${now} AND d.${this.names(3, count)} AND (d.ordered = 0 OR NOT EXISTS (SELECT 1 FROM authsync_deliveries AS e WHERE e.destination = d.destination AND e.lane = d.lane AND e.id < d.id AND e.status IN ('pending', 'failed') AND (e.status = 'failed' OR e.next_attempt_at > ${now}))) ORDER BY d.id LIMIT ${param(2)}) AND status = 'pending' AND next_attempt_at <= ${now} RETURNING id, event_id, type, destination, lane, ordered, replay, attempts, (SELECT o.data FROM authsync_outbox AS o WHERE o.event_id = authsync_deliveries.event_id) AS body`;
     });
-  }
-
-  /** The bodies of events (the outbox rows). Values: the event ids (see `idIn`). */
-  selectBodies(count: number | 'array'): Plan {
-    return this.plan(
-      `deliveryBodies|${count}`,
-      () => sql`SELECT event_id, data FROM authsync_outbox WHERE ${this.idIn(count, 'event_id')}`,
-    );
   }
 
   /** Due again at once. Values: the delivery ids (see `idIn`). */

@@ -78,14 +78,13 @@ export class SqlDeliveries implements DeliveryStore {
     const lock = this.st.claimLock();
     const rows = await this.db.transaction(async (tx) => {
       if (lock) await tx.get(lock);
-      return tx.all<DeliveryRow>(plan, [leaseUntil, now, limit, ...names]);
+      return tx.all<DeliveryRow & { body: string | null }>(plan, [
+        leaseUntil,
+        now,
+        limit,
+        ...names,
+      ]);
     });
-    if (rows.length === 0) return [];
-    const bodies = new Map<string, string>();
-    const ids = [...new Set(rows.map((r) => r.event_id))];
-    for (const [p, values] of this.inLists(ids, (n) => this.st.selectBodies(n)))
-      for (const b of await this.db.all<{ event_id: string; data: string }>(p, values))
-        bodies.set(b.event_id, b.data);
     // RETURNING gives no order: oldest first.
     return rows
       .sort((a, b) => Number(a.id) - Number(b.id))
@@ -98,7 +97,7 @@ export class SqlDeliveries implements DeliveryStore {
         ordered: Number(r.ordered) === 1,
         replay: Number(r.replay),
         attempts: Number(r.attempts),
-        body: bodies.get(r.event_id) ?? '',
+        body: r.body ?? '',
         leaseUntil,
       }));
   }
