@@ -7,7 +7,7 @@
 //            request and authsync's default client budget: logs/s against the ~166/s it allows
 // Usage: node bench/auth0.mjs [--logs 100000] [--limited-logs 10000]
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -75,11 +75,14 @@ if (values.child === 'auth0-emulator') {
   const result = await sync.runOnce();
   const seconds = (performance.now() - started) / 1000;
   await sync.close();
+  const db = join(dir, 'bench.db');
+  const bytes = statSync(db).size + (existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0);
   if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   else console.error('kept', dir);
   process.send({
     events: result.applied,
     seconds,
+    bytes,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   });
   process.disconnect();
@@ -103,6 +106,10 @@ async function run(mode, args) {
   const result = await c.first;
   await new Promise((r) => (c.proc.exitCode !== null ? r() : c.proc.once('exit', r)));
   return result;
+}
+
+function mbps(r) {
+  return (r.bytes / 1e6 / r.seconds).toFixed(1);
 }
 
 function fmt(n) {
@@ -148,7 +155,9 @@ async function main() {
     const w = await workos(a.logs);
     console.log(
       `pair ${pair}: auth0 ${fmt(a.events)} logs in ${a.seconds.toFixed(1)} s = ${fmt(a.events / a.seconds)} logs/s (peak RSS ${fmt(a.maxRssMb)} MB); ` +
-        `workos ${fmt(w.events)} events = ${fmt(w.events / w.seconds)} events/s (peak RSS ${fmt(w.maxRssMb)} MB); ratio ${(a.events / a.seconds / (w.events / w.seconds)).toFixed(2)}`,
+        `workos ${fmt(w.events)} events = ${fmt(w.events / w.seconds)} events/s (peak RSS ${fmt(w.maxRssMb)} MB); ratio ${(a.events / a.seconds / (w.events / w.seconds)).toFixed(2)}; ` +
+        // What each stores: the apply rate is bound by the bytes SQLite writes.
+        `stored per item: auth0 ${fmt(a.bytes / a.events)} bytes, workos ${fmt(w.bytes / w.events)}; database written at ${mbps(a)} MB/s (auth0) and ${mbps(w)} MB/s (workos)`,
     );
   }
   const limited = Number(values['limited-logs']);

@@ -14,7 +14,7 @@
 import { fork } from 'node:child_process';
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,7 +66,8 @@ if (values.child === 'emulator') {
     process.send({ url: `http://127.0.0.1:${server.address().port}` }),
   );
   process.on('message', () => {
-    process.send({ verified, distinct: ids.size, failed });
+    const cpu = process.cpuUsage();
+    process.send({ verified, distinct: ids.size, failed, cpuMs: (cpu.user + cpu.system) / 1000 });
     verified = 0;
     failed = 0;
     ids.clear();
@@ -112,13 +113,15 @@ async function main() {
   // Catch-up: the sync's own rate with and without a destination, alternating.
   const catchUp = async (destinations) => {
     applied = 0;
-    const sync = open(destinations);
+    const path = join(mkdtempSync(join(tmpdir(), 'authsync-bench-')), 'c.db');
+    const sync = open(destinations, path);
     const started = performance.now();
     await sync.runOnce();
     const done = performance.now();
     await sync.close();
     return {
       applied,
+      bytesPerEvent: fileBytes(path) / applied,
       syncRate: applied / ((lastAppliedAt - started) / 1000),
       totalSeconds: (done - started) / 1000,
     };
@@ -133,11 +136,11 @@ async function main() {
   }
   for (const r of plain)
     console.log(
-      `catch-up, no destination: ${fmt(r.applied)} events at ${fmt(r.syncRate)} events/s`,
+      `catch-up, no destination: ${fmt(r.applied)} events at ${fmt(r.syncRate)} events/s; ${fmt(r.bytesPerEvent)} bytes stored per event`,
     );
   for (const r of forwarding)
     console.log(
-      `catch-up, one destination: ${fmt(r.applied)} events at ${fmt(r.syncRate)} events/s; every delivery made ${r.totalSeconds.toFixed(1)} s after the start (${fmt(r.received.verified)} verified by the receiver, ${fmt(r.received.distinct)} distinct ids, ${r.received.failed} refused)`,
+      `catch-up, one destination: ${fmt(r.applied)} events at ${fmt(r.syncRate)} events/s; ${fmt(r.bytesPerEvent)} bytes stored per event; every delivery made ${r.totalSeconds.toFixed(1)} s after the start (${fmt(r.received.verified)} verified by the receiver, ${fmt(r.received.distinct)} distinct ids, ${r.received.failed} refused)`,
     );
   const mean = (rs, k) => rs.reduce((s, r) => s + r[k], 0) / rs.length;
   console.log(
@@ -156,19 +159,32 @@ async function main() {
     const sync = open(dest('ok', { concurrency }), db);
     await sync.migrate();
     const n = await sync.store.deliveries().replay({ sinceEventId: since }, 'app', Date.now());
+    const receiverBefore = (await counts()).cpuMs;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await sync.dispatcher.drain();
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const lanes = new Set((await sync.store.deliveries().list({ limit: n })).map((d) => d.lane));
     await sync.close();
     const c = await counts();
-    return { n, seconds, rate: n / seconds, lanes: lanes.size, verified: c.verified };
+    return {
+      n,
+      seconds,
+      rate: n / seconds,
+      lanes: lanes.size,
+      verified: c.verified,
+      // CPU per delivery: the sending process's (claims, signing, HTTP, results) and the
+      // receiver's (HTTP, verifying), in microseconds.
+      sender: (cpu.user + cpu.system) / n,
+      receiver: ((c.cpuMs - receiverBefore) * 1000) / n,
+    };
   };
   const rates = [];
   for (let i = 0; i < 2; i++) rates.push([await rate(32), await rate(1)]);
   for (const [many, one] of rates)
     console.log(
-      `delivery rate, ordered per organization (${fmt(many.lanes)} lanes): 32 in flight ${fmt(many.rate)}/s (${fmt(many.verified)} of ${fmt(many.n)} verified), one at a time ${fmt(one.rate)}/s (${fmt(one.verified)} of ${fmt(one.n)}): ${(many.rate / one.rate).toFixed(1)}x`,
+      `delivery rate, ordered per organization (${fmt(many.lanes)} lanes): 32 in flight ${fmt(many.rate)}/s (${fmt(many.verified)} of ${fmt(many.n)} verified), one at a time ${fmt(one.rate)}/s (${fmt(one.verified)} of ${fmt(one.n)}): ${(many.rate / one.rate).toFixed(1)}x; CPU per delivery, sender/receiver: 32 in flight ${fmt(many.sender)}/${fmt(many.receiver)} µs, one at a time ${fmt(one.sender)}/${fmt(one.receiver)} µs`,
     );
 
   // Following with a slow or silent destination: the sync's rate against none.
@@ -201,4 +217,9 @@ async function main() {
   emulator.process.kill();
   receiver.process.kill();
   process.exit(0);
+}
+
+/** A SQLite database's size on disk, its write-ahead log included. */
+function fileBytes(path) {
+  return statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
 }
