@@ -286,13 +286,14 @@ export class SqlStore implements SyncStore {
       // In transactions of bounded size, so a large cleanup never holds the write lock long.
       for (let i = 0; i < keys.length; i += 500) {
         await this.db.transaction(async (tx) => {
-          if (lock) await tx.get(lock, [this.source.provider]);
+          const deletions = keys
+            .slice(i, i + 500)
+            .flatMap((key) => [
+              ...changeSteps(this.st, { op: 'delete', table, key, at: before }, tx.mergesSteps),
+            ]);
+          // The lock first, in the same round trip as the deletions.
           await tx.runSteps(
-            keys
-              .slice(i, i + 500)
-              .flatMap((key) => [
-                ...changeSteps(this.st, { op: 'delete', table, key, at: before }, tx.mergesSteps),
-              ]),
+            lock ? [{ plan: lock, values: [this.source.provider] }, ...deletions] : deletions,
           );
         });
       }
