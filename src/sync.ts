@@ -9,14 +9,8 @@ import type {
 } from './engine/ports.js';
 import { silentLogger } from './engine/ports.js';
 import { commitBatch, ConcurrentRunError, type Cursor, type TableRepairs } from './engine/store.js';
-import { reconcileTables, type TablesReport } from './engine/reconcile.js';
 import { SyncEngine, type DrainResult, type Progress } from './engine/sync.js';
-import {
-  ConfigError,
-  DEFAULT_RECONCILE_EVERY_S,
-  DEFAULT_WEBHOOK_GRACE_MS,
-  retentionSettings,
-} from './config.js';
+import { ConfigError, DEFAULT_WEBHOOK_GRACE_MS, retentionSettings } from './config.js';
 import type { EffectHandler } from './engine/deliveries.js';
 import type { HandlerOptions } from './delivery/destination.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
@@ -30,10 +24,11 @@ import { Follower } from './follow.js';
 import { SyncDeliveries } from './sync-deliveries.js';
 import { deliverySpans, traceCommits, tracedEvents } from './sync-tracing.js';
 import { SyncWebhooks } from './sync-webhooks.js';
+import { lastReconcileAtMs, reconcileSource, type ReconcileReport } from './sync-reconcile.js';
 import { retentionOf, statusReport, type Retention, type StatusReport } from './status-report.js';
 import type { CreateSyncOptions, SyncRuntime } from './sync-options.js';
 
-export type { CreateSyncOptions, SyncRuntime };
+export type { CreateSyncOptions, ReconcileReport, SyncRuntime };
 
 /**
  * authsync as a library: `createSync({...}).on('user.created', handler)`, then `runOnce()`
@@ -217,9 +212,8 @@ export class Sync {
   }
 
   /**
-   * Reconciliation: (1) webhook-delivered events the API has not shown within the grace period
-   * are applied, and events seen by only one of the two in the window are counted; (2) the tables
-   * are compared with the list endpoints and repaired (see `reconcileTables`).
+   * Reconciliation: overdue webhook events applied, the window's gaps counted, the tables
+   * compared with the list endpoints and repaired (see `reconcileSource`).
    */
   async reconcile(
     options: {
@@ -229,62 +223,26 @@ export class Sync {
     } = {},
   ): Promise<ReconcileReport> {
     await this.migrate();
-    const startedAtMs = this.clock();
-    const appliedFromWebhooks = await this.applyOverdueWebhookEvents();
-    // By default the window is the time since the last scheduled run.
-    const windowMs = options.windowMs ?? DEFAULT_RECONCILE_EVERY_S * 1000;
-    const windowFrom = new Date(startedAtMs - windowMs).toISOString();
-    // Events younger than the grace period may still be on their way from the other side.
-    const windowTo = new Date(startedAtMs - this.graceMs).toISOString();
-    const gaps = await this.store.sourceGaps(windowFrom, windowTo);
-    const tables = await reconcileTables({
-      store: this.store,
-      snapshot: this.snapshot,
-      provider: this.provider,
-      startedAtMs,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      onSkipped: (name, error) =>
-        this.log.warn('reconcile: an object could not be read; nothing is deleted this run', {
-          object: name,
-          error,
-        }),
-    });
-    const report: ReconcileReport = {
-      startedAt: new Date(startedAtMs).toISOString(),
-      durationMs: this.clock() - startedAtMs,
-      events: {
-        window: { from: windowFrom, to: windowTo },
-        appliedFromWebhooks,
-        webhookOnly: gaps.webhookOnly,
-        // Meaningful only where webhooks are in use: events no webhook delivered.
-        apiOnly: gaps.viaWebhook > 0 ? gaps.apiOnly : 0,
+    return reconcileSource(
+      {
+        store: this.store,
+        snapshot: this.snapshot,
+        provider: this.provider,
+        log: this.log,
+        clock: this.clock,
+        graceMs: this.graceMs,
+        applyOverdue: () => this.applyOverdueWebhookEvents(),
       },
-      ...tables,
-    };
-    await this.store.setState('last_reconcile', JSON.stringify(report));
-    this.log.info('reconciliation done', {
-      objects: tables.objects,
-      ...tables.totals,
-      appliedFromWebhooks,
-    });
-    return report;
+      options,
+    );
   }
 
   /**
    * When the last reconciliation began (ms), else when the first import did, else null: for
    * runtimes that keep their own schedule (the Worker).
    */
-  async lastReconcileAtMs(): Promise<number | null> {
-    for (const [key, read] of [
-      ['last_reconcile', (v: string) => /"startedAt":"([^"]+)"/.exec(v)?.[1] ?? ''],
-      ['imported_at', (v: string) => v],
-    ] as const) {
-      const value = await this.store.getState(key);
-      const at = value ? Date.parse(read(value)) : NaN;
-      if (Number.isFinite(at)) return at;
-    }
-    return null;
+  lastReconcileAtMs(): Promise<number | null> {
+    return lastReconcileAtMs(this.store);
   }
 
   /**
@@ -588,20 +546,6 @@ export class Sync {
 }
 
 const STATUS_WRITE_EVERY_MS = 5000;
-
-export interface ReconcileReport extends TablesReport {
-  startedAt: string;
-  durationMs: number;
-  events: {
-    window: { from: string; to: string };
-    /** Delivered by webhook, not shown by the API within the grace period: applied now. */
-    appliedFromWebhooks: number;
-    /** In the window: applied from a webhook because the API never showed them. */
-    webhookOnly: number;
-    /** In the window: shown by the API, never delivered by a webhook. */
-    apiOnly: number;
-  };
-}
 
 /** What is wrong when the cursor is at risk, and the way out. */
 export function retentionProblem(r: Retention): string {
