@@ -140,6 +140,62 @@ describe('delivery to the application (a receiver in its own process, verifying 
     }
   });
 
+  it('hostile answers: headers or a body trickled a byte at a time are cut off at the timeout; a 5 MB body of NULs and broken UTF-8 is logged as its first bytes, cleaned', async () => {
+    const emu = await startEmulator({ seed: 77, events: 20 });
+    const rx = await startReceiver();
+    const sync = syncFor(emu, tempDb(), {
+      settleMs: 0,
+      destinations: [
+        { name: 'app', url: rx.at('app'), secrets: [SECRET], concurrency: 1, timeoutMs: 500 },
+      ],
+    });
+    try {
+      await sync.runOnce();
+      // Each answer would take 100 s (1,000 bytes, one every 100 ms) if only undici's idle
+      // timers bounded it; the destination's 500 ms bound the whole exchange.
+      const cases = [
+        ['trickle', 'delivered', null],
+        ['trickle-chunked', 'delivered', null],
+        ['trickle-headers', 'pending', /no answer within 500 ms/],
+        ['flood', 'delivered', null],
+      ] as const;
+      for (const [mode, status, error] of cases) {
+        await rx.mode('app', mode);
+        const org = await emulatorChange(emu, {
+          op: 'organization.create',
+          name: `Hostile ${mode}`,
+        });
+        const started = Date.now();
+        await sync.runOnce();
+        expect(Date.now() - started, mode).toBeLessThan(10_000);
+        const [newest] = await sync.store.deliveries().list({ limit: 1 });
+        expect(newest!.lane, mode).toBe(org.id);
+        const { delivery, attempts } = (await sync.store.deliveries().get(newest!.id))!;
+        expect(delivery.status, mode).toBe(status);
+        expect(attempts, mode).toHaveLength(1);
+        const [attempt] = attempts;
+        expect(attempt!.durationMs, mode).toBeLessThan(5_000);
+        if (error) expect(attempt!.error, mode).toMatch(error);
+        else expect(attempt!.statusCode, mode).toBe(200);
+        if (mode === 'flood') {
+          const text = attempt!.response!;
+          expect(text.length).toBeGreaterThan(0);
+          expect(text.length).toBeLessThanOrEqual(256);
+          expect(text).not.toContain('\u0000');
+          expect(text.isWellFormed()).toBe(true);
+          expect(text).toContain('\ufffd');
+        }
+      }
+      // The receiver saw each once and was not left waiting on a connection.
+      const arrived = (await rx.log('app')).filter((r) => r.status === 200);
+      expect(new Set(arrived.map((r) => r.id)).size).toBe(arrived.length);
+    } finally {
+      await sync.close();
+      await rx.close();
+      await emu.close();
+    }
+  });
+
   it('410 Gone and webhook-delivery: abort end a delivery at once; it holds its lane until skipped or retried', async () => {
     const emu = await startEmulator({ seed: 72, events: 50 });
     const rx = await startReceiver();

@@ -11,7 +11,16 @@ export interface Received {
   at: number;
 }
 
-export type Mode = 'ok' | 'down' | 'gone' | 'abort' | 'hang';
+export type Mode =
+  | 'ok'
+  | 'down'
+  | 'gone'
+  | 'abort'
+  | 'hang'
+  | 'trickle'
+  | 'trickle-chunked'
+  | 'trickle-headers'
+  | 'flood';
 
 /** The verifying receiver (test/helpers/receiver.mjs) in a process of its own. */
 export async function startReceiver() {

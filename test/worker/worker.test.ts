@@ -12,6 +12,7 @@ import { releases } from '../helpers/releases.js';
 import { Random } from '../../src/emulator/random.js';
 import { appEndpoint, FORWARD_SECRET, groupByLane } from '../helpers/app-endpoint.js';
 import { expectPlanted, plant } from '../helpers/hostile-strings.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { declaredShape, ENGINE_TABLES, sqliteShape, sqliteTables } from '../helpers/schema.js';
 import { SECRET, waitFor } from '../helpers/serve-env.js';
 import { dumpTables, emulatorChange, injectPoisonMembership } from '../helpers/sync-env.js';
@@ -498,6 +499,49 @@ describe('authsync on Cloudflare Workers + D1 (workerd through Miniflare)', () =
     } finally {
       await worker.close();
       await app.close();
+      await emu.close();
+    }
+  });
+
+  it('a destination trickling its answer a byte at a time is cut off at its timeout in workerd too', async () => {
+    const emu = await startEmulator({ seed: 10, events: 30 });
+    const rx = await startReceiver();
+    const worker = await startWorker(emu, {
+      script: (await bundleWorker()).path,
+      vars: {
+        AUTHSYNC_SETTLE_MS: '0',
+        AUTHSYNC_DESTINATIONS: JSON.stringify([
+          { name: 'app', url: rx.at('app'), secrets: [FORWARD_SECRET], timeoutMs: 500 },
+        ]),
+      },
+    });
+    try {
+      await worker.scheduled();
+      // Each answer would take 100 s; the run ends within the timeout's reach, the body cut
+      // off (its status stands) and headers not complete in time tried again later.
+      for (const [mode, status] of [
+        ['trickle', 'delivered'],
+        ['trickle-headers', 'pending'],
+      ] as const) {
+        await rx.mode('app', mode);
+        const org = await emulatorChange(emu, { op: 'organization.create', name: `Slow ${mode}` });
+        const started = Date.now();
+        await worker.scheduled();
+        expect(Date.now() - started, mode).toBeLessThan(10_000);
+        const rows = await worker.db.query<{ status: string; attempts: number; error: string }>(
+          `SELECT d.status, d.attempts, a.error FROM authsync_deliveries AS d JOIN authsync_delivery_attempts AS a ON a.delivery_id = d.id WHERE d.lane = '${org.id}'`,
+        );
+        expect(rows, mode).toEqual([
+          {
+            status,
+            attempts: 1,
+            error: status === 'pending' ? expect.stringMatching(/no answer within 500 ms/) : null,
+          },
+        ]);
+      }
+    } finally {
+      await worker.close();
+      await rx.close();
       await emu.close();
     }
   });

@@ -8,29 +8,50 @@ const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
 /**
  * Deliveries through undici's `request`, without `fetch`'s WHATWG layers (streams, abort
  * signals, header lists): measured on loopback, see docs/benchmarks.md. Redirects are not
- * followed (undici's `request` never does); the time limit covers the answer's headers and body.
+ * followed (undici's `request` never does). One deadline covers the whole exchange: undici's
+ * `bodyTimeout` restarts with every chunk, so an endpoint trickling its answer held a delivery
+ * (and `sync --once`) far past the destination's timeout. Headers not complete by then are no
+ * answer (tried again); a body still coming is cut off there, and the status stands.
  */
 export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
-  const response = await request(url, {
-    method: 'POST',
-    headers,
-    body,
-    dispatcher,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  return {
-    status: response.statusCode,
-    header: (name) => {
-      const value = response.headers[name.toLowerCase()];
-      return (Array.isArray(value) ? value[0] : value) ?? null;
-    },
-    // Most answers are small and say so: read whole, without a stream iterator.
-    firstBytes:
-      Number(response.headers['content-length'] ?? Infinity) <= 4096
-        ? new Uint8Array(await response.body.arrayBuffer())
-        : await firstBytes(response.body),
-  };
+  const deadline = new AbortController();
+  const timeout = new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError');
+  const timer = setTimeout(() => deadline.abort(timeout), timeoutMs);
+  try {
+    const response = await request(url, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher,
+      signal: deadline.signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    let bytes: Uint8Array;
+    try {
+      // Most answers are small and say so: read whole, without a stream iterator.
+      bytes =
+        Number(response.headers['content-length'] ?? Infinity) <= 4096
+          ? new Uint8Array(await response.body.arrayBuffer())
+          : await firstBytes(response.body);
+    } catch {
+      // Cut off by the deadline, or broken off: the status came in time and counts (a 2xx
+      // delivered it; sending it again would repeat it), the log keeps none of the body.
+      bytes = new Uint8Array();
+    }
+    return {
+      status: response.statusCode,
+      header: (name) => {
+        const value = response.headers[name.toLowerCase()];
+        return (Array.isArray(value) ? value[0] : value) ?? null;
+      },
+      firstBytes: bytes,
+    };
+  } catch (error) {
+    throw deadline.signal.aborted ? timeout : error;
+  } finally {
+    clearTimeout(timer);
+  }
 };
 
 /**
