@@ -1,4 +1,4 @@
-/* global process, URL, Buffer, console */
+/* global process, URL, Buffer, console, setInterval, clearInterval */
 // The application's endpoints in a process of their own (node test/helpers/receiver.mjs SECRET):
 // every path is a destination; each delivery's signature is verified with the standardwebhooks
 // library, as an application would. Control over HTTP: POST /_control/<path>?mode=ok|down|gone|
