@@ -36,7 +36,11 @@ const server = createServer((req, res) => {
     const mode = modes.get(url.pathname) ?? 'ok';
     if (mode === 'hang') return; // never answers
     const hostile = mode.startsWith('trickle') || mode === 'flood';
-    const status = !verified ? 401 : hostile ? 200 : { ok: 200, down: 503, gone: 410, abort: 500 }[mode];
+    const status = !verified
+      ? 401
+      : hostile
+        ? 200
+        : { ok: 200, down: 503, gone: 410, abort: 500 }[mode];
     log.push({
       path: url.pathname,
       id: req.headers['webhook-id'],
@@ -85,10 +89,16 @@ function answerHostile(mode, res) {
   };
   if (mode === 'trickle-headers') {
     socket.write('HTTP/1.1 200 OK\r\nx-slow: ');
-    return trickle(write((b) => socket.write(b)), () => socket.destroy());
+    return trickle(
+      write((b) => socket.write(b)),
+      () => socket.destroy(),
+    );
   }
   res.writeHead(200, mode === 'trickle' ? { 'content-length': '1000' } : {});
-  trickle(write((b) => res.write(b)), () => res.end());
+  trickle(
+    write((b) => res.write(b)),
+    () => res.end(),
+  );
 }
 
 server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}`));
