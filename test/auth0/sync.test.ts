@@ -131,3 +131,26 @@ describe('Auth0 changes within one millisecond', () => {
       }
     });
 });
+
+describe('a tenant past the 1,000 users a list can page', () => {
+  it('is imported through the export job (a gzip NDJSON file read a page at a time): every table equals the tenant', async () => {
+    const emu = await startAuth0Emulator({ seed: 'export', changes: 200 });
+    emu.emulator.tenant.importUsers(
+      Array.from({ length: 1250 }, (_, i) => ({
+        email: `bulk${i}@example.com`,
+        name: `Bulk ${i}`,
+      })),
+    );
+    const db = tempDb('sqlite');
+    const sync = auth0SyncFor(emu, db, { settleMs: 0 });
+    try {
+      const first = await sync.runOnce();
+      expect(emu.emulator.tenant.users.size).toBeGreaterThan(1250);
+      expect(first.imported).toBeGreaterThan(emu.emulator.tenant.users.size);
+      expect(await auth0Differences(emu, db)).toEqual([]);
+    } finally {
+      await sync.close();
+      await emu.close();
+    }
+  });
+});

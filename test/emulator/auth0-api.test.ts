@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAuth0Emulator, type RunningAuth0Emulator } from '../../src/emulator/auth0/server.js';
 import { requestToken } from '../helpers/auth0-truth.js';
@@ -152,7 +153,7 @@ describe('the Auth0 emulator on the wire', () => {
     expect((await get('/api/v2/users?per_page=1')).status).toBe(200);
   });
 
-  it('the user export job serves every user as NDJSON, past the 1,000 a list can page', async () => {
+  it('the user export job serves every user as gzipped NDJSON, past the 1,000 a list can page', async () => {
     const { emu, get } = await tenant({ changes: 10 });
     emu.emulator.tenant.importUsers(
       Array.from({ length: 1100 }, (_, i) => ({ email: `bulk${i}@example.com` })),
@@ -182,7 +183,9 @@ describe('the Auth0 emulator on the wire', () => {
     expect(created.status).toBe('pending');
     const done = await get(`/api/v2/jobs/${created.id}`);
     expect(done.body.status).toBe('completed');
-    const lines = (await (await fetch(done.body.location)).text()).trim().split('\n');
+    expect(done.body.location).toMatch(/\.json\.gz$/);
+    const file = Buffer.from(await (await fetch(done.body.location)).arrayBuffer());
+    const lines = gunzipSync(file).toString('utf8').trim().split('\n');
     expect(lines.length).toBe(emu.emulator.tenant.users.size);
     expect(JSON.parse(lines[0]!).user_id).toMatch(/^auth0\|/);
   });

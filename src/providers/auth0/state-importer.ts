@@ -1,6 +1,7 @@
 import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
 import { getJson, type JsonApiOptions } from '../../http/get-json.js';
+import { ndjsonBatches } from '../../http/ndjson.js';
 import { readAhead, sentNow } from '../../http/read-ahead.js';
 import type { Auth0Tokens } from './token.js';
 
@@ -8,6 +9,18 @@ type Obj = Record<string, unknown>;
 
 /** Offset paging lists at most this many results. */
 const OFFSET_CAP = 1000;
+
+/** How long the user export file may take to download. */
+const DOWNLOAD_MS = 10 * 60_000;
+
+/** A user in the export file longer than this is refused (Auth0 caps metadata far below it). */
+const MAX_USER_CHARS = 10_000_000;
+
+/** `signal`, or the deadline if it comes first. */
+function withDeadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const deadline = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, deadline]) : deadline;
+}
 
 /** Organizations whose members' first page is asked for ahead of the one being read. */
 const READ_AHEAD = 8;
@@ -109,7 +122,7 @@ export class Auth0StateImporter implements SnapshotSource {
         'content-type': 'application/json',
       },
       body: JSON.stringify({ format: 'json' }),
-      signal,
+      signal: withDeadline(signal, this.http.timeoutMs ?? 30_000),
     });
     const job = (await created.json()) as Obj;
     if (!created.ok || typeof job.id !== 'string')
@@ -127,26 +140,25 @@ export class Auth0StateImporter implements SnapshotSource {
       if (state.status === 'failed') throw new Error(`The user export job ${job.id} failed`);
       await sleep(this.options.pollMs ?? 2000, signal);
     }
-    // A signed download link: no credentials go with it.
-    const file = await doFetch(location, { signal });
+    // A signed download link, valid for a minute: no credentials go with it, and it is read
+    // whole at once (a download held back while pages are applied could be cut off), as it came
+    // (gzip), then parsed a page at a time.
+    const file = await doFetch(location, { signal: withDeadline(signal, DOWNLOAD_MS) });
     if (!file.ok) throw new Error(`The user export file answered ${file.status}`);
-    let bytes = new Uint8Array(await file.arrayBuffer());
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b)
-      bytes = new Uint8Array(
-        await new Response(
-          new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')),
-        ).arrayBuffer(),
-      );
-    const lines = new TextDecoder()
-      .decode(bytes)
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-    for (let i = 0; i < lines.length; i += 100)
-      yield {
-        items: lines
-          .slice(i, i + 100)
-          .map((l) => ({ kind: 'user', object: JSON.parse(l) as Obj, readAt })),
-      };
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const batches = ndjsonBatches(new Blob([bytes]).stream(), {
+      gzip: bytes[0] === 0x1f && bytes[1] === 0x8b,
+      batch: 100,
+      maxLineChars: MAX_USER_CHARS,
+    });
+    try {
+      for await (const users of batches)
+        yield { items: users.map((object) => ({ kind: 'user', object: object as Obj, readAt })) };
+    } catch (error) {
+      throw new Error(`The user export file of job ${job.id}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Organizations by checkpoint, each followed by its members (with roles). */

@@ -13,7 +13,7 @@ interface ExportJob {
 /**
  * The user export job, for more users than the 1,000 a list can page through: `POST
  * /api/v2/jobs/users-exports`, `GET /api/v2/jobs/{id}` until `completed`, then the NDJSON file
- * at `location`.
+ * at `location` (gzip).
  */
 export function mountExports(
   app: Hono,
@@ -29,7 +29,7 @@ export function mountExports(
     format: 'json',
     created_at: job.createdAt,
     id: job.id,
-    location: `${new URL(c.req.url).origin}/_emulator/exports/${job.id}.json`,
+    location: `${new URL(c.req.url).origin}/_emulator/exports/${job.id}.json.gz`,
     percentage_done: 100,
     time_left_seconds: 0,
     ...(job.fields ? { fields: job.fields } : {}),
@@ -73,9 +73,13 @@ export function mountExports(
     return c.json(view(c, job));
   });
 
-  app.get('/_emulator/exports/:file', (c) => {
-    const job = jobs.get(c.req.param('file').replace(/\.json$/, ''));
+  // Auth0's export files are gzip files (`<tenant>.json.gz`), not gzip-encoded responses.
+  app.get('/_emulator/exports/:file', async (c) => {
+    const job = jobs.get(c.req.param('file').replace(/\.json\.gz$/, ''));
     if (!job) return c.text('Not Found', 404);
-    return c.body(job.lines, 200, { 'content-type': 'application/x-ndjson' });
+    const gzipped = await new Response(
+      new Blob([job.lines]).stream().pipeThrough(new CompressionStream('gzip')),
+    ).arrayBuffer();
+    return c.body(gzipped, 200, { 'content-type': 'application/gzip' });
   });
 }
