@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +89,23 @@ describe('authsync sync, status, replay and dead-letters from the command line',
       }).catch((e) => e);
       expect(down.code).toBe(1);
       expect(down.stderr).toMatch(/PostgreSQL at 127\.0\.0\.1:1/);
+      // A server that takes the connection and never answers: given up on, not waited on forever.
+      const silent = createServer(() => {});
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+      const port = (silent.address() as AddressInfo).port;
+      try {
+        const mute = await run('node', [CLI, 'status'], {
+          env: { ...base, DATABASE_URL: `postgres://127.0.0.1:${port}/test` },
+          timeout: 40_000,
+        }).catch((e) => e);
+        expect(mute.killed).toBe(false);
+        expect(mute.code).toBe(1);
+        expect(mute.stderr).toMatch(
+          new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${port}/test is not usable \\(.*timeout`),
+        );
+      } finally {
+        silent.close();
+      }
     } finally {
       await emu.close();
     }

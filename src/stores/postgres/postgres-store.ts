@@ -55,9 +55,14 @@ const CONNECTION_ERRORS = new Set([
   '28000',
 ]);
 
+/** How long connecting may take, answer included (pg's own messages say "timeout"). */
+const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMED_OUT = /connection timeout|timeout exceeded when trying to connect/;
+
 export function explainConnectionError(url: string, error: unknown): unknown {
   const code = (error as { code?: string }).code;
-  if (!code || !CONNECTION_ERRORS.has(code)) return error;
+  const timedOut = error instanceof Error && CONNECT_TIMED_OUT.test(error.message);
+  if (!timedOut && (!code || !CONNECTION_ERRORS.has(code))) return error;
   const u = new URL(url);
   return new Error(
     `PostgreSQL at ${u.hostname}:${u.port || 5432}${u.pathname} is not usable (${(error as Error).message}). Check DATABASE_URL and that the server runs.`,
@@ -266,6 +271,10 @@ export class PostgresStore extends SqlStore {
       // whole as they grow (catch-up slowed down quadratically).
       options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
       application_name: 'authsync',
+      // A server that takes the connection and never answers (a wrong port, a stalled proxy)
+      // would otherwise hold every command forever; keepalives find a peer that vanished.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
       // Send queries without waiting for the previous result (see runSteps).
       pipeline: true,
     });
