@@ -15,8 +15,10 @@ const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
  */
 export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
   const deadline = new AbortController();
-  const timeout = new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError');
-  const timer = setTimeout(() => deadline.abort(timeout), timeoutMs);
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  );
   try {
     const response = await request(url, {
       method: 'POST',
@@ -48,7 +50,7 @@ export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) =>
       firstBytes: bytes,
     };
   } catch (error) {
-    throw deadline.signal.aborted ? timeout : error;
+    throw deadline.signal.aborted ? (deadline.signal.reason as Error) : error;
   } finally {
     clearTimeout(timer);
   }
