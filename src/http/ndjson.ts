@@ -37,7 +37,9 @@ export async function* ndjsonBatches(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const lines = (rest + value).split('\n');
+      // Only the new text is split: a long line arriving in many chunks is not scanned again.
+      const lines = value.split('\n');
+      lines[0] = rest + lines[0]!;
       rest = lines.pop()!;
       if (rest.length > options.maxLineChars)
         throw new Error(
