@@ -38,23 +38,31 @@ export const standardSigner: MakeSigner = (secret) => {
   return (id, at, body) => webhook.sign(id, at, body);
 };
 
-/** `HttpPost` by `fetch` (Workers): connections are reused per origin by the platform. */
-export const fetchPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
-  // A timer cleared once answered, not `AbortSignal.timeout`: workerd allows 10,000 active
-  // timers per invocation, and those stay active until they fire (a run of 10,000 deliveries
-  // within the timeout failed the rest with "exceeded the number of active timeouts").
+/**
+ * One POST's deadline: `signal` aborts with a `TimeoutError` after `ms`; `clear` once answered.
+ * A timer of our own, not `AbortSignal.timeout`: workerd allows 10,000 active timers per
+ * invocation, and those stay active until they fire (a run of 10,000 deliveries within the
+ * timeout failed the rest with "exceeded the number of active timeouts").
+ */
+export function postDeadline(ms: number): { signal: AbortSignal; clear(): void } {
   const controller = new AbortController();
   const timer = setTimeout(
-    () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
-    timeoutMs,
+    () => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
+    ms,
   );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** `HttpPost` by `fetch` (Workers): connections are reused per origin by the platform. */
+export const fetchPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
+  const deadline = postDeadline(timeoutMs);
   try {
     const response = await fetch(url, {
       method: 'POST',
       headers,
       body,
       redirect: 'manual',
-      signal: controller.signal,
+      signal: deadline.signal,
     });
     return {
       status: response.status,
@@ -62,7 +70,7 @@ export const fetchPost: HttpPost = async (url, { headers, body, timeoutMs }) => 
       firstBytes: await firstBytes(response.body),
     };
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 };
 

@@ -1,5 +1,6 @@
 import type { Logger } from '../engine/ports.js';
 import { sleep as defaultSleep } from '../engine/sleep.js';
+import { withDeadline } from './deadline.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** The credentials were refused: nothing will work until the configuration changes. */
@@ -110,13 +111,12 @@ export async function getJsonResponse(
     let lastProblem: string;
     let waitMs: number | undefined;
     try {
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
       const headers = options.auth
         ? { ...options.headers, authorization: await options.auth.authorization(signal) }
         : options.headers;
       const response = await get(url, {
         headers,
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: withDeadline(signal, options.timeoutMs ?? 30_000),
       });
       const text = await response.text();
       if (response.status >= 200 && response.status < 300) {

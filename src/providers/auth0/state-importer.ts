@@ -1,5 +1,6 @@
 import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
+import { withDeadline } from '../../http/deadline.js';
 import { getJson, type JsonApiOptions } from '../../http/get-json.js';
 import { ndjsonBatches } from '../../http/ndjson.js';
 import { readAhead, sentNow } from '../../http/read-ahead.js';
@@ -15,12 +16,6 @@ const DOWNLOAD_MS = 10 * 60_000;
 
 /** A user in the export file longer than this is refused (Auth0 caps metadata far below it). */
 const MAX_USER_CHARS = 10_000_000;
-
-/** `signal`, or the deadline if it comes first. */
-function withDeadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
-  const deadline = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, deadline]) : deadline;
-}
 
 /** Organizations whose members' first page is asked for ahead of the one being read. */
 const READ_AHEAD = 8;

@@ -1,3 +1,4 @@
+import { withDeadline } from '../../http/deadline.js';
 import { CredentialsRefusedError } from '../../http/get-json.js';
 import { sleep } from '../../engine/sleep.js';
 import type { Auth0Connection } from './settings.js';
@@ -46,7 +47,6 @@ export class Auth0Tokens {
       signal?.throwIfAborted();
       let response: Response;
       try {
-        const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
         response = await doFetch(`${origin}/oauth/token`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -56,7 +56,7 @@ export class Auth0Tokens {
             client_secret: clientSecret,
             audience: `${origin}/api/v2/`,
           }),
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal: withDeadline(signal, this.options.timeoutMs ?? 30_000),
         });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;

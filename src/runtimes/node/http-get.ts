@@ -10,7 +10,7 @@ const dispatcher = new Agent();
  * hundred kilobytes, and a server (a proxy, a wrong URL) sending gigabytes, or a small gzip body
  * that inflates to them, must not take the process's memory with it.
  */
-export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 const gunzipAsync = promisify(gunzip);
 const brotliAsync = promisify(brotliDecompress);
@@ -59,11 +59,15 @@ export const undiciGet: HttpGet = async (url, { headers, signal }) => {
     text: async () => {
       const encoding = header('content-encoding')?.trim().toLowerCase();
       const decode = !encoding || encoding === 'identity' ? null : inflate[encoding];
-      if (decode === undefined || Number(header('content-length') ?? 0) > MAX_ANSWER_BYTES) {
-        // Not read at all: the connection is closed (its 'error' is this decision, not news).
-        response.body.on('error', () => {}).destroy();
-        if (decode !== undefined) throw tooLarge(url);
+      // Not to be read at all: the connection is closed (its 'error' is this decision, not news).
+      const discard = () => response.body.on('error', () => {}).destroy();
+      if (decode === undefined) {
+        discard();
         throw new Error(`the API answered with an unsupported content-encoding: ${encoding}`);
+      }
+      if (Number(header('content-length') ?? 0) > MAX_ANSWER_BYTES) {
+        discard();
+        throw tooLarge(url);
       }
       const bytes = await readCapped(response.body, url);
       if (!decode) return bytes.toString('utf8');

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { firstBytes, type HttpPost, type MakeSigner } from '../../delivery/send.js';
+import { firstBytes, postDeadline, type HttpPost, type MakeSigner } from '../../delivery/send.js';
 
 // Connections are kept per origin (undici's pool), as many as deliveries in flight.
 const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
@@ -14,11 +14,7 @@ const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
  * answer (tried again); a body still coming is cut off there, and the status stands.
  */
 export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
-  const deadline = new AbortController();
-  const timer = setTimeout(
-    () => deadline.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')),
-    timeoutMs,
-  );
+  const deadline = postDeadline(timeoutMs);
   try {
     const response = await request(url, {
       method: 'POST',
@@ -52,7 +48,7 @@ export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) =>
   } catch (error) {
     throw deadline.signal.aborted ? (deadline.signal.reason as Error) : error;
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 };
 
