@@ -58,6 +58,13 @@ const CONNECTION_ERRORS = new Set([
 /** How long connecting may take, answer included (pg's own messages say "timeout"). */
 const CONNECT_TIMEOUT_MS = 10_000;
 const CONNECT_TIMED_OUT = /connection timeout|timeout exceeded when trying to connect/;
+/**
+ * How long a session may sit idle inside a transaction before the server ends it. A process
+ * frozen there (stopped, its VM paused, its host cut off) would hold the rows lock and every
+ * other process's commits would wait for as long as it stays frozen; ended, its transaction rolls
+ * back and they go on. Transactions here only run SQL, so they are never idle for long.
+ */
+const IDLE_IN_TRANSACTION_MS = 60_000;
 
 export function explainConnectionError(url: string, error: unknown): unknown {
   const code = (error as { code?: string }).code;
@@ -255,6 +262,8 @@ export class PostgresStore extends SqlStore {
       /** Merge a commit's statements into multi-row ones (tests compare with one by one). */
       mergeStatements?: boolean;
       jobExpireSeconds?: number;
+      /** Tests shorten it (default `IDLE_IN_TRANSACTION_MS`). */
+      idleInTransactionMs?: number;
       /** For commands that only read (`status`): nothing is created or migrated. */
       readOnly?: boolean;
     },
@@ -269,7 +278,7 @@ export class PostgresStore extends SqlStore {
       types,
       // Custom plans: a generic plan made while the tables were empty would keep scanning them
       // whole as they grow (catch-up slowed down quadratically).
-      options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan`,
+      options: `-c search_path=${schema} -c plan_cache_mode=force_custom_plan -c idle_in_transaction_session_timeout=${options.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS}`,
       application_name: 'authsync',
       // A server that takes the connection and never answers (a wrong port, a stalled proxy)
       // would otherwise hold every command forever; keepalives find a peer that vanished.
