@@ -38,6 +38,7 @@ function openSync(options: CreateSyncOptions, sharing?: SyncStore): Sync {
         PROVIDERS[providerName(options.provider ?? env.AUTHSYNC_PROVIDER)],
       ),
       workExpireSeconds: options.workExpireSeconds,
+      readerTimeoutMs: options.readerTimeoutMs,
       readOnly: options.readOnly,
       sharing,
     },

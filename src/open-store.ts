@@ -42,6 +42,8 @@ export function sqlitePath(databaseUrl: string): string {
 export interface StoreOptions {
   source: SourceIdentity;
   workExpireSeconds?: number;
+  /** PostgreSQL: a reader that stops answering loses the role after this long (ms). */
+  readerTimeoutMs?: number;
   readOnly?: boolean;
   /**
    * Another source's store on the same database, opened in this process: a SQLite file's
@@ -62,6 +64,7 @@ export function openStore(
       storeSchema: POSTGRES_SCHEMA,
       source: options.source,
       jobExpireSeconds: options.workExpireSeconds,
+      readerTimeoutMs: options.readerTimeoutMs,
       readOnly: options.readOnly,
     });
   if (options.sharing instanceof SqliteStore)

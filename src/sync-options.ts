@@ -59,6 +59,12 @@ export interface CreateSyncOptions extends WorkOSOptions {
    * many seconds (default 60; longer than any job takes).
    */
   workExpireSeconds?: number;
+  /**
+   * PostgreSQL, several processes: a reader that stops without dying (stopped, paused, its host
+   * cut off) loses the reader role after this long, and another process reads (default 60,000
+   * ms; PostgreSQL 14 or later, where older servers end the role only with its connection).
+   */
+  readerTimeoutMs?: number;
   /** Events per commit while catching up (default 1,000; see SyncEngineOptions.stageEvents). */
   stageEvents?: number;
   /**

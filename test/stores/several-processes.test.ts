@@ -117,4 +117,68 @@ describe('several processes on one PostgreSQL', () => {
       await emu.close();
     }
   }, 120_000);
+
+  it('a reader that is stopped without dying loses the role; nothing is lost when it runs again', async () => {
+    const emu = await startEmulator({ seed: 96, events: 500 });
+    const db = tempDb('postgres');
+    const { script } = childScript(
+      `import { createSync } from '__DIST__/index.js';
+       const sync = createSync({ ...${JSON.stringify(db.options)}, settleMs: 1000, pollIntervalMs: 200,
+         readerTimeoutMs: 2000, logger: { info() {}, warn() {}, error() {} } });
+       const controller = new AbortController();
+       process.on('SIGTERM', () => controller.abort());
+       await sync.run(controller.signal);
+       await sync.close();`,
+    );
+    const children: ChildProcess[] = [];
+    const start = () => {
+      const child = spawn('node', [script], { env: cliEnv(emu), stdio: 'ignore' });
+      children.push(child);
+      return child;
+    };
+    const store = db.store();
+    const readers = async () => (await store.processes!()).filter((p) => p.reader);
+    const pidOf = (name: string) => Number(name.split(':').pop());
+    try {
+      start();
+      await waitFor(async () => (await readers()).length === 1, 20_000);
+      start();
+      await waitFor(async () => (await store.processes!()).length === 2, 10_000);
+      emu.emulator.startLive(80);
+      await new Promise((r) => setTimeout(r, 1000));
+      const [first] = await readers();
+      const stopped = children.find((c) => c.pid === pidOf(first!.name))!;
+      // Stopped, its connections stay open: only the server's idle limit ends its role.
+      stopped.kill('SIGSTOP');
+      const stoppedAt = Date.now();
+      await waitFor(async () => {
+        const now = await readers();
+        return now.length === 1 && pidOf(now[0]!.name) !== stopped.pid;
+      }, 20_000);
+      const takeoverMs = Date.now() - stoppedAt;
+      await new Promise((r) => setTimeout(r, 1000));
+      // Running again, it finds its role gone and stands by.
+      stopped.kill('SIGCONT');
+      await new Promise((r) => setTimeout(r, 3000));
+      const after = await readers();
+      expect(after.length).toBe(1);
+      expect(pidOf(after[0]!.name)).not.toBe(stopped.pid);
+      expect((await store.processes!()).map((p) => pidOf(p.name))).toContain(stopped.pid);
+      emu.emulator.stopLive();
+      const truth = await truthFromApi(emu.url, emu.apiKey);
+      await waitFor(
+        async () => diffTruths(truth, await truthFromDatabase(db)).length === 0,
+        30_000,
+        async () => diffTruths(truth, await truthFromDatabase(db)).slice(0, 5),
+      );
+      // 2 s idle, then the standby's next ask (every second or so); without the limit, never.
+      expect(takeoverMs).toBeGreaterThan(1000);
+      expect(takeoverMs).toBeLessThan(10_000);
+    } finally {
+      emu.emulator.stopLive();
+      for (const c of children) c.kill('SIGKILL');
+      await store.close();
+      await emu.close();
+    }
+  }, 120_000);
 });

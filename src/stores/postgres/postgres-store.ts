@@ -264,6 +264,8 @@ export class PostgresStore extends SqlStore {
       jobExpireSeconds?: number;
       /** Tests shorten it (default `IDLE_IN_TRANSACTION_MS`). */
       idleInTransactionMs?: number;
+      /** A reader that stops answering loses the role after this long (default 60,000 ms). */
+      readerTimeoutMs?: number;
       /** For commands that only read (`status`): nothing is created or migrated. */
       readOnly?: boolean;
     },
@@ -316,9 +318,11 @@ export class PostgresStore extends SqlStore {
     );
     this.pool = pool;
     this.jobExpireSeconds = options.jobExpireSeconds;
+    this.readerTimeoutMs = options.readerTimeoutMs ?? 60_000;
   }
 
   private readonly jobExpireSeconds: number | undefined;
+  private readonly readerTimeoutMs: number;
   private queue: PgWorkQueue | null = null;
 
   /** The pg-boss queue that spreads applying over processes (created on first use). */
@@ -363,6 +367,7 @@ export class PostgresStore extends SqlStore {
         }),
       this.pool,
       this.leaseName,
+      this.readerTimeoutMs,
     );
     return this.lease;
   }

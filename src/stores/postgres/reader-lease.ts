@@ -6,11 +6,18 @@ import type { ReaderLease } from '../../engine/store.js';
  * on a connection of its own. If the process dies, its connection closes and the lock is free:
  * another process takes it the next time it asks (standbys ask every second or so). The same
  * connection LISTENs for doorbells, so a webhook received by any process wakes the reader.
+ *
+ * A process that stops without dying (SIGSTOP, a paused VM, its host cut off from the network)
+ * would keep the connection, and the role, open on the server for as long as it stays stopped,
+ * or until TCP keepalive gives up (hours): nobody would read. So the connection asks the server
+ * to end it once idle for `timeoutMs` (PostgreSQL 14+: `idle_session_timeout`), and a live
+ * process queries on it every third of that: a stopped one loses the role after `timeoutMs`.
  */
 export class PgReaderLease implements ReaderLease {
   private client: pg.Client | null = null;
   private connecting: Promise<pg.Client> | null = null;
   private held = false;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
@@ -18,6 +25,8 @@ export class PgReaderLease implements ReaderLease {
     private readonly pool: pg.Pool,
     /** The lock key and channel, derived from the schema and the source. */
     private readonly name: string,
+    /** A process that stops answering loses the role after this long (ms). */
+    private readonly timeoutMs: number,
   ) {}
 
   private get channel(): string {
@@ -35,8 +44,18 @@ export class PgReaderLease implements ReaderLease {
         for (const listener of this.listeners) listener();
       });
       await client.connect();
+      // Older servers do not know the setting: there the role is lost only with the connection.
+      await client
+        .query(`SET idle_session_timeout = ${Math.max(1, Math.round(this.timeoutMs))}`)
+        .catch(() => {});
       await client.query(`LISTEN ${this.channel}`);
       this.client = client;
+      this.heartbeat = setInterval(
+        // A failed query means the connection is gone: its 'error' or 'end' drops it.
+        () => void client.query('SELECT 1').catch(() => {}),
+        this.timeoutMs / 3,
+      );
+      this.heartbeat.unref();
       return client;
     })().finally(() => (this.connecting = null));
     return this.connecting;
@@ -46,6 +65,12 @@ export class PgReaderLease implements ReaderLease {
     if (this.client !== client) return;
     this.client = null;
     this.held = false;
+    this.stopHeartbeat();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   async hold(): Promise<boolean> {
@@ -73,6 +98,7 @@ export class PgReaderLease implements ReaderLease {
     const client = this.client;
     this.client = null;
     this.held = false;
+    this.stopHeartbeat();
     await client?.end().catch(() => {});
   }
 }
