@@ -50,13 +50,49 @@ export type HttpGet = (
   init: { headers: Record<string, string>; signal: AbortSignal },
 ) => Promise<{ status: number; header(name: string): string | null; text(): Promise<string> }>;
 
-/** `fetch` as an `HttpGet`: every runtime has it (it also asks for and inflates gzip). */
+/**
+ * The most an answer may hold, as sent and once inflated: a page of events or objects is a few
+ * hundred kilobytes, and a server (a proxy, a wrong URL) sending gigabytes, or a small gzip body
+ * that inflates to them, must not take the process's (or the isolate's) memory with it.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+export function answerTooLarge(url: URL): Error {
+  return new Error(
+    `the answer to GET ${url.pathname} is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB`,
+  );
+}
+
+/**
+ * `fetch` as an `HttpGet`: every runtime has it (it also asks for and inflates gzip). The body
+ * is read as `fetch` inflates it, so the limit counts the inflated bytes.
+ */
 export const fetchGet: HttpGet = async (url, init) => {
   const response = await fetch(url, init);
   return {
     status: response.status,
     header: (name) => response.headers.get(name),
-    text: () => response.text(),
+    text: async () => {
+      if (!response.body) return '';
+      if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
+        await response.body.cancel().catch(() => {});
+        throw answerTooLarge(url);
+      }
+      const decoder = new TextDecoder();
+      const parts: string[] = [];
+      let size = 0;
+      const reader = response.body.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        size += read.value.length;
+        if (size > MAX_ANSWER_BYTES) {
+          await reader.cancel().catch(() => {});
+          throw answerTooLarge(url);
+        }
+        parts.push(decoder.decode(read.value, { stream: true }));
+      }
+      parts.push(decoder.decode());
+      return parts.join('');
+    },
   };
 };
 

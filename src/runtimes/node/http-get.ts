@@ -1,16 +1,9 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
 import { Agent, request } from 'undici';
-import type { HttpGet } from '../../http/get-json.js';
+import { answerTooLarge, MAX_ANSWER_BYTES, type HttpGet } from '../../http/get-json.js';
 
 const dispatcher = new Agent();
-
-/**
- * The most an answer may hold, as sent and once inflated: a page of events or objects is a few
- * hundred kilobytes, and a server (a proxy, a wrong URL) sending gigabytes, or a small gzip body
- * that inflates to them, must not take the process's memory with it.
- */
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 const gunzipAsync = promisify(gunzip);
 const brotliAsync = promisify(brotliDecompress);
@@ -25,16 +18,10 @@ async function readCapped(body: AsyncIterable<Uint8Array>, url: URL): Promise<Bu
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) throw tooLarge(url);
+    if (size > MAX_ANSWER_BYTES) throw answerTooLarge(url);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
-}
-
-function tooLarge(url: URL): Error {
-  return new Error(
-    `the answer to GET ${url.pathname} is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MB`,
-  );
 }
 
 /**
@@ -67,14 +54,14 @@ export const undiciGet: HttpGet = async (url, { headers, signal }) => {
       }
       if (Number(header('content-length') ?? 0) > MAX_ANSWER_BYTES) {
         discard();
-        throw tooLarge(url);
+        throw answerTooLarge(url);
       }
       const bytes = await readCapped(response.body, url);
       if (!decode) return bytes.toString('utf8');
       try {
         return (await decode(bytes)).toString('utf8');
       } catch (error) {
-        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(url);
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw answerTooLarge(url);
         throw error;
       }
     },
