@@ -220,3 +220,40 @@ describe('the Auth0 emulator: eventually consistent lists (searchLagMs)', () => 
     expect(await memberIds()).not.toContain(userId);
   });
 });
+
+describe('the Auth0 emulator: users are unique by email', () => {
+  it('a second user with a taken email is refused (409) until the first changes its email or is deleted', async () => {
+    const { emu } = await tenant({ changes: 10 });
+    const { access_token } = (await (await requestToken(emu)).json()) as { access_token: string };
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${emu.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as any) };
+    };
+    const create = (email: string) =>
+      call('POST', '/api/v2/users', {
+        connection: 'Username-Password-Authentication',
+        email,
+        password: 'correct horse battery staple',
+      });
+    const first = await create('Ada@Example.com');
+    expect(first.status).toBe(201);
+    const taken = await create('ada@example.com');
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({ statusCode: 409, message: 'The user already exists.' });
+
+    const id = encodeURIComponent(first.body.user_id);
+    expect((await call('PATCH', `/api/v2/users/${id}`, { email: 'ada@lovelace.org' })).status).toBe(
+      200,
+    );
+    expect((await create('ADA@lovelace.org')).status).toBe(409);
+    const second = await create('ada@example.com');
+    expect(second.status).toBe(201);
+
+    expect((await call('DELETE', `/api/v2/users/${id}`)).status).toBe(204);
+    expect((await create('ada@lovelace.org')).status).toBe(201);
+  });
+});

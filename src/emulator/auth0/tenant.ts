@@ -50,6 +50,8 @@ type Members = Map<string, Set<string>>;
  */
 export class Tenant {
   readonly users = new Map<string, Auth0User>();
+  /** Users by email: checking a new one's against every user made large tenants quadratic. */
+  private readonly usersByEmail = new Map<string, Set<string>>();
   readonly organizations = new Map<string, Auth0Organization>();
   readonly members = new Map<string, Members>();
   readonly roles = new Map<string, Auth0Role>();
@@ -136,7 +138,7 @@ export class Tenant {
 
   private newUser(input: Record<string, unknown>): Auth0User {
     const email = typeof input.email === 'string' ? input.email.toLowerCase() : undefined;
-    if (email && [...this.users.values()].some((u) => u.email === email))
+    if (email && this.usersByEmail.get(email)?.size)
       throw Auth0Error.of(409, 'The user already exists.', 'auth0_idp_error');
     const hex = this.hex(24);
     const now = this.iso();
@@ -160,6 +162,7 @@ export class Tenant {
       ...(input.blocked === true ? { blocked: true } : {}),
     };
     this.users.set(user.user_id, user);
+    this.indexEmail(user, undefined);
     this.announce('user.created', user);
     return user;
   }
@@ -201,7 +204,11 @@ export class Tenant {
       'email_verified',
     ])
       if (key in patch) user[key] = patch[key];
-    if (typeof patch.email === 'string') user.email = patch.email.toLowerCase();
+    if (typeof patch.email === 'string') {
+      const before = user.email;
+      user.email = patch.email.toLowerCase();
+      this.indexEmail(user, before);
+    }
     for (const key of ['app_metadata', 'user_metadata'] as const)
       if (typeof patch[key] === 'object' && patch[key] !== null)
         user[key] = { ...user[key], ...(patch[key] as Record<string, unknown>) };
@@ -215,8 +222,18 @@ export class Tenant {
     this.sapi(caller, 'Delete a User', 'DELETE', userPath(id), null, 204, {});
   }
 
+  /** Moves a user in `usersByEmail` from `before` (gone, or another email) to its email now. */
+  private indexEmail(user: Auth0User, before: string | undefined): void {
+    if (before !== undefined) this.usersByEmail.get(before)?.delete(user.user_id);
+    if (user.email === undefined || !this.users.has(user.user_id)) return;
+    let ids = this.usersByEmail.get(user.email);
+    if (!ids) this.usersByEmail.set(user.email, (ids = new Set()));
+    ids.add(user.user_id);
+  }
+
   private removeUser(user: Auth0User): void {
     this.users.delete(user.user_id);
+    this.indexEmail(user, user.email);
     this.announce('user.deleted', { ...user, deleted_at: this.iso() });
     for (const members of this.members.values()) members.delete(user.user_id);
   }
