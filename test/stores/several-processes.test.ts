@@ -159,11 +159,13 @@ describe('several processes on one PostgreSQL', () => {
       await new Promise((r) => setTimeout(r, 1000));
       // Running again, it finds its role gone and stands by.
       stopped.kill('SIGCONT');
-      await new Promise((r) => setTimeout(r, 3000));
+      await waitFor(
+        async () => (await store.processes!()).some((p) => pidOf(p.name) === stopped.pid),
+        15_000,
+      );
       const after = await readers();
       expect(after.length).toBe(1);
       expect(pidOf(after[0]!.name)).not.toBe(stopped.pid);
-      expect((await store.processes!()).map((p) => pidOf(p.name))).toContain(stopped.pid);
       emu.emulator.stopLive();
       const truth = await truthFromApi(emu.url, emu.apiKey);
       await waitFor(
