@@ -222,7 +222,7 @@ describe('the Auth0 emulator: eventually consistent lists (searchLagMs)', () => 
 });
 
 describe('the Auth0 emulator: users are unique by email', () => {
-  it('a second user with a taken email is refused (409) until the first changes its email or is deleted', async () => {
+  it('a second user with a taken email is refused (409) until the first changes its email or is deleted, which takes it out of every organization', async () => {
     const { emu } = await tenant({ changes: 10 });
     const { access_token } = (await (await requestToken(emu)).json()) as { access_token: string };
     const call = async (method: string, path: string, body?: unknown) => {
@@ -253,7 +253,24 @@ describe('the Auth0 emulator: users are unique by email', () => {
     const second = await create('ada@example.com');
     expect(second.status).toBe(201);
 
+    // A member of two organizations: deleted, the user leaves both member lists.
+    const orgs: string[] = [];
+    for (const name of ['acme', 'globex']) {
+      const org = await call('POST', '/api/v2/organizations', { name });
+      expect(org.status).toBe(201);
+      orgs.push(org.body.id);
+      const members = [first.body.user_id, second.body.user_id];
+      expect(
+        (await call('POST', `/api/v2/organizations/${org.body.id}/members`, { members })).status,
+      ).toBe(204);
+    }
     expect((await call('DELETE', `/api/v2/users/${id}`)).status).toBe(204);
     expect((await create('ada@lovelace.org')).status).toBe(201);
+    for (const orgId of orgs) {
+      const listed = await call('GET', `/api/v2/organizations/${orgId}/members?take=50`);
+      expect(listed.body.members.map((m: { user_id: string }) => m.user_id)).toEqual([
+        second.body.user_id,
+      ]);
+    }
   });
 });

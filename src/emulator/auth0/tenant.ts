@@ -54,6 +54,8 @@ export class Tenant {
   private readonly usersByEmail = new Map<string, Set<string>>();
   readonly organizations = new Map<string, Auth0Organization>();
   readonly members = new Map<string, Members>();
+  /** The organizations each user has been added to (deleting a user walked every one). */
+  private readonly orgsOf = new Map<string, Set<string>>();
   readonly roles = new Map<string, Auth0Role>();
   readonly logs: LogStore;
   /**
@@ -235,7 +237,9 @@ export class Tenant {
     this.users.delete(user.user_id);
     this.indexEmail(user, user.email);
     this.announce('user.deleted', { ...user, deleted_at: this.iso() });
-    for (const members of this.members.values()) members.delete(user.user_id);
+    for (const orgId of this.orgsOf.get(user.user_id) ?? [])
+      this.members.get(orgId)?.delete(user.user_id);
+    this.orgsOf.delete(user.user_id);
   }
 
   // ---- organizations ----
@@ -293,6 +297,7 @@ export class Tenant {
     this.organization(id);
     const { branding: _, ...deleted } = this.organizations.get(id)!;
     this.organizations.delete(id);
+    for (const userId of this.members.get(id)!.keys()) this.orgsOf.get(userId)?.delete(id);
     this.members.delete(id);
     this.announce('organization.deleted', deleted);
     this.sapi(
@@ -327,8 +332,10 @@ export class Tenant {
     this.organization(orgId);
     const members = this.members.get(orgId)!;
     for (const id of userIds)
-      if (members.delete(id))
+      if (members.delete(id)) {
+        this.orgsOf.get(id)?.delete(orgId);
         this.announce('organization.member.deleted', this.memberObject(orgId, id));
+      }
     const path = `/api/v2/organizations/${orgId}/members`;
     this.sapi(
       caller,
@@ -352,6 +359,9 @@ export class Tenant {
   private addMember(orgId: string, members: Members, userId: string): void {
     if (members.has(userId)) return;
     members.set(userId, new Set());
+    let orgs = this.orgsOf.get(userId);
+    if (!orgs) this.orgsOf.set(userId, (orgs = new Set()));
+    orgs.add(orgId);
     this.seq.set(`member:${orgId}:${userId}`, this.nextSeq++);
     this.announce('organization.member.added', this.memberObject(orgId, userId));
   }
