@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,3 +96,20 @@ export async function injectPoisonMembership(emu: RunningEmulator, tag: string) 
   });
   return { org, user, poison };
 }
+
+/**
+ * Processes running `script` (from `childScript`) against the emulator, started one at a time
+ * with `start`; the test kills `children` at the end.
+ */
+export function scriptProcesses(emu: RunningEmulator, script: string) {
+  const children: ChildProcess[] = [];
+  const start = (): ChildProcess => {
+    const child = spawn('node', [script], { env: cliEnv(emu), stdio: 'ignore' });
+    children.push(child);
+    return child;
+  };
+  return { children, start };
+}
+
+/** The pid in a process's name as `processes()` lists it (`authsync:<schema>:<host>:<pid>`). */
+export const pidOf = (name: string): number => Number(name.split(':').pop());

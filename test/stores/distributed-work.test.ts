@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { waitFor } from '../helpers/serve-env.js';
-import { childScript, cliEnv } from '../helpers/sync-env.js';
+import { childScript, cliEnv, pidOf, scriptProcesses } from '../helpers/sync-env.js';
 import { tempDb } from '../helpers/test-db.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
 
@@ -41,15 +41,9 @@ describe('distributed work: applying and effects spread over processes (pg-boss)
        await sync.close();`,
     );
     const appliedLog = `${log}.applied`;
-    const children: ChildProcess[] = [];
-    const start = () => {
-      const child = spawn('node', [script], { env: cliEnv(emu), stdio: 'ignore' });
-      children.push(child);
-      return child;
-    };
+    const { children, start } = scriptProcesses(emu, script);
     const store = db.store();
     const reader = async () => (await store.processes!()).filter((p) => p.reader);
-    const pidOf = (name: string) => Number(name.split(':').pop());
     try {
       start();
       await waitFor(async () => (await reader()).length === 1, 20_000);

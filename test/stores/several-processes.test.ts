@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { waitFor } from '../helpers/serve-env.js';
-import { childScript, cliEnv } from '../helpers/sync-env.js';
+import { childScript, pidOf, scriptProcesses } from '../helpers/sync-env.js';
 import { tempDb } from '../helpers/test-db.js';
 import { diffTruths, truthFromApi, truthFromDatabase } from '../helpers/truth.js';
 
@@ -26,15 +25,9 @@ describe('several processes on one PostgreSQL', () => {
        await sync.run(controller.signal);
        await sync.close();`,
     );
-    const children: ChildProcess[] = [];
-    const start = () => {
-      const child = spawn('node', [script], { env: cliEnv(emu), stdio: 'ignore' });
-      children.push(child);
-      return child;
-    };
+    const { children, start } = scriptProcesses(emu, script);
     const store = db.store();
     const reader = async () => (await store.processes!()).filter((p) => p.reader);
-    const pidOf = (name: string) => Number(name.split(':').pop());
     try {
       // One process first (it imports), then two more.
       start();
@@ -130,15 +123,9 @@ describe('several processes on one PostgreSQL', () => {
        await sync.run(controller.signal);
        await sync.close();`,
     );
-    const children: ChildProcess[] = [];
-    const start = () => {
-      const child = spawn('node', [script], { env: cliEnv(emu), stdio: 'ignore' });
-      children.push(child);
-      return child;
-    };
+    const { children, start } = scriptProcesses(emu, script);
     const store = db.store();
     const readers = async () => (await store.processes!()).filter((p) => p.reader);
-    const pidOf = (name: string) => Number(name.split(':').pop());
     try {
       start();
       await waitFor(async () => (await readers()).length === 1, 20_000);
