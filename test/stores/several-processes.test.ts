@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
+import { createSync } from '../../src/index.js';
 import { waitFor } from '../helpers/serve-env.js';
 import { childScript, pidOf, scriptProcesses } from '../helpers/sync-env.js';
 import { tempDb } from '../helpers/test-db.js';
@@ -170,4 +171,14 @@ describe('several processes on one PostgreSQL', () => {
       await emu.close();
     }
   }, 120_000);
+});
+
+describe('readerTimeoutMs', () => {
+  it('below a second (or not a number) is refused with a message that names it', () => {
+    const db = tempDb('postgres');
+    for (const readerTimeoutMs of [0, 10, -5, Number.NaN])
+      expect(() => createSync({ ...db.options, readerTimeoutMs, env: {} })).toThrow(
+        /readerTimeoutMs must be at least 1,000 ms/,
+      );
+  });
 });

@@ -319,6 +319,11 @@ export class PostgresStore extends SqlStore {
     this.pool = pool;
     this.jobExpireSeconds = options.jobExpireSeconds;
     this.readerTimeoutMs = options.readerTimeoutMs ?? 60_000;
+    // Shorter, a reader busy for a moment would lose the role (and a heartbeat every few ms).
+    if (!(this.readerTimeoutMs >= 1000))
+      throw new Error(
+        `readerTimeoutMs must be at least 1,000 ms (it was ${JSON.stringify(options.readerTimeoutMs)}).`,
+      );
   }
 
   private readonly jobExpireSeconds: number | undefined;
