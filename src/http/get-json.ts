@@ -63,6 +63,34 @@ export function answerTooLarge(url: URL): Error {
   );
 }
 
+/** A body's bytes, or an error once they pass `MAX_ANSWER_BYTES` (the rest is not read). */
+export async function readCapped(body: AsyncIterable<Uint8Array>, url: URL): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) throw answerTooLarge(url);
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** A web stream's chunks; left early (too large), the stream is cancelled. */
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /**
  * `fetch` as an `HttpGet`: every runtime has it (it also asks for and inflates gzip). The body
  * is read as `fetch` inflates it, so the limit counts the inflated bytes.
@@ -78,20 +106,7 @@ export const fetchGet: HttpGet = async (url, init) => {
         await response.body.cancel().catch(() => {});
         throw answerTooLarge(url);
       }
-      const decoder = new TextDecoder();
-      const parts: string[] = [];
-      let size = 0;
-      const reader = response.body.getReader();
-      for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        size += read.value.length;
-        if (size > MAX_ANSWER_BYTES) {
-          await reader.cancel().catch(() => {});
-          throw answerTooLarge(url);
-        }
-        parts.push(decoder.decode(read.value, { stream: true }));
-      }
-      parts.push(decoder.decode());
-      return parts.join('');
+      return new TextDecoder().decode(await readCapped(chunksOf(response.body), url));
     },
   };
 };

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
 import { Agent, request } from 'undici';
-import { answerTooLarge, MAX_ANSWER_BYTES, type HttpGet } from '../../http/get-json.js';
+import { answerTooLarge, MAX_ANSWER_BYTES, readCapped, type HttpGet } from '../../http/get-json.js';
 
 const dispatcher = new Agent();
 
@@ -11,18 +11,6 @@ const inflate: Record<string, (data: Buffer) => Promise<Buffer>> = {
   gzip: (data) => gunzipAsync(data, { maxOutputLength: MAX_ANSWER_BYTES }),
   br: (data) => brotliAsync(data, { maxOutputLength: MAX_ANSWER_BYTES }),
 };
-
-/** The whole body, or an error once it passes `MAX_ANSWER_BYTES`. */
-async function readCapped(body: AsyncIterable<Uint8Array>, url: URL): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) throw answerTooLarge(url);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
-}
 
 /**
  * API GETs through undici's `request`: the client `fetch` is built on, without the WHATWG
@@ -56,7 +44,8 @@ export const undiciGet: HttpGet = async (url, { headers, signal }) => {
         discard();
         throw answerTooLarge(url);
       }
-      const bytes = await readCapped(response.body, url);
+      const read = await readCapped(response.body, url);
+      const bytes = Buffer.from(read.buffer, read.byteOffset, read.length);
       if (!decode) return bytes.toString('utf8');
       try {
         return (await decode(bytes)).toString('utf8');
