@@ -2,10 +2,13 @@
 // Auth0 benchmark: prints figures, asserts nothing. `npm run bench` builds first.
 // Side by side in one run, each sync in a process of its own (its peak RSS is its own):
 //   auth0    an Auth0 tenant's logs (Management API writes) read and applied into SQLite, logs/s
-//   workos   a WorkOS history of about as many events, one cursor, events/s (the same run)
+//   workos   a WorkOS history of about as many events, events/s (the same run; both read a
+//            backlog in time slices side by side)
 //   limited  the self-service plan's limit on GET /logs (burst 10, 100 per minute) with 50 ms per
 //            request and authsync's default client budget: logs/s against the ~166/s it allows
-// Usage: node bench/auth0.mjs [--logs 100000] [--limited-logs 10000]
+//   enterprise  Enterprise's limit (960 a minute, burst 50) with 250 ms per request and a client
+//            budget of 960: read in time slices against one cursor, side by side
+// Usage: node bench/auth0.mjs [--logs 100000] [--limited-logs 10000] [--enterprise-logs 20000]
 import { fork } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +20,11 @@ const { values } = parseArgs({
     child: { type: 'string' },
     logs: { type: 'string', default: '100000' },
     'limited-logs': { type: 'string', default: '10000' },
+    'enterprise-logs': { type: 'string', default: '20000' },
     changes: { type: 'string' },
-    limited: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    latency: { type: 'string' },
+    parallelism: { type: 'string' },
     events: { type: 'string' },
     url: { type: 'string' },
     key: { type: 'string' },
@@ -34,7 +40,9 @@ if (values.child === 'auth0-emulator') {
     seed: 'bench',
     changes: Number(values.changes),
     apiOnly: true,
-    ...(values.limited ? { rateLimits: 'self-service', faults: { latencyMs: 50 } } : {}),
+    ...(values.profile
+      ? { rateLimits: values.profile, faults: { latencyMs: Number(values.latency) } }
+      : {}),
   });
   process.send({
     url: emu.url,
@@ -62,6 +70,7 @@ if (values.child === 'auth0-emulator') {
       ? createSync({
           ...common,
           provider: 'auth0',
+          ...(values.parallelism ? { readParallelism: Number(values.parallelism) } : {}),
           auth0: {
             domain: values.url,
             clientId: values.key,
@@ -70,7 +79,7 @@ if (values.child === 'auth0-emulator') {
             ...(values.budget ? { rateLimit: JSON.parse(values.budget) } : {}),
           },
         })
-      : createSync({ ...common, apiUrl: values.url, apiKey: values.key, readParallelism: 1 });
+      : createSync({ ...common, apiUrl: values.url, apiKey: values.key });
   const started = performance.now();
   const result = await sync.runOnce();
   const seconds = (performance.now() - started) / 1000;
@@ -116,12 +125,12 @@ function fmt(n) {
   return Math.round(n).toLocaleString('en-US');
 }
 
-async function auth0(logs, limited, budget) {
+async function auth0(logs, { profile, latency, budget, parallelism } = {}) {
   // About 1.1 logs per change (a created user writes sapi and ss).
   const emu = child('auth0-emulator', [
     '--changes',
     String(Math.round(logs / 1.1)),
-    ...(limited ? ['--limited'] : []),
+    ...(profile ? ['--profile', profile, '--latency', String(latency)] : []),
   ]);
   const tenant = await emu.first;
   const r = await run('sync', [
@@ -133,6 +142,7 @@ async function auth0(logs, limited, budget) {
     `--key=${tenant.key}`,
     `--secret=${tenant.secret}`,
     ...(budget ? ['--budget', budget] : []),
+    ...(parallelism ? ['--parallelism', String(parallelism)] : []),
   ]);
   emu.proc.kill();
   return { ...r, logs: tenant.logs };
@@ -151,7 +161,7 @@ async function main() {
   // No limit on either side: the client budget raised out of the way.
   const unlimited = JSON.stringify({ requests: 1_000_000, windowMs: 60_000 });
   for (let pair = 1; pair <= 2; pair++) {
-    const a = await auth0(logs, false, unlimited);
+    const a = await auth0(logs, { budget: unlimited });
     const w = await workos(a.logs);
     console.log(
       `pair ${pair}: auth0 ${fmt(a.events)} logs in ${a.seconds.toFixed(1)} s = ${fmt(a.events / a.seconds)} logs/s (peak RSS ${fmt(a.maxRssMb)} MB); ` +
@@ -161,8 +171,17 @@ async function main() {
     );
   }
   const limited = Number(values['limited-logs']);
-  const l = await auth0(limited, true, undefined);
+  const l = await auth0(limited, { profile: 'self-service', latency: 50 });
   console.log(
     `limited (self-service GET /logs: burst 10, 100/min; 50 ms per request; default client budget): ${fmt(l.events)} logs in ${l.seconds.toFixed(1)} s = ${(l.events / l.seconds).toFixed(1)} logs/s, ${((100 * l.events) / l.seconds / (10_000 / 60)).toFixed(0)}% of the 166.7 logs/s the limit allows`,
+  );
+  const enterprise = Number(values['enterprise-logs']);
+  const budget = JSON.stringify({ requests: 960, windowMs: 60_000, burst: 50 });
+  const e = { profile: 'enterprise', latency: 250, budget };
+  const sliced = await auth0(enterprise, e);
+  const cursor = await auth0(enterprise, { ...e, parallelism: 1 });
+  const rate = (r) => r.events / r.seconds;
+  console.log(
+    `enterprise (960/min, burst 50; 250 ms per request; client budget 960/min): time slices ${fmt(rate(sliced))} logs/s (${fmt(sliced.events)} in ${sliced.seconds.toFixed(1)} s), one cursor ${fmt(rate(cursor))} logs/s (${cursor.seconds.toFixed(1)} s): ${(rate(sliced) / rate(cursor)).toFixed(1)}x; the limit allows 1,600 logs/s`,
   );
 }

@@ -27,6 +27,8 @@ export function tracedEvents(events: EventSource, spans: Spans, sourceId: string
       ),
     cursorAfter: (raw) => events.cursorAfter(raw),
     timeRanges: events.timeRanges,
+    maxParallelism: events.maxParallelism,
+    ...(events.positionMs && { positionMs: events.positionMs.bind(events) }),
   };
 }
 

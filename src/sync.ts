@@ -100,6 +100,10 @@ export class Sync {
       },
       cursorAfter: (raw) => sources.events.cursorAfter(raw),
       timeRanges: sources.events.timeRanges,
+      maxParallelism: sources.events.maxParallelism,
+      ...(sources.events.positionMs && {
+        positionMs: sources.events.positionMs.bind(sources.events),
+      }),
     };
     this.events = events;
     this.webhookReceiver = sources.webhook;

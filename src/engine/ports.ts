@@ -19,6 +19,15 @@ export interface EventSource {
    * one cursor reads everything in turn.
    */
   readonly timeRanges?: boolean;
+  /**
+   * Where an item sits in the time the source's ranges select by (ms; NaN when it cannot be
+   * told), for a source whose order is not its events' own times (Auth0 orders logs by when
+   * they were stored, not by their `date`). Without it, ranges are in the provider's
+   * `occurredAtMs`.
+   */
+  positionMs?(raw: unknown): number;
+  /** At most this many time slices read at once, whatever `readParallelism` says. */
+  readonly maxParallelism?: number;
 }
 
 /** One object of the provider's current state, as a list endpoint returns it. */

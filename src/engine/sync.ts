@@ -233,7 +233,10 @@ export class SyncEngine {
     result: DrainResult,
     signal?: AbortSignal,
   ): Promise<Cursor> {
-    const parallelism = this.options.readParallelism ?? 12;
+    const parallelism = Math.min(
+      this.options.readParallelism ?? 12,
+      this.options.events.maxParallelism ?? Infinity,
+    );
     if (parallelism <= 1 || !this.options.events.timeRanges) return cursor;
     // One page tells where the backlog starts and how dense it is. Its first event is the first
     // after the cursor: slices start there, less the settle window, and never at the newest
@@ -241,16 +244,16 @@ export class SyncEngine {
     // unsettled ones, can be far ahead of the cursor; starting there skipped what lay between).
     const sample = await this.options.events.readPage(cursor, this.pageLimit, signal);
     if (sample.length < this.pageLimit) return cursor;
-    const plan = planSlices(
-      sample.map((raw) => this.options.provider.occurredAtMs(raw)),
-      {
-        pageLimit: this.pageLimit,
-        settleMs: this.settleMs,
-        nowMs: this.clock(),
-        minSpanMs: this.options.catchUpMinSpanMs ?? 15 * 60_000,
-        parallelism,
-      },
-    );
+    const { events, provider } = this.options;
+    const timeMs = (raw: unknown) =>
+      events.positionMs ? events.positionMs(raw) : provider.occurredAtMs(raw);
+    const plan = planSlices(sample.map(timeMs), {
+      pageLimit: this.pageLimit,
+      settleMs: this.settleMs,
+      nowMs: this.clock(),
+      minSpanMs: this.options.catchUpMinSpanMs ?? 15 * 60_000,
+      parallelism,
+    });
     if (!plan) return cursor;
     const { fromMs, toMs, slices } = plan;
     const fromIso = new Date(fromMs).toISOString();
@@ -281,7 +284,7 @@ export class SyncEngine {
         slices,
         parallelism,
         pageLimit: this.pageLimit,
-        timeMs: (raw) => this.options.provider.occurredAtMs(raw),
+        timeMs,
         signal,
       })) {
         this.checkpoint('page-fetched');

@@ -119,6 +119,22 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
+/**
+ * 429s with a time to come back that one request waits out before they count as failures:
+ * readers side by side share a bucket, and each can meet it empty several times in a row.
+ */
+const MAX_PACED = 50;
+
+/**
+ * An answer saying the bucket is empty (`x-ratelimit-remaining: 0`, Auth0 on every response)
+ * holds every reader until its `x-ratelimit-reset`, instead of each learning it from a 429.
+ */
+function pauseWhenSpent(limiter: RateLimiter | undefined, header: (name: string) => string | null) {
+  if (!limiter || header('x-ratelimit-remaining')?.trim() !== '0') return;
+  const waitMs = rateLimitResetMs(header('x-ratelimit-reset'), Date.now());
+  if (waitMs !== undefined) limiter.pauseUntil(Date.now() + waitMs);
+}
+
 /** `x-ratelimit-reset` (unix seconds when the bucket refills), in ms from now. */
 function rateLimitResetMs(header: string | null, nowMs: number): number | undefined {
   if (!header || !/^\d+$/.test(header.trim())) return undefined;
@@ -156,6 +172,8 @@ export async function getJsonResponse(
   const sleep = options.sleep ?? defaultSleep;
   /** Tokens refused during this request: a new one each time, three at most. */
   let refusals = 0;
+  /** 429s that said when to come back: waited out, not failures (up to `MAX_PACED`). */
+  let paced = 0;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     await options.limiter?.take(signal);
@@ -170,6 +188,7 @@ export async function getJsonResponse(
         signal: withDeadline(signal, options.timeoutMs ?? 30_000),
       });
       const text = await response.text();
+      pauseWhenSpent(options.limiter, response.header);
       if (response.status >= 200 && response.status < 300) {
         try {
           return { body: JSON.parse(text), header: (name) => response.header(name) };
@@ -193,7 +212,12 @@ export async function getJsonResponse(
           retryAfterMs(response.header('retry-after'), Date.now()) ??
           rateLimitResetMs(response.header('x-ratelimit-reset'), Date.now());
         // Every reader waits, not only this one.
-        if (waitMs !== undefined) options.limiter?.pauseUntil(Date.now() + waitMs);
+        if (waitMs !== undefined) {
+          options.limiter?.pauseUntil(Date.now() + waitMs);
+          // Readers released together would meet the same empty bucket: spread them out.
+          waitMs *= 1 + Math.random() / 5;
+          if (paced++ < MAX_PACED) attempt--;
+        }
       } else if (response.status >= 500 || response.status === 408) {
         lastProblem = `${response.status} from ${url.pathname}`;
       } else {

@@ -17,11 +17,9 @@ for (const kind of STORE_KINDS)
       try {
         const result = await sync.runOnce();
         const logs = [...emu.emulator.tenant.logs.indexed];
-        expect(result).toMatchObject({
-          fetched: logs.length,
-          applied: logs.length,
-          deadLettered: 0,
-        });
+        expect(result).toMatchObject({ applied: logs.length, deadLettered: 0 });
+        // Read in time slices side by side: a log on a slice's edge comes twice.
+        expect(result.fetched - result.duplicates).toBe(logs.length);
         expect(await auth0Differences(emu, db)).toEqual([]);
         const inbox = await db.query<{ id: string; status: string }>(
           'SELECT id, status FROM authsync_events ORDER BY id',

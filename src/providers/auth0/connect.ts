@@ -71,12 +71,9 @@ export function connectAuth0(
     };
   const connection = auth0Connection(options, context.env);
   const tokens = new Auth0Tokens(connection, { clock: context.clock });
-  const limiter = new RateLimiter(
-    options.rateLimit?.requests ?? auth0RequestsPerMinute(context.env) ?? 100,
-    options.rateLimit?.windowMs ?? 60_000,
-    Date.now,
-    options.rateLimit?.burst ?? 10,
-  );
+  const requests = options.rateLimit?.requests ?? auth0RequestsPerMinute(context.env) ?? 100;
+  const windowMs = options.rateLimit?.windowMs ?? 60_000;
+  const limiter = new RateLimiter(requests, windowMs, Date.now, options.rateLimit?.burst ?? 10);
   const http = auth0Api({
     origin: connection.origin,
     tokens,
@@ -86,7 +83,10 @@ export function connectAuth0(
     limiter,
   });
   return {
-    events: new Auth0LogsReader(http, context.clock),
+    events: new Auth0LogsReader(http, {
+      clock: context.clock,
+      requestsPerSecond: (requests * 1000) / windowMs,
+    }),
     snapshot: new Auth0StateImporter(http, tokens, { clock: context.clock }),
     webhook,
     origin: connection.origin,

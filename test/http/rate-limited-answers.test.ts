@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/engine/ports.js';
+import { getJson } from '../../src/http/get-json.js';
+import { RateLimiter } from '../../src/http/rate-limiter.js';
+import { undiciGet } from '../../src/runtimes/node/http-get.js';
+
+/** What the server answers next, per path: each answer is taken once; then 200 `{}`. */
+const script = new Map<string, { status: number; headers: Record<string, string> }[]>();
+const arrivals: { path: string; atMs: number }[] = [];
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = new URL(req.url!, 'http://x').pathname;
+    arrivals.push({ path, atMs: Date.now() });
+    const next = script.get(path)?.shift() ?? { status: 200, headers: {} };
+    res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+    res.end(next.status === 429 ? '{"statusCode":429,"error":"Too Many Requests"}' : '{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const options = (limiter: RateLimiter) => ({
+  baseUrl: url,
+  headers: {},
+  logger: silentLogger,
+  names: { provider: 'Test', credentials: 'the key', url: 'TEST_URL' },
+  get: undiciGet,
+  maxAttempts: 3,
+  baseDelayMs: 1,
+  limiter,
+});
+
+describe('answers that pace the client (readers side by side share one bucket)', () => {
+  it('429s that say when to come back are waited out without counting as failures; endless ones still end', async () => {
+    const limiter = new RateLimiter(1_000_000, 60_000);
+    const later = { status: 429, headers: { 'retry-after': '0' } };
+    // More 429s in a row than maxAttempts (3): then the answer.
+    script.set(
+      '/paced',
+      Array.from({ length: 12 }, () => later),
+    );
+    await expect(getJson(options(limiter), '/paced', {})).resolves.toEqual({});
+    expect(arrivals.filter((a) => a.path === '/paced')).toHaveLength(13);
+    // A server that never stops saying "later": 50 waited out, then the 3 attempts fail.
+    script.set(
+      '/never',
+      Array.from({ length: 1000 }, () => later),
+    );
+    await expect(getJson(options(limiter), '/never', {})).rejects.toThrow(
+      /failed 3 times; last: rate limited \(429\)/,
+    );
+    expect(arrivals.filter((a) => a.path === '/never')).toHaveLength(53);
+    // A 429 without a time is a failure like a 5xx.
+    script.set(
+      '/untimed',
+      Array.from({ length: 10 }, () => ({ status: 429, headers: {} })),
+    );
+    await expect(getJson(options(limiter), '/untimed', {})).rejects.toThrow(/failed 3 times/);
+    expect(arrivals.filter((a) => a.path === '/untimed')).toHaveLength(3);
+  });
+
+  it('an answer with x-ratelimit-remaining 0 holds the next request of any reader until x-ratelimit-reset', async () => {
+    const limiter = new RateLimiter(1_000_000, 60_000);
+    // The next whole second at least 500 ms away (the header is in unix seconds).
+    const resetS = Math.ceil((Date.now() + 500) / 1000);
+    script.set('/spent', [
+      {
+        status: 200,
+        headers: {
+          'x-ratelimit-limit': '10',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(resetS),
+        },
+      },
+    ]);
+    await getJson(options(limiter), '/spent', {});
+    await getJson(options(limiter), '/other', {});
+    const other = arrivals.find((a) => a.path === '/other')!;
+    expect(other.atMs).toBeGreaterThanOrEqual(resetS * 1000 - 5);
+    // Remaining above 0 holds nothing.
+    script.set('/left', [
+      {
+        status: 200,
+        headers: { 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': String(resetS + 5) },
+      },
+    ]);
+    const before = Date.now();
+    await getJson(options(limiter), '/left', {});
+    await getJson(options(limiter), '/after-left', {});
+    expect(Date.now() - before).toBeLessThan(1000);
+  });
+});
