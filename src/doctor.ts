@@ -58,6 +58,8 @@ export async function runDoctor(
     // Read-only: an old schema is named, never migrated.
     await syncs[0]!.migrate();
     add({ source: null, check: 'database', status: 'ok', detail: 'reachable and migrated' });
+    const server = await syncs[0]!.store.serverVersion?.().catch(() => undefined);
+    if (server && Number.isInteger(server.version)) add(serverCheck(server));
   } catch (error) {
     add({
       source: null,
@@ -218,6 +220,30 @@ async function clockCheck(source: string, origin: string, clock: () => number): 
   } catch (error) {
     return { source, check: 'clock', status: 'warn', detail: `could not ask: ${message(error)}` };
   }
+}
+
+/**
+ * PostgreSQL before 14 cannot end an idle session (`idle_session_timeout`): with several
+ * processes, a reader stopped without dying (SIGSTOP, a paused VM, a host cut off) keeps the
+ * reader role until the server's TCP keepalive ends its connection, two hours by default.
+ */
+export function serverCheck(server: { name: string; version: number }): Check {
+  const major = Math.floor(server.version / 10_000);
+  // 150004 is 15.4; before 10 there were three parts (90624 is 9.6.24).
+  const minor =
+    major >= 10
+      ? `${server.version % 10_000}`
+      : `${Math.floor(server.version / 100) % 100}.${server.version % 100}`;
+  const detail = `${server.name} ${major}.${minor}`;
+  if (server.name !== 'PostgreSQL' || major >= 14)
+    return { source: null, check: 'database server', status: 'ok', detail };
+  return {
+    source: null,
+    check: 'database server',
+    status: 'warn',
+    detail: `${detail}: before 14 a reader process stopped without dying keeps the reader role until TCP keepalive ends its connection (2 h by default); one process is not affected`,
+    fix: 'upgrade to PostgreSQL 14 or later, or lower the server’s tcp_keepalives_idle',
+  };
 }
 
 async function retentionCheck(sync: Sync): Promise<Check> {

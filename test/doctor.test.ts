@@ -4,13 +4,15 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startAuth0Emulator } from '../src/emulator/auth0/server.js';
 import { startEmulator } from '../src/emulator/index.js';
-import type { Check } from '../src/doctor.js';
+import { createSync } from '../src/create-sync.js';
+import { runDoctor, serverCheck, type Check } from '../src/doctor.js';
 import { FORWARD_SECRET } from './helpers/app-endpoint.js';
 import { freePort } from './helpers/postgres-server.js';
 import { auth0SyncFor } from './helpers/auth0-truth.js';
 import { startReceiver } from './helpers/receiver.js';
 import { SECRET, serveFor, serveSync, waitFor } from './helpers/serve-env.js';
 import { tempDbPath } from './helpers/sync-env.js';
+import { tempDb } from './helpers/test-db.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -28,6 +30,35 @@ async function doctor(env: Record<string, string>, args: string[] = []) {
 }
 
 describe('authsync doctor', () => {
+  it('PostgreSQL: names the server; before 14 warns that a reader stopped without dying keeps its role', async () => {
+    const emu = await startEmulator({ seed: 92, events: 20 });
+    const db = tempDb('postgres');
+    const sync = createSync({ apiUrl: emu.url, apiKey: emu.apiKey, ...db.options, env: {} });
+    try {
+      await sync.migrate();
+      const checks = await runDoctor([sync], { stateBudgetMs: 2000 });
+      expect(checks.find((c) => c.check === 'database server')).toMatchObject({
+        status: 'ok',
+        detail: expect.stringMatching(/^PostgreSQL \d{2}\.\d+$/),
+      });
+    } finally {
+      await sync.close();
+      await emu.close();
+    }
+    expect(serverCheck({ name: 'PostgreSQL', version: 130011 })).toMatchObject({
+      status: 'warn',
+      detail: expect.stringMatching(/^PostgreSQL 13\.11: before 14 a reader process stopped/),
+      fix: expect.stringMatching(/PostgreSQL 14 or later/),
+    });
+    expect(serverCheck({ name: 'PostgreSQL', version: 90624 }).detail).toMatch(
+      /^PostgreSQL 9\.6\.24:/,
+    );
+    expect(serverCheck({ name: 'PostgreSQL', version: 140000 })).toMatchObject({
+      status: 'ok',
+      detail: 'PostgreSQL 14.0',
+    });
+  });
+
   it('WorkOS: checks every part of the setup, reads only, names each fix, and exits 1 on a failure', async () => {
     const emu = await startEmulator({ seed: 91, events: 300 });
     const rx = await startReceiver();
@@ -53,6 +84,8 @@ describe('authsync doctor', () => {
       });
       expect(full.code).toBe(1);
       expect(full.by('database')?.status).toBe('ok');
+      // SQLite is in the process: no server to check.
+      expect(full.by('database server')).toBeUndefined();
       expect(full.by('api key')).toMatchObject({
         status: 'ok',
         detail: /no event after the cursor/,

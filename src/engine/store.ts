@@ -241,6 +241,8 @@ export interface SyncStore {
   deliveries(): DeliveryStore;
   /** The processes working on the database now (where several may). */
   processes?(): Promise<ProcessInfo[]>;
+  /** The database server's name and version number (PostgreSQL: `server_version_num`), for `doctor`. */
+  serverVersion?(): Promise<{ name: string; version: number }>;
   /** The lanes with the most events not yet applied, most first. */
   laneBacklog(limit: number): Promise<LaneBacklog[]>;
   close(): Promise<void>;

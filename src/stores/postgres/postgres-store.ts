@@ -377,6 +377,13 @@ export class PostgresStore extends SqlStore {
     return this.lease;
   }
 
+  async serverVersion(): Promise<{ name: string; version: number }> {
+    const { rows } = await this.pool.query<{ v: string }>(
+      "SELECT current_setting('server_version_num') AS v",
+    );
+    return { name: 'PostgreSQL', version: Number(rows[0]?.v) };
+  }
+
   async processes(): Promise<ProcessInfo[]> {
     const { rows } = await this.pool.query<{ name: string; since: string; reader: boolean }>(
       `SELECT a.application_name AS name, a.backend_start AS since,
