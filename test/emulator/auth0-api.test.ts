@@ -222,7 +222,7 @@ describe('the Auth0 emulator: eventually consistent lists (searchLagMs)', () => 
 });
 
 describe('the Auth0 emulator: users are unique by email', () => {
-  it('a second user with a taken email is refused (409) until the first changes its email or is deleted, which takes it out of every organization', async () => {
+  it('a second user with a taken email is refused (409) until the first changes its email or is deleted, which takes it out of every organization; organization names likewise', async () => {
     const { emu } = await tenant({ changes: 10 });
     const { access_token } = (await (await requestToken(emu)).json()) as { access_token: string };
     const call = async (method: string, path: string, body?: unknown) => {
@@ -272,5 +272,21 @@ describe('the Auth0 emulator: users are unique by email', () => {
         second.body.user_id,
       ]);
     }
+
+    // Organization names are unique too, on creation and on a rename; a name is free again
+    // once its organization is renamed or deleted.
+    const [acme, globex] = orgs.map((o) => `/api/v2/organizations/${o}`) as [string, string];
+    expect((await call('POST', '/api/v2/organizations', { name: 'acme' })).body).toMatchObject({
+      statusCode: 409,
+      errorCode: 'organization_conflict',
+    });
+    expect((await call('PATCH', globex, { name: 'acme' })).status).toBe(409);
+    expect((await call('PATCH', globex, { name: 'Not Valid!' })).status).toBe(400);
+    expect((await call('PATCH', acme, { name: 'acme' })).status).toBe(200);
+    expect((await call('PATCH', acme, { name: 'acme-corp' })).status).toBe(200);
+    expect((await call('PATCH', globex, { name: 'acme' })).status).toBe(200);
+    expect((await call('POST', '/api/v2/organizations', { name: 'globex' })).status).toBe(201);
+    expect((await call('DELETE', acme)).status).toBe(204);
+    expect((await call('POST', '/api/v2/organizations', { name: 'acme-corp' })).status).toBe(201);
   });
 });

@@ -56,6 +56,8 @@ export class Tenant {
   readonly members = new Map<string, Members>();
   /** The organizations each user has been added to (deleting a user walked every one). */
   private readonly orgsOf = new Map<string, Set<string>>();
+  /** Organization ids by name (names are unique in a tenant). */
+  private readonly orgByName = new Map<string, string>();
   readonly roles = new Map<string, Auth0Role>();
   readonly logs: LogStore;
   /**
@@ -244,18 +246,24 @@ export class Tenant {
 
   // ---- organizations ----
 
-  createOrganization(caller: ApiCaller, input: Record<string, unknown>): Auth0Organization {
-    const name = input.name;
+  /** A name an organization may take: valid, and no other organization's. */
+  private freeOrganizationName(name: unknown, id?: string): string {
     if (typeof name !== 'string' || !/^[a-z0-9_-]{1,50}$/.test(name))
       throw Auth0Error.badRequest(
         'Payload validation error: name is not a valid organization name.',
       );
-    if ([...this.organizations.values()].some((o) => o.name === name))
+    const holder = this.orgByName.get(name);
+    if (holder !== undefined && holder !== id)
       throw Auth0Error.of(
         409,
         'An organization with this name already exists.',
         'organization_conflict',
       );
+    return name;
+  }
+
+  createOrganization(caller: ApiCaller, input: Record<string, unknown>): Auth0Organization {
+    const name = this.freeOrganizationName(input.name);
     const org: Auth0Organization = {
       id: `org_${this.alnum(16)}`,
       name,
@@ -264,6 +272,7 @@ export class Tenant {
       ...(input.branding ? { branding: input.branding as Auth0Organization['branding'] } : {}),
     };
     this.organizations.set(org.id, org);
+    this.orgByName.set(name, org.id);
     this.members.set(org.id, new Map());
     this.seq.set(`org:${org.id}`, this.nextSeq++);
     this.announce('organization.created', org);
@@ -277,6 +286,11 @@ export class Tenant {
     patch: Record<string, unknown>,
   ): Auth0Organization {
     const org = this.organization(id);
+    if ('name' in patch) {
+      const name = this.freeOrganizationName(patch.name, id);
+      this.orgByName.delete(org.name);
+      this.orgByName.set(name, id);
+    }
     for (const key of ['name', 'display_name', 'branding'] as const)
       if (key in patch) (org as Record<string, unknown>)[key] = patch[key];
     if (patch.metadata)
@@ -297,6 +311,7 @@ export class Tenant {
     this.organization(id);
     const { branding: _, ...deleted } = this.organizations.get(id)!;
     this.organizations.delete(id);
+    this.orgByName.delete(deleted.name);
     for (const userId of this.members.get(id)!.keys()) this.orgsOf.get(userId)?.delete(id);
     this.members.delete(id);
     this.announce('organization.deleted', deleted);
