@@ -1,9 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { firstBytes, postDeadline, type HttpPost, type MakeSigner } from '../../delivery/send.js';
-
-// Connections are kept per origin (undici's pool), as many as deliveries in flight.
-const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
+import { guardedLookup, type Lookup } from './lookup.js';
 
 /**
  * Deliveries through undici's `request`, without `fetch`'s WHATWG layers (streams, abort
@@ -13,10 +11,22 @@ const dispatcher = new Agent({ keepAliveTimeout: 30_000 });
  * (and `sync --once`) far past the destination's timeout. Headers not complete by then are no
  * answer (tried again); a body still coming is cut off there, and the status stands.
  */
-export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) => {
+export function undiciPoster(lookup: Lookup = guardedLookup()): HttpPost {
+  // Connections are kept per origin (undici's pool), as many as deliveries in flight.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { lookup } });
+  return (url, init) => post(dispatcher, url, init);
+}
+
+export const undiciPost: HttpPost = undiciPoster();
+
+async function post(
+  dispatcher: Agent,
+  url: string,
+  { headers, body, timeoutMs }: Parameters<HttpPost>[1],
+): ReturnType<HttpPost> {
   const deadline = postDeadline(timeoutMs);
   try {
-    const response = await request(url, {
+    const sent = request(url, {
       method: 'POST',
       headers,
       body,
@@ -25,6 +35,17 @@ export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) =>
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+    // undici heeds the signal only once a connection is up: a name still being looked up held
+    // the delivery until its connect timeout (10 s), past the destination's own.
+    const response = await Promise.race([sent, rejectedWhenAborted(deadline.signal)]).catch(
+      (error: unknown) => {
+        void sent.then(
+          (late) => late.body.destroy(),
+          () => {},
+        );
+        throw error;
+      },
+    );
     let bytes: Uint8Array;
     try {
       // Most answers are small and say so: read whole, without a stream iterator.
@@ -50,7 +71,13 @@ export const undiciPost: HttpPost = async (url, { headers, body, timeoutMs }) =>
   } finally {
     deadline.clear();
   }
-};
+}
+
+function rejectedWhenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+  );
+}
 
 /**
  * Standard Webhooks signatures by `node:crypto` (the library's own HMAC is JavaScript, a tenth
