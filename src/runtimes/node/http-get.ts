@@ -2,8 +2,11 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip } from 'node:zlib';
 import { Agent, request } from 'undici';
 import { answerTooLarge, MAX_ANSWER_BYTES, readCapped, type HttpGet } from '../../http/get-json.js';
+import { guardedLookup } from './lookup.js';
 
-const dispatcher = new Agent();
+// Slices read side by side open their connections together: one lookup of the API's name serves
+// them all, and a silent name server holds one thread of the pool pages are inflated on.
+const dispatcher = new Agent({ connect: { lookup: guardedLookup() } });
 
 const gunzipAsync = promisify(gunzip);
 const brotliAsync = promisify(brotliDecompress);
