@@ -170,7 +170,11 @@ export async function getJsonResponse(
   const max = options.maxDelayMs ?? 30_000;
   const get = options.get ?? fetchGet;
   const sleep = options.sleep ?? defaultSleep;
-  /** Tokens refused during this request: a new one each time, three at most. */
+  /**
+   * Tokens refused in a row during this request: a new one each time, three at most. Any other
+   * answer starts the count again: a request that waits out 429s for long can see several
+   * tokens expire (each refusal still uses up an attempt).
+   */
   let refusals = 0;
   /** 429s that said when to come back: waited out, not failures (up to `MAX_PACED`). */
   let paced = 0;
@@ -189,6 +193,7 @@ export async function getJsonResponse(
       });
       const text = await response.text();
       pauseWhenSpent(options.limiter, response.header);
+      if (response.status !== 401) refusals = 0;
       if (response.status >= 200 && response.status < 300) {
         try {
           return { body: JSON.parse(text), header: (name) => response.header(name) };

@@ -65,6 +65,27 @@ describe('answers that pace the client (readers side by side share one bucket)',
     expect(arrivals.filter((a) => a.path === '/untimed')).toHaveLength(3);
   });
 
+  it('a token refused three times in a row ends the request; refusals apart (tokens expiring while 429s are waited out) do not', async () => {
+    const limiter = new RateLimiter(1_000_000, 60_000);
+    let tokens = 0;
+    const auth = { authorization: async () => `Bearer t${++tokens}`, refused() {} };
+    const expired = { status: 401, headers: {} };
+    const later = { status: 429, headers: { 'retry-after': '0' } };
+    script.set('/apart', [expired, expired, expired, later, expired, expired, expired, later]);
+    await expect(
+      getJson({ ...options(limiter), auth, maxAttempts: 10 }, '/apart', {}),
+    ).resolves.toEqual({});
+    expect(tokens).toBe(9);
+    script.set(
+      '/revoked',
+      Array.from({ length: 10 }, () => expired),
+    );
+    await expect(
+      getJson({ ...options(limiter), auth, maxAttempts: 10 }, '/revoked', {}),
+    ).rejects.toThrow(/was rejected by .* \(401\)/);
+    expect(arrivals.filter((a) => a.path === '/revoked')).toHaveLength(4);
+  });
+
   it('an answer with x-ratelimit-remaining 0 holds the next request of any reader until x-ratelimit-reset', async () => {
     const limiter = new RateLimiter(1_000_000, 60_000);
     // The next whole second at least 500 ms away (the header is in unix seconds).
