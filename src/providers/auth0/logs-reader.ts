@@ -55,6 +55,7 @@ export class Auth0LogsReader implements EventSource {
    * and response) in memory, waiting their turn.
    */
   readonly maxParallelism = 4;
+  private readonly clock: () => number;
 
   constructor(
     private readonly http: JsonApiOptions,
@@ -63,8 +64,6 @@ export class Auth0LogsReader implements EventSource {
     this.clock = options.clock ?? Date.now;
     this.timeRanges = (options.requestsPerSecond ?? 0) > SLICING_REQUESTS_PER_SECOND;
   }
-
-  private readonly clock: () => number;
 
   cursorAfter(raw: unknown): string | null {
     const r = raw as { log_id?: unknown; _id?: unknown } | null;
