@@ -125,16 +125,6 @@ export function retryAfterMs(header: string | null, nowMs: number): number | und
  */
 const MAX_PACED = 50;
 
-/**
- * An answer saying the bucket is empty (`x-ratelimit-remaining: 0`, Auth0 on every response)
- * holds every reader until its `x-ratelimit-reset`, instead of each learning it from a 429.
- */
-function pauseWhenSpent(limiter: RateLimiter | undefined, header: (name: string) => string | null) {
-  if (!limiter || header('x-ratelimit-remaining')?.trim() !== '0') return;
-  const waitMs = rateLimitResetMs(header('x-ratelimit-reset'), Date.now());
-  if (waitMs !== undefined) limiter.pauseUntil(Date.now() + waitMs);
-}
-
 /** `x-ratelimit-reset` (unix seconds when the bucket refills), in ms from now. */
 function rateLimitResetMs(header: string | null, nowMs: number): number | undefined {
   if (!header || !/^\d+$/.test(header.trim())) return undefined;
@@ -192,7 +182,6 @@ export async function getJsonResponse(
         signal: withDeadline(signal, options.timeoutMs ?? 30_000),
       });
       const text = await response.text();
-      pauseWhenSpent(options.limiter, response.header);
       if (response.status !== 401) refusals = 0;
       if (response.status >= 200 && response.status < 300) {
         try {

@@ -85,35 +85,4 @@ describe('answers that pace the client (readers side by side share one bucket)',
     ).rejects.toThrow(/was rejected by .* \(401\)/);
     expect(arrivals.filter((a) => a.path === '/revoked')).toHaveLength(4);
   });
-
-  it('an answer with x-ratelimit-remaining 0 holds the next request of any reader until x-ratelimit-reset', async () => {
-    const limiter = new RateLimiter(1_000_000, 60_000);
-    // The next whole second at least 500 ms away (the header is in unix seconds).
-    const resetS = Math.ceil((Date.now() + 500) / 1000);
-    script.set('/spent', [
-      {
-        status: 200,
-        headers: {
-          'x-ratelimit-limit': '10',
-          'x-ratelimit-remaining': '0',
-          'x-ratelimit-reset': String(resetS),
-        },
-      },
-    ]);
-    await getJson(options(limiter), '/spent', {});
-    await getJson(options(limiter), '/other', {});
-    const other = arrivals.find((a) => a.path === '/other')!;
-    expect(other.atMs).toBeGreaterThanOrEqual(resetS * 1000 - 5);
-    // Remaining above 0 holds nothing.
-    script.set('/left', [
-      {
-        status: 200,
-        headers: { 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': String(resetS + 5) },
-      },
-    ]);
-    const before = Date.now();
-    await getJson(options(limiter), '/left', {});
-    await getJson(options(limiter), '/after-left', {});
-    expect(Date.now() - before).toBeLessThan(1000);
-  });
 });
