@@ -231,7 +231,8 @@ describe('the Auth0 emulator: users are unique by email', () => {
         headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
-      return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as any) };
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as any) : null };
     };
     const create = (email: string) =>
       call('POST', '/api/v2/users', {
@@ -288,5 +289,16 @@ describe('the Auth0 emulator: users are unique by email', () => {
     expect((await call('POST', '/api/v2/organizations', { name: 'globex' })).status).toBe(201);
     expect((await call('DELETE', acme)).status).toBe(204);
     expect((await call('POST', '/api/v2/organizations', { name: 'acme-corp' })).status).toBe(201);
+
+    // A deleted role leaves every member that held it, in every organization.
+    const role = (await call('POST', '/api/v2/roles', { name: 'auditor' })).body as { id: string };
+    const member = `${globex}/members/${encodeURIComponent(second.body.user_id)}`;
+    expect((await call('POST', `${member}/roles`, { roles: [role.id] })).status).toBe(204);
+    expect((await call('DELETE', `/api/v2/roles/${role.id}`)).status).toBe(200);
+    const listed = await call('GET', `${globex}/members?take=50&fields=roles`);
+    expect(JSON.stringify(listed.body)).not.toContain(role.id);
+    const t = emu.emulator.tenant;
+    for (const members of t.members.values())
+      for (const roles of members.values()) expect(roles.has(role.id)).toBe(false);
   });
 });

@@ -56,6 +56,11 @@ export class Tenant {
   readonly members = new Map<string, Members>();
   /** The organizations each user has been added to (deleting a user walked every one). */
   private readonly orgsOf = new Map<string, Set<string>>();
+  /**
+   * The member role sets each role was assigned into (some may since belong to no member: a
+   * removed one's), so deleting a role visits its holders, not every membership.
+   */
+  private readonly roleHolders = new Map<string, Set<Set<string>>>();
   /** Organization ids by name (names are unique in a tenant). */
   private readonly orgByName = new Map<string, string>();
   readonly roles = new Map<string, Auth0Role>();
@@ -393,6 +398,9 @@ export class Tenant {
     for (const id of roleIds) this.role(id);
     for (const id of roleIds) {
       roles.add(id);
+      let holders = this.roleHolders.get(id);
+      if (!holders) this.roleHolders.set(id, (holders = new Set()));
+      holders.add(roles);
       this.announce('organization.member.role.assigned', this.memberRole(orgId, userId, id));
     }
     const path = `/api/v2/organizations/${orgId}/members/${encodeURIComponent(userId)}/roles`;
@@ -450,8 +458,8 @@ export class Tenant {
   deleteRole(caller: ApiCaller, id: string): void {
     this.role(id);
     this.roles.delete(id);
-    for (const members of this.members.values())
-      for (const roles of members.values()) roles.delete(id);
+    for (const roles of this.roleHolders.get(id) ?? []) roles.delete(id);
+    this.roleHolders.delete(id);
     this.sapi(caller, 'Delete a role', 'DELETE', `/api/v2/roles/${id}`, null, 200, {});
   }
 
