@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { close, constants, mkdtempSync, open, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardedLookup, type Lookup } from '../../src/runtimes/node/lookup.js';
+import { guardedLookup } from '../../src/runtimes/node/lookup.js';
 import { undiciPoster } from '../../src/runtimes/node/http-post.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -30,7 +30,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
  */
 function silentNameServer() {
   const hanging: string[] = [];
-  const lookup: Lookup = (hostname, options, done) => {
+  const lookup: LookupFunction = (hostname, options, done) => {
     if (!hostname.endsWith('.hang.test')) {
       if (options.all) return done(null, [{ address: '127.0.0.1', family: 4 }]);
       return done(null, '127.0.0.1', 4);

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
 import { firstBytes, postDeadline, type HttpPost, type MakeSigner } from '../../delivery/send.js';
-import { guardedLookup, type Lookup } from './lookup.js';
+import { guardedLookup } from './lookup.js';
 
 /**
  * Deliveries through undici's `request`, without `fetch`'s WHATWG layers (streams, abort
@@ -11,7 +12,7 @@ import { guardedLookup, type Lookup } from './lookup.js';
  * (and `sync --once`) far past the destination's timeout. Headers not complete by then are no
  * answer (tried again); a body still coming is cut off there, and the status stands.
  */
-export function undiciPoster(lookup: Lookup = guardedLookup()): HttpPost {
+export function undiciPoster(lookup: LookupFunction = guardedLookup()): HttpPost {
   // Connections are kept per origin (undici's pool), as many as deliveries in flight.
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { lookup } });
   return (url, init) => post(dispatcher, url, init);

@@ -1,12 +1,11 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 
-/** `net.connect`'s `lookup` option (what undici's connector passes it). */
-export type Lookup = LookupFunction;
-type Done = Parameters<Lookup>[2];
+type Done = Parameters<LookupFunction>[2];
 
 /**
- * Name lookups for deliveries that cannot take the process's thread pool. `dns.lookup` runs
+ * Name lookups (`net.connect`'s `lookup`, which undici's connector passes on) for deliveries
+ * and API reads that cannot take the process's thread pool. `dns.lookup` runs
  * getaddrinfo on libuv's pool, four threads that also inflate the API's pages (gzip) and open
  * files; a destination whose name server never answers held one thread per connection attempt
  * (32 deliveries in flight: every thread, for the resolver's timeout, again and again), and the
@@ -14,7 +13,7 @@ type Done = Parameters<Lookup>[2];
  * that answer, so a silent name holds one thread. (Not a cap over all names: a working
  * destination's lookup must never wait behind a silent one's.)
  */
-export function guardedLookup(lookup: Lookup = dnsLookup): Lookup {
+export function guardedLookup(lookup: LookupFunction = dnsLookup): LookupFunction {
   const waiting = new Map<string, Done[]>();
   return (hostname, options, done) => {
     const key = `${hostname}\0${JSON.stringify(options)}`;
