@@ -27,7 +27,7 @@ export interface JsonApiOptions {
   names: { provider: string; credentials: string; url: string };
   /** Attempts per request before giving up on 429/5xx/network errors (default 10). */
   maxAttempts?: number;
-  /** First backoff delay; doubles per attempt, with full jitter, up to `maxDelayMs`. */
+  /** First backoff delay; doubles per failure backed off, with full jitter, up to `maxDelayMs`. */
   baseDelayMs?: number;
   maxDelayMs?: number;
   timeoutMs?: number;
@@ -168,6 +168,12 @@ export async function getJsonResponse(
   let refusals = 0;
   /** 429s that said when to come back: waited out, not failures (up to `MAX_PACED`). */
   let paced = 0;
+  /**
+   * Failures waited out by backoff (5xx, resets, bad bodies): the backoff doubles with these
+   * only. A refused token is retried at once; were it to count, a request that saw tokens
+   * expire while it waited out 429s would meet its next 502 with a wait of many seconds.
+   */
+  let backoffs = 0;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     await options.limiter?.take(signal);
@@ -233,7 +239,7 @@ export async function getJsonResponse(
         `GET ${url.pathname} failed ${attempt} times; last: ${lastProblem}. Is ${names.url} (${options.baseUrl}) reachable?`,
       );
     }
-    const delay = waitMs ?? Math.random() * Math.min(max, base * 2 ** (attempt - 1));
+    const delay = waitMs ?? Math.random() * Math.min(max, base * 2 ** backoffs++);
     options.logger.warn(`${names.provider} request failed; retrying`, {
       path: url.pathname,
       attempt,

@@ -27,9 +27,11 @@ for (const kind of STORE_KINDS)
         const db = tempDb(kind);
         const sync = auth0SyncFor(emu, db, {
           settleMs: 1000,
-          maxAttempts: 40,
           importOnFirstRun: random.chance(0.5),
-          auth0: { eventStream: { header: 'authorization', value: `Bearer ${TOKEN}` } },
+          auth0: {
+            maxAttempts: 40,
+            eventStream: { header: 'authorization', value: `Bearer ${TOKEN}` },
+          },
         });
         // The Event Stream's deliveries, held here and handed over duplicated and out of order.
         const { pending } = heldEventStream(emu, `${seed}`);

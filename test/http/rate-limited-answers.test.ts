@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/engine/ports.js';
 import { getJson } from '../../src/http/get-json.js';
 import { RateLimiter } from '../../src/http/rate-limiter.js';
@@ -84,5 +84,31 @@ describe('answers that pace the client (readers side by side share one bucket)',
       getJson({ ...options(limiter), auth, maxAttempts: 10 }, '/revoked', {}),
     ).rejects.toThrow(/was rejected by .* \(401\)/);
     expect(arrivals.filter((a) => a.path === '/revoked')).toHaveLength(4);
+  });
+
+  it('a refused token is retried at once and does not lengthen the backoff of the failures after it', async () => {
+    const limiter = new RateLimiter(1_000_000, 60_000);
+    const auth = { authorization: async () => 'Bearer t', refused() {} };
+    const expired = { status: 401, headers: {} };
+    const failed = { status: 502, headers: {} };
+    script.set('/expiring', [expired, expired, expired, failed, expired, expired, expired, failed]);
+    const waits: number[] = [];
+    const sleep = async (ms: number) => void waits.push(ms);
+    // The top of the jitter, so each wait is the whole backoff of its turn.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    try {
+      await expect(
+        getJson(
+          { ...options(limiter), auth, maxAttempts: 20, baseDelayMs: 100, sleep },
+          '/expiring',
+          {},
+        ),
+      ).resolves.toEqual({});
+    } finally {
+      random.mockRestore();
+    }
+    // Tokens at once; the first 502 waits the first backoff (100 ms), the second the next (200):
+    // counted by attempts, they were 800 and 12,800 ms.
+    expect(waits.map(Math.round)).toEqual([0, 0, 0, 99, 0, 0, 0, 198]);
   });
 });

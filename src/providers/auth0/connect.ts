@@ -29,6 +29,11 @@ export interface Auth0Options {
   /** Attempts per API request before a step fails (default 10). */
   maxAttempts?: number;
   /**
+   * The longest wait between two attempts (default 30,000 ms): waits double from 250 ms, with
+   * jitter, after each 5xx, reset or bad body in a row.
+   */
+  maxRetryDelayMs?: number;
+  /**
    * Client-side request budget shared by all reads, a token bucket (default 100 per 60 s with a
    * burst of 10: the self-service plans' limit on `GET /logs`, the tightest that applies).
    */
@@ -80,6 +85,7 @@ export function connectAuth0(
     logger: context.logger,
     get: context.httpGet,
     maxAttempts: options.maxAttempts,
+    maxDelayMs: options.maxRetryDelayMs,
     limiter,
   });
   return {

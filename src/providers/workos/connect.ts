@@ -24,6 +24,11 @@ export interface WorkOSOptions {
   apiUrl?: string;
   /** Attempts per API request before a step fails (default 10). */
   maxAttempts?: number;
+  /**
+   * The longest wait between two attempts (default 30,000 ms): waits double from 250 ms, with
+   * jitter, after each 5xx, reset or bad body in a row.
+   */
+  maxRetryDelayMs?: number;
   /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
   rateLimit?: { requests: number; windowMs: number };
   /** Default: `WORKOS_WEBHOOK_SECRET`, comma-separated. Without one, webhooks are refused. */
@@ -91,6 +96,7 @@ export function connectWorkOS(
     logger: context.logger,
     get: context.httpGet,
     maxAttempts: options.maxAttempts,
+    maxDelayMs: options.maxRetryDelayMs,
     limiter,
   });
   const events = new WorkOSEventsReader(http);
