@@ -47,7 +47,16 @@ export function connectSource(
     const logTypes = auth0LogTypes(context.env);
     return {
       provider: logTypes ? auth0KeepingLogTypes(logTypes) : auth0,
-      ...connectAuth0({ ...options.auth0, offline: options.offline }, context),
+      ...connectAuth0(
+        {
+          // The retry settings hold for every provider; Auth0's own, if given, win.
+          maxAttempts: options.maxAttempts,
+          maxRetryDelayMs: options.maxRetryDelayMs,
+          ...options.auth0,
+          offline: options.offline,
+        },
+        context,
+      ),
       webhookSetting: AUTH0_WEBHOOK_SETTING,
       ...(apiFilter ? { forwardFilter: apiCallFilter(apiFilter) } : {}),
     };

@@ -51,6 +51,31 @@ describe('an Auth0 tenant that misbehaves', () => {
     }
   });
 
+  it('the retry settings given for every provider hold for Auth0; its own win', async () => {
+    const emu = await startAuth0Emulator({ seed: 'retries', changes: 20, apiOnly: true });
+    const db = tempDb('sqlite');
+    const failing = auth0SyncFor(emu, db, { importOnFirstRun: false, maxAttempts: 2 });
+    const own = auth0SyncFor(emu, db, {
+      importOnFirstRun: false,
+      maxAttempts: 2,
+      auth0: { maxAttempts: 3, maxRetryDelayMs: 1 },
+    });
+    try {
+      // Each holds a token; then every answer is a 5xx.
+      await failing.runOnce();
+      await own.runOnce();
+      emu.emulator.faults.update({ errorRate: 1 });
+      await expect(failing.runOnce()).rejects.toThrow(
+        /GET \/api\/v2\/logs failed 2 times; last: 50\d from/,
+      );
+      await expect(own.runOnce()).rejects.toThrow(/GET \/api\/v2\/logs failed 3 times/);
+    } finally {
+      await failing.close();
+      await own.close();
+      await emu.close();
+    }
+  });
+
   it('a missing scope stops the sync, naming the scopes Auth0 expected', async () => {
     const emu = await startAuth0Emulator({ seed: 'scopes', changes: 20, scopes: ['read:users'] });
     const sync = auth0SyncFor(emu, tempDb('sqlite'), { importOnFirstRun: false });

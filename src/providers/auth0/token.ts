@@ -3,6 +3,9 @@ import { CredentialsRefusedError } from '../../http/get-json.js';
 import { sleep } from '../../engine/sleep.js';
 import type { Auth0Connection } from './settings.js';
 
+/** Attempts per token, with waits doubling from 500 ms (full jitter) between them. */
+const TOKEN_ATTEMPTS = 5;
+
 /** Refresh this long before the token's `expires_in` runs out. */
 const REFRESH_EARLY_MS = 60_000;
 
@@ -21,6 +24,7 @@ export class Auth0Tokens {
       fetch?: typeof fetch;
       clock?: () => number;
       timeoutMs?: number;
+      sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
     } = {},
   ) {}
 
@@ -43,7 +47,9 @@ export class Auth0Tokens {
     const { origin, clientId, clientSecret } = this.connection;
     const doFetch = this.options.fetch ?? fetch;
     let last = '';
-    for (let attempt = 1; attempt <= 5; attempt++) {
+    for (let attempt = 1; attempt <= TOKEN_ATTEMPTS; attempt++) {
+      if (attempt > 1)
+        await (this.options.sleep ?? sleep)(Math.random() * 250 * 2 ** (attempt - 1), signal);
       signal?.throwIfAborted();
       let response: Response;
       try {
@@ -61,7 +67,6 @@ export class Auth0Tokens {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         last = (error as Error).message;
-        await sleep(250 * 2 ** attempt, signal);
         continue;
       }
       const text = await response.text();
@@ -93,11 +98,11 @@ export class Auth0Tokens {
           `${origin}/oauth/token answered ${response.status} (${String(body.error ?? '')}: ${String(body.error_description ?? '').slice(0, 300)}). Check AUTH0_CLIENT_ID and that client credentials are allowed for it.`,
         );
       }
-      last = `${response.status} from /oauth/token`;
-      await sleep(250 * 2 ** attempt, signal);
+      last = String(response.status);
     }
+    // Said once: the request that needed the token adds whether AUTH0_DOMAIN is reachable.
     throw new Error(
-      `Could not get a Management API token from ${origin}: ${last}. Is AUTH0_DOMAIN reachable?`,
+      `Could not get a Management API token from ${origin}/oauth/token in ${TOKEN_ATTEMPTS} attempts; last: ${last}`,
     );
   }
 }

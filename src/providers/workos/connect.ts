@@ -22,11 +22,11 @@ export interface WorkOSOptions {
   apiKey?: string;
   /** Default: `WORKOS_API_URL`, else https://api.workos.com. */
   apiUrl?: string;
-  /** Attempts per API request before a step fails (default 10). */
+  /** Attempts per API request before a step fails (default 10; any provider's, unless set for it). */
   maxAttempts?: number;
   /**
    * The longest wait between two attempts (default 30,000 ms): waits double from 250 ms, with
-   * jitter, after each 5xx, reset or bad body in a row.
+   * jitter, after each 5xx, reset or bad body in a row (any provider's, unless set for it).
    */
   maxRetryDelayMs?: number;
   /** Client-side request budget shared by all reads (default 5,900 per 60 s, under WorkOS's 6,000). */
