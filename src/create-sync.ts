@@ -10,6 +10,7 @@ import {
 } from './config.js';
 import { PROVIDERS } from './providers.js';
 import { undiciGet } from './runtimes/node/http-get.js';
+import { fileSpool } from './runtimes/node/file-spool.js';
 import { nodeSigner, undiciPost } from './runtimes/node/http-post.js';
 import { openStore } from './open-store.js';
 import type { SyncStore } from './engine/store.js';
@@ -49,6 +50,7 @@ function openSync(options: CreateSyncOptions, sharing?: SyncStore): Sync {
       store,
       hmac: (secret, data) => createHmac('sha256', secret).update(data).digest(),
       httpGet: undiciGet,
+      spool: fileSpool(),
       httpPost: undiciPost,
       signer: nodeSigner,
     },

@@ -8,14 +8,17 @@ import type { WorkOSOptions } from './providers/workos/connect.js';
 import type { Auth0Options } from './providers/auth0/connect.js';
 import type { Hmac } from './providers/workos/webhook-verifier.js';
 import type { SyncStore } from './engine/store.js';
+import type { Spool } from './http/spool.js';
 
 /** What a runtime gives a `Sync`: the store it opened, and its fastest HMAC and HTTP client where it has them. */
 export interface SyncRuntime {
   store: SyncStore;
   /** HMAC-SHA256 for webhook signatures (default: Web Crypto). */
   hmac?: Hmac;
-  /** GET requests to WorkOS (default: `fetch`). */
+  /** Requests to the provider's API (default: `fetch`). */
   httpGet?: HttpGet;
+  /** Where a download (a user export file) is held while it is read (default: in memory). */
+  spool?: Spool;
   /** Deliveries' POSTs (default: `fetch`). */
   httpPost?: HttpPost;
   /** Deliveries' signatures (default: the `standardwebhooks` library). */

@@ -84,6 +84,7 @@ export class Sync {
       store: this.store,
       clock: this.clock,
       httpGet: runtime.httpGet,
+      spool: runtime.spool,
       hmac: runtime.hmac,
     });
     this.snapshot = sources.snapshot;

@@ -44,10 +44,13 @@ export interface JsonApiOptions {
   auth?: { authorization(signal?: AbortSignal): Promise<string>; refused(): void };
 }
 
-/** What `getJson` asks of an HTTP client: a GET, its status, one header, the body as text. */
+/**
+ * What `getJson` asks of an HTTP client: a GET (a POST when there is a body: JSON, with its
+ * content-type among the headers), its status, one header, the body as text.
+ */
 export type HttpGet = (
   url: URL,
-  init: { headers: Record<string, string>; signal: AbortSignal },
+  init: { headers: Record<string, string>; signal: AbortSignal; body?: string },
 ) => Promise<{ status: number; header(name: string): string | null; text(): Promise<string> }>;
 
 /**
@@ -96,7 +99,7 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint
  * is read as `fetch` inflates it, so the limit counts the inflated bytes.
  */
 export const fetchGet: HttpGet = async (url, init) => {
-  const response = await fetch(url, init);
+  const response = await fetch(url, { ...init, method: init.body === undefined ? 'GET' : 'POST' });
   return {
     status: response.status,
     header: (name) => response.headers.get(name),
@@ -146,13 +149,41 @@ export async function getJson(
 }
 
 /** As `getJson`, with the answer's headers (a `Link`, for example). */
-export async function getJsonResponse(
+export function getJsonResponse(
   options: JsonApiOptions,
   path: string,
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
 ): Promise<{ body: unknown; header(name: string): string | null }> {
+  return requestJson(options, path, query, undefined, signal);
+}
+
+/**
+ * POST a JSON body and parse the JSON answer, retried as a GET is: only for requests whose
+ * repeat does no harm (one that reached the server before its answer was lost is made twice).
+ */
+export async function postJson(
+  options: JsonApiOptions,
+  path: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  return (await requestJson(options, path, {}, JSON.stringify(body), signal)).body;
+}
+
+async function requestJson(
+  options: JsonApiOptions,
+  path: string,
+  query: Record<string, string | undefined>,
+  body: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ body: unknown; header(name: string): string | null }> {
   const { names } = options;
+  const method = body === undefined ? 'GET' : 'POST';
+  const sent =
+    body === undefined
+      ? options.headers
+      : { ...options.headers, 'content-type': 'application/json' };
   const url = new URL(path, options.baseUrl);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
   const maxAttempts = options.maxAttempts ?? 10;
@@ -181,11 +212,12 @@ export async function getJsonResponse(
     let waitMs: number | undefined;
     try {
       const headers = options.auth
-        ? { ...options.headers, authorization: await options.auth.authorization(signal) }
-        : options.headers;
+        ? { ...sent, authorization: await options.auth.authorization(signal) }
+        : sent;
       const response = await get(url, {
         headers,
         signal: withDeadline(signal, options.timeoutMs ?? 30_000),
+        ...(body === undefined ? {} : { body }),
       });
       const text = await response.text();
       if (response.status !== 401) refusals = 0;
@@ -223,7 +255,7 @@ export async function getJsonResponse(
       } else {
         const message = messageOf(text) ?? text.slice(0, 500);
         throw new RequestRefusedError(
-          `${names.provider} answered ${response.status} to GET ${url.pathname}${url.search}: ${message}`,
+          `${names.provider} answered ${response.status} to ${method} ${url.pathname}${url.search}: ${message}`,
           response.status,
         );
       }
@@ -236,7 +268,7 @@ export async function getJsonResponse(
     }
     if (attempt >= maxAttempts) {
       throw new Error(
-        `GET ${url.pathname} failed ${attempt} times; last: ${lastProblem}. Is ${names.url} (${options.baseUrl}) reachable?`,
+        `${method} ${url.pathname} failed ${attempt} times; last: ${lastProblem}. Is ${names.url} (${options.baseUrl}) reachable?`,
       );
     }
     const delay = waitMs ?? Math.random() * Math.min(max, base * 2 ** backoffs++);

@@ -183,7 +183,11 @@ describe('the Auth0 emulator on the wire', () => {
     expect(created.status).toBe('pending');
     const done = await get(`/api/v2/jobs/${created.id}`);
     expect(done.body.status).toBe('completed');
-    expect(done.body.location).toMatch(/\.json\.gz$/);
+    expect(done.body.location).toMatch(/\.json\.gz\?expires=\d+$/);
+    // The link is valid for 60 s.
+    const expired = new URL(done.body.location);
+    expired.searchParams.set('expires', String(Date.now() - 1));
+    expect((await fetch(expired)).status).toBe(403);
     const file = Buffer.from(await (await fetch(done.body.location)).arrayBuffer());
     const lines = gunzipSync(file).toString('utf8').trim().split('\n');
     expect(lines.length).toBe(emu.emulator.tenant.users.size);

@@ -45,6 +45,8 @@ export interface Auth0EmulatorOptions {
    * as it was up to this long ago (default 0: as it is).
    */
   searchLagMs?: number;
+  /** A user export job is pending, then processing, this long before its file is ready (default 0). */
+  exportJobMs?: number;
   /** An Event Stream with a webhook destination, from the start (changes of the history are not sent). */
   eventStream?: EventStreamSettings;
   clock?: () => number;
@@ -60,6 +62,7 @@ export class Auth0Emulator {
   readonly faults: Faults;
   readonly search: SearchIndex;
   readonly clock: () => number;
+  readonly exportJobMs: number;
   /** The client that the generated history's Management API writes are made by. */
   readonly historyCaller: ApiCaller;
   private readonly generator: TenantGenerator;
@@ -70,6 +73,7 @@ export class Auth0Emulator {
   constructor(options: Auth0EmulatorOptions = {}) {
     const seed = options.seed ?? 1;
     this.clock = options.clock ?? Date.now;
+    this.exportJobMs = options.exportJobMs ?? 0;
     const random = new Random(`${seed}:auth0`);
     this.random = new Random(`${seed}:event-streams`);
     this.tenant = new Tenant(options.tenant ?? 'acme', random, this.clock, {

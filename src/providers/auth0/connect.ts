@@ -6,6 +6,7 @@ import {
   type SnapshotSource,
   type WebhookReceiver,
 } from '../../engine/ports.js';
+import type { Spool } from '../../http/spool.js';
 import type { HttpGet } from '../../http/get-json.js';
 import { RateLimiter, type RateLimitWaits } from '../../http/rate-limiter.js';
 import { auth0Api } from './http.js';
@@ -55,6 +56,7 @@ export function connectAuth0(
     store: SyncStore;
     clock: () => number;
     httpGet?: HttpGet;
+    spool?: Spool;
   },
 ): {
   events: EventSource;
@@ -93,7 +95,7 @@ export function connectAuth0(
       clock: context.clock,
       requestsPerSecond: (requests * 1000) / windowMs,
     }),
-    snapshot: new Auth0StateImporter(http, tokens, { clock: context.clock }),
+    snapshot: new Auth0StateImporter(http, { clock: context.clock, spool: context.spool }),
     webhook,
     origin: connection.origin,
     rateLimitWaits: () => limiter.waits(),

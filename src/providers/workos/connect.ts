@@ -8,6 +8,7 @@ import {
 } from '../../engine/ports.js';
 import type { SyncStore } from '../../engine/store.js';
 import type { HttpGet } from '../../http/get-json.js';
+import type { Spool } from '../../http/spool.js';
 import { RateLimiter, type RateLimitWaits } from '../../http/rate-limiter.js';
 import { WorkOSEventsReader } from './events-reader.js';
 import { workosApi } from './http.js';
@@ -43,8 +44,10 @@ export interface ConnectContext {
   logger: Logger;
   store: SyncStore;
   clock: () => number;
-  /** GET requests (default: `fetch`). */
+  /** Requests to the API (default: `fetch`). */
   httpGet?: HttpGet;
+  /** Where a download is held while it is read (default: in memory). */
+  spool?: Spool;
   /** HMAC-SHA256 for webhook signatures (default: Web Crypto). */
   hmac?: Hmac;
 }

@@ -5,8 +5,12 @@ import { Auth0Error } from '../errors.js';
 interface ExportJob {
   id: string;
   createdAt: string;
-  /** NDJSON of the users as they were when the job was made. */
-  lines: string;
+  createdAtMs: number;
+  /**
+   * NDJSON of the users as they were when the job was made: a line each, ending in a newline
+   * (one string of them all would pass the longest a string can be, for 600,000 users).
+   */
+  lines: string[];
   fields?: { name: string; export_as?: string }[];
 }
 
@@ -22,18 +26,32 @@ export function mountExports(
 ): void {
   const jobs = new Map<string, ExportJob>();
   let counter = 0;
-  const view = (c: Context, job: ExportJob) => ({
+  const common = (job: ExportJob) => ({
     type: 'users_export',
-    status: 'completed',
     connection_id: null,
     format: 'json',
     created_at: job.createdAt,
     id: job.id,
-    location: `${new URL(c.req.url).origin}/_emulator/exports/${job.id}.json.gz`,
-    percentage_done: 100,
-    time_left_seconds: 0,
     ...(job.fields ? { fields: job.fields } : {}),
   });
+  const view = (c: Context, job: ExportJob) => {
+    const leftMs = job.createdAtMs + emulator.exportJobMs - emulator.clock();
+    if (leftMs > 0)
+      return {
+        ...common(job),
+        status: leftMs > emulator.exportJobMs / 2 ? 'pending' : 'processing',
+        percentage_done: Math.floor(100 * (1 - leftMs / emulator.exportJobMs)),
+        time_left_seconds: Math.ceil(leftMs / 1000),
+      };
+    return {
+      ...common(job),
+      status: 'completed',
+      // A signed link, valid for 60 s as Auth0's are.
+      location: `${new URL(c.req.url).origin}/_emulator/exports/${job.id}.json.gz?expires=${emulator.clock() + 60_000}`,
+      percentage_done: 100,
+      time_left_seconds: 0,
+    };
+  };
 
   app.post('/api/v2/jobs/users-exports', async (c) => {
     scoped(c, ['read:users']);
@@ -52,18 +70,12 @@ export function mountExports(
     const job: ExportJob = {
       id: `job_${(++counter).toString(36).padStart(16, '0')}`,
       createdAt: new Date(emulator.clock()).toISOString(),
-      lines: users.map((u) => JSON.stringify(project(u))).join('\n') + (users.length ? '\n' : ''),
+      createdAtMs: emulator.clock(),
+      lines: users.map((u) => `${JSON.stringify(project(u))}\n`),
       fields: input.fields,
     };
     jobs.set(job.id, job);
-    const {
-      status: _,
-      location: __,
-      percentage_done: ___,
-      time_left_seconds: ____,
-      ...pending
-    } = view(c, job);
-    return c.json({ ...pending, status: 'pending' }, 201);
+    return c.json({ ...common(job), status: 'pending' }, 201);
   });
 
   app.get('/api/v2/jobs/:id', (c) => {
@@ -77,9 +89,18 @@ export function mountExports(
   app.get('/_emulator/exports/:file', async (c) => {
     const job = jobs.get(c.req.param('file').replace(/\.json\.gz$/, ''));
     if (!job) return c.text('Not Found', 404);
+    if (!(Number(c.req.query('expires')) >= emulator.clock()))
+      return c.text('Request has expired', 403);
     const gzipped = await new Response(
-      new Blob([job.lines]).stream().pipeThrough(new CompressionStream('gzip')),
+      new Blob(inParts(job.lines)).stream().pipeThrough(new CompressionStream('gzip')),
     ).arrayBuffer();
     return c.body(gzipped, 200, { 'content-type': 'application/gzip' });
   });
+}
+
+/** Lines joined a thousand at a time: a Blob streams a part at a time, and gzip by the line is slow. */
+function inParts(lines: string[]): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < lines.length; i += 1000) parts.push(lines.slice(i, i + 1000).join(''));
+  return parts;
 }

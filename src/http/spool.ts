@@ -1,0 +1,69 @@
+import { gunzipped } from './ndjson.js';
+
+/**
+ * Where a download is held while it is read at the reader's pace: a user export file is
+ * fetched whole as soon as its one-minute link is given (a download held back while pages are
+ * applied could be cut off), then read a batch at a time. In memory by default (Workers have no
+ * disk); Node holds it in a temporary file (`runtimes/node/file-spool.ts`).
+ */
+export type Spool = (body: ReadableStream<Uint8Array>, signal?: AbortSignal) => Promise<Spooled>;
+
+export interface Spooled {
+  /** How many bytes were held. */
+  readonly size: number;
+  /** The first bytes (up to 16): what kind of file it is (gzip starts 1f 8b). */
+  readonly head: Uint8Array;
+  /** The bytes again, from the start, inflated from gzip when `gunzip`, as they are read. */
+  stream(gunzip: boolean): ReadableStream<Uint8Array>;
+  /** Lets go of them (a file is removed). */
+  release(): Promise<void>;
+}
+
+/** The most a download may hold in memory: past it, the download fails saying so. */
+export const MAX_MEMORY_SPOOL_BYTES = 1024 * 1024 * 1024;
+
+/** A download's chunks as they came: never joined into one buffer (that would hold them twice). */
+export const memorySpool: Spool = async (body) => {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.length;
+      if (size > MAX_MEMORY_SPOOL_BYTES)
+        throw new Error(
+          `the download is larger than ${MAX_MEMORY_SPOOL_BYTES / 1024 / 1024} MB, the most held in memory`,
+        );
+      chunks.push(read.value);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return {
+    size,
+    head: headOf(chunks),
+    stream: (gunzip) => {
+      let next = 0;
+      const bytes = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (next < chunks.length) controller.enqueue(chunks[next++]!);
+          else controller.close();
+        },
+      });
+      return gunzip ? gunzipped(bytes) : bytes;
+    },
+    release: async () => void chunks.splice(0),
+  };
+};
+
+function headOf(chunks: Uint8Array[]): Uint8Array {
+  const head = new Uint8Array(16);
+  let at = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, head.length - at);
+    head.set(part, at);
+    at += part.length;
+    if (at === head.length) break;
+  }
+  return head.subarray(0, at);
+}
