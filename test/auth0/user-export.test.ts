@@ -112,6 +112,25 @@ describe('the user export job (a tenant past 1,000 users)', () => {
       await emu.close();
     }
   });
+
+  it('a download link that is not http(s) is refused', async () => {
+    const { emu, importer } = await bigTenant(0);
+    // The job's answer names a `data:` URL (its users would be whatever it holds).
+    const dataLink: HttpGet = async (url, init) => {
+      const answer = await undiciGet(url, init);
+      if (!url.pathname.startsWith('/api/v2/jobs/job_')) return answer;
+      const job = JSON.parse(await answer.text()) as Record<string, unknown>;
+      const text = JSON.stringify({ ...job, location: 'data:application/x-ndjson,{}' });
+      return { ...answer, text: async () => text };
+    };
+    try {
+      await expect(usersOf(importer(dataLink))).rejects.toThrow(
+        /^The user export job job_\w+ gave a download link that is not an http\(s\) URL$/,
+      );
+    } finally {
+      await emu.close();
+    }
+  });
 });
 
 describe('spools (where a download waits to be read)', () => {

@@ -135,6 +135,11 @@ export class Auth0StateImporter implements SnapshotSource {
     for (;;) {
       const state = (await getJson(this.http, `/api/v2/jobs/${job.id}`, {}, signal)) as Obj;
       if (state.status === 'completed' && typeof state.location === 'string') {
+        // Fetched without credentials, but only over HTTP(S): not a `data:` or `blob:` URL.
+        if (!/^https?:\/\//i.test(state.location) || !URL.canParse(state.location))
+          throw new Error(
+            `The user export job ${job.id} gave a download link that is not an http(s) URL`,
+          );
         location = state.location;
         break;
       }
