@@ -10,6 +10,7 @@ import { memorySpool } from '../../src/http/spool.js';
 import { auth0Api } from '../../src/providers/auth0/http.js';
 import { Auth0StateImporter } from '../../src/providers/auth0/state-importer.js';
 import { Auth0Tokens } from '../../src/providers/auth0/token.js';
+import { USER_EXPORT_FIELDS } from '../../src/providers/auth0/user-export.js';
 import { fileSpool } from '../../src/runtimes/node/file-spool.js';
 import { undiciGet } from '../../src/runtimes/node/http-get.js';
 
@@ -44,7 +45,7 @@ async function bigTenant(exportJobMs: number) {
         }),
         logger: {
           info: (message, fields) => void infos.push({ message, fields }),
-          warn() {},
+          warn: (message, fields) => void infos.push({ message, fields }),
           error() {},
         },
         get,
@@ -77,7 +78,14 @@ describe('the user export job (a tenant past 1,000 users)', () => {
     const before = await spoolFiles();
     try {
       const ids = await usersOf(importer(losingFirstAnswer));
-      expect(posts).toEqual(['{"format":"json"}', '{"format":"json"}']);
+      expect(posts).toHaveLength(2);
+      for (const post of posts)
+        // Every documented field by name (without them Auth0 exports a predefined few).
+        expect(JSON.parse(post)).toEqual({
+          format: 'json',
+          fields: USER_EXPORT_FIELDS.map((name) => ({ name })),
+        });
+      expect(USER_EXPORT_FIELDS).toEqual(expect.arrayContaining(['app_metadata', 'user_metadata']));
       expect(new Set(ids)).toEqual(new Set(emu.emulator.tenant.users.keys()));
       expect(ids).toHaveLength(emu.emulator.tenant.users.size);
       const progress = infos.filter((i) => i.message === 'Auth0 user export');
@@ -94,19 +102,30 @@ describe('the user export job (a tenant past 1,000 users)', () => {
     }
   });
 
-  it('a link that expired before the download began fails the step naming the job and the answer; no file stays', async () => {
-    const { emu, importer, later } = await bigTenant(0);
-    // The job's answer comes, then a minute passes before its file is asked for.
-    const slowToDownload: HttpGet = async (url, init) => {
-      const answer = await undiciGet(url, init);
-      if (url.pathname.startsWith('/api/v2/jobs/job_')) later(61_000);
-      return answer;
-    };
+  it('a link that expired before its download began: the job is asked for a new one, three times at most; no file stays', async () => {
+    const { emu, infos, importer, later } = await bigTenant(0);
+    let expiries = 0;
+    // The job's answer comes, then a minute passes before its file is asked for (`times` times).
+    const slowToDownload =
+      (times: number): HttpGet =>
+      async (url, init) => {
+        const answer = await undiciGet(url, init);
+        if (url.pathname.startsWith('/api/v2/jobs/job_') && expiries++ < times) later(61_000);
+        return answer;
+      };
     const before = await spoolFiles();
     try {
-      await expect(usersOf(importer(slowToDownload))).rejects.toThrow(
-        /^The user export file of job job_\w+ answered 403$/,
+      const ids = await usersOf(importer(slowToDownload(1)));
+      expect(ids).toHaveLength(emu.emulator.tenant.users.size);
+      const again = () =>
+        infos.filter((i) => i.message.includes('downloading again with a new link'));
+      expect(again()).toHaveLength(1);
+      expect(again()[0]!.fields?.problem).toBe('the download answered 403');
+      expiries = 0;
+      await expect(usersOf(importer(slowToDownload(3)))).rejects.toThrow(
+        /^The user export file of job job_\w+: the download answered 403$/,
       );
+      expect(again()).toHaveLength(3);
       expect(await spoolFiles()).toEqual(before);
     } finally {
       await emu.close();

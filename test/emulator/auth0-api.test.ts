@@ -192,6 +192,11 @@ describe('the Auth0 emulator on the wire', () => {
     const lines = gunzipSync(file).toString('utf8').trim().split('\n');
     expect(lines.length).toBe(emu.emulator.tenant.users.size);
     expect(JSON.parse(lines[0]!).user_id).toMatch(/^auth0\|/);
+    // Without `fields`, a predefined few: no metadata.
+    for (const line of lines)
+      expect(['user_id', 'email', 'name', 'created_at', 'updated_at']).toEqual(
+        expect.arrayContaining(Object.keys(JSON.parse(line))),
+      );
   });
 });
 

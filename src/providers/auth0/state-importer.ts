@@ -1,24 +1,12 @@
 import type { SnapshotItem, SnapshotPage, SnapshotSource } from '../../engine/ports.js';
-import { sleep } from '../../engine/sleep.js';
-import { withDeadline } from '../../http/deadline.js';
-import { getJson, postJson, type JsonApiOptions } from '../../http/get-json.js';
-import { ndjsonBatches } from '../../http/ndjson.js';
-import { memorySpool, type Spool } from '../../http/spool.js';
+import { getJson, type JsonApiOptions } from '../../http/get-json.js';
 import { readAhead, sentNow } from '../../http/read-ahead.js';
+import { exportedUsers, type UserExportOptions } from './user-export.js';
 
 type Obj = Record<string, unknown>;
 
 /** Offset paging lists at most this many results. */
 const OFFSET_CAP = 1000;
-
-/** How long the user export file may take to download. */
-const DOWNLOAD_MS = 10 * 60_000;
-
-/** The longest wait between two looks at an export job. */
-const MAX_POLL_MS = 8000;
-
-/** A user in the export file longer than this is refused (Auth0 caps metadata far below it). */
-const MAX_USER_CHARS = 10_000_000;
 
 /** Organizations whose members' first page is asked for ahead of the one being read. */
 const READ_AHEAD = 8;
@@ -41,11 +29,7 @@ const SEARCH_LAG_ALLOWANCE_MS = 60_000;
 export class Auth0StateImporter implements SnapshotSource {
   constructor(
     private readonly http: JsonApiOptions,
-    private readonly options: {
-      fetch?: typeof fetch;
-      clock?: () => number;
-      spool?: Spool;
-    } = {},
+    private readonly options: UserExportOptions & { clock?: () => number } = {},
   ) {}
 
   private now(lessMs = 0): string {
@@ -113,90 +97,12 @@ export class Auth0StateImporter implements SnapshotSource {
     yield* this.offsetList('/api/v2/users', 'users', 'user', signal);
   }
 
-  /** Every user through an export job: create it, wait for it, read its NDJSON file. */
+  /** Every user through an export job (see `user-export.ts`). */
   private async *exportedUsers(signal?: AbortSignal): AsyncIterable<SnapshotPage> {
-    const doFetch = this.options.fetch ?? fetch;
-    // Retried like a read: a job made twice (its answer lost) only costs Auth0 an export.
-    const job = (await postJson(
-      this.http,
-      '/api/v2/jobs/users-exports',
-      { format: 'json' },
-      signal,
-    )) as Obj;
-    if (typeof job.id !== 'string' || !/^job_[\w-]{1,64}$/.test(job.id))
-      throw new Error('POST /api/v2/jobs/users-exports answered without a job id');
+    // The file is the tenant as it was when the job began, or later.
     const readAt = this.now();
-    this.http.logger.info('Auth0 is exporting the users (more than a list can page through)', {
-      job: job.id,
-    });
-    let location: string | undefined;
-    let saidPercent = 0;
-    let pollMs = 500;
-    for (;;) {
-      const state = (await getJson(this.http, `/api/v2/jobs/${job.id}`, {}, signal)) as Obj;
-      if (state.status === 'completed' && typeof state.location === 'string') {
-        // Fetched without credentials, but only over HTTP(S): not a `data:` or `blob:` URL.
-        if (!/^https?:\/\//i.test(state.location) || !URL.canParse(state.location))
-          throw new Error(
-            `The user export job ${job.id} gave a download link that is not an http(s) URL`,
-          );
-        location = state.location;
-        break;
-      }
-      if (state.status === 'failed')
-        throw new Error(
-          `The user export job ${job.id} failed${typeof state.summary === 'object' ? `: ${JSON.stringify(state.summary).slice(0, 300)}` : ''}`,
-        );
-      // Long exports (minutes for a large tenant) say how far they are, every tenth.
-      const percent = Number(state.percentage_done);
-      if (Number.isFinite(percent) && percent >= saidPercent + 10) {
-        saidPercent = percent - (percent % 10);
-        this.http.logger.info('Auth0 user export', {
-          job: job.id,
-          percentDone: percent,
-          secondsLeft: state.time_left_seconds,
-        });
-      }
-      // Asked again soon at first (a small tenant's export is ready in seconds), then less often.
-      await sleep(pollMs, signal);
-      pollMs = Math.min(MAX_POLL_MS, pollMs * 2);
-    }
-    // A signed download link, valid for a minute: no credentials go with it, and it is read
-    // whole at once (a download held back while pages are applied could be cut off) into the
-    // spool, as it came (gzip), then parsed a page at a time.
-    const deadline = withDeadline(signal, DOWNLOAD_MS);
-    const file = await doFetch(location, { signal: deadline });
-    if (!file.ok || !file.body) {
-      await file.body?.cancel().catch(() => {});
-      throw new Error(`The user export file of job ${job.id} answered ${file.status}`);
-    }
-    const spooled = await (this.options.spool ?? memorySpool)(file.body, deadline).catch(
-      (error: unknown) => {
-        throw new Error(`The user export file of job ${job.id}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      },
-    );
-    this.http.logger.info('Auth0 user export downloaded', { job: job.id, bytes: spooled.size });
-    try {
-      // Inflated by the spool: a file on disk is inflated as it is read.
-      const batches = ndjsonBatches(
-        spooled.stream(spooled.head[0] === 0x1f && spooled.head[1] === 0x8b),
-        {
-          gzip: false,
-          batch: 100,
-          maxLineChars: MAX_USER_CHARS,
-        },
-      );
-      for await (const users of batches)
-        yield { items: users.map((object) => ({ kind: 'user', object: object as Obj, readAt })) };
-    } catch (error) {
-      throw new Error(`The user export file of job ${job.id}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    } finally {
-      await spooled.release();
-    }
+    for await (const users of exportedUsers(this.http, this.options, signal))
+      yield { items: users.map((object) => ({ kind: 'user', object, readAt })) };
   }
 
   /** Organizations by checkpoint, each followed by its members (with roles). */
