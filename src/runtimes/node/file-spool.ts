@@ -1,41 +1,50 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipe, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Spool } from '../../http/spool.js';
 
 /**
  * A download held in a file of its own (readable by this user only) under `directory`, so a
  * large tenant's user export (hundreds of megabytes) does not sit in memory while its users are
- * applied. The file is removed on release, or at once if the download fails.
+ * applied. The file is unlinked as soon as it is open: the system frees it when it is closed,
+ * at release or however the process ends (a process killed mid-import, again and again, would
+ * otherwise fill the disk). Where an open file cannot be unlinked (Windows), it is removed at
+ * release.
  */
 export const fileSpool =
   (directory: string = tmpdir()): Spool =>
   async (body, signal) => {
     const dir = await mkdtemp(join(directory, 'authsync-download-'));
-    const path = join(dir, 'body');
     const removed = () => rm(dir, { recursive: true, force: true });
+    let file: FileHandle | undefined;
     try {
-      await pipeline(
-        Readable.fromWeb(body as NodeReadableStream<Uint8Array>),
-        createWriteStream(path, { mode: 0o600 }),
-        { signal },
+      file = await open(join(dir, 'body'), 'w+', 0o600);
+      const unlinked = await removed().then(
+        () => true,
+        () => false,
       );
-      const { size } = await stat(path);
-      const file = await open(path);
+      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+        signal?.throwIfAborted();
+        // A write may take less than it is given.
+        for (let at = 0; at < chunk.length;) at += (await file.write(chunk, at)).bytesWritten;
+      }
+      const { size } = await file.stat();
       const head = new Uint8Array(16);
-      const { bytesRead } = await file.read(head, 0, head.length, 0).finally(() => file.close());
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      const held = file;
       return {
         size,
         head: head.subarray(0, bytesRead),
-        stream: (gunzip) => readBack(path, gunzip),
-        release: removed,
+        stream: (gunzip) => readBack(held, gunzip),
+        release: async () => {
+          await held.close();
+          if (!unlinked) await removed();
+        },
       };
     } catch (error) {
+      await file?.close();
       await removed();
       throw error;
     }
@@ -47,8 +56,8 @@ export const fileSpool =
  * `DecompressionStream`: on Node 20 it takes in its whole input at once, and inflating is
  * slower than the disk, so the file came to sit in memory after all (86 MB of 92).
  */
-function readBack(path: string, gunzip: boolean): ReadableStream<Uint8Array> {
-  const file = createReadStream(path);
+function readBack(held: FileHandle, gunzip: boolean): ReadableStream<Uint8Array> {
+  const file = Readable.from(chunksOf(held));
   // `pipeline` ends both on an error and hands it to the last, where the iterator throws it.
   const source: Readable = gunzip ? pipe(file, createGunzip(), () => {}) : file;
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
@@ -65,4 +74,18 @@ function readBack(path: string, gunzip: boolean): ReadableStream<Uint8Array> {
       source.destroy();
     },
   });
+}
+
+/** Bytes read back at a time. */
+const CHUNK_BYTES = 64 * 1024;
+
+/** The file's bytes from the start, read at positions of their own (another read may follow). */
+async function* chunksOf(held: FileHandle): AsyncGenerator<Buffer> {
+  for (let position = 0; ;) {
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    const { bytesRead } = await held.read(chunk, 0, CHUNK_BYTES, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield chunk.subarray(0, bytesRead);
+  }
 }
