@@ -237,6 +237,15 @@ describe('authsync doctor', () => {
         detail: /^(299|300|301) s ahead of the API's clock$/,
         fix: /NTP/,
       });
+      // A large tenant's user export waits in a temporary file: the directory must be writable.
+      expect(result.by('temporary directory')).toMatchObject({ status: 'ok' });
+      const noTemp = await doctor({ ...env, TMPDIR: '/nonexistent-authsync-tmp' });
+      expect(noTemp.by('temporary directory')).toMatchObject({
+        status: 'fail',
+        detail:
+          'cannot hold the download in /nonexistent-authsync-tmp (ENOENT): set TMPDIR to a directory this user can write',
+        fix: /TMPDIR/,
+      });
     } finally {
       await emu.close();
     }

@@ -153,6 +153,17 @@ describe('the user export job (a tenant past 1,000 users)', () => {
 });
 
 describe('spools (where a download waits to be read)', () => {
+  it('a directory that cannot hold a file: an error naming it and TMPDIR; the download is let go', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      cancel: () => void (cancelled = true),
+    });
+    await expect(fileSpool(join(directory, 'missing'))(body)).rejects.toThrow(
+      `cannot hold the download in ${join(directory, 'missing')} (ENOENT): set TMPDIR to a directory this user can write`,
+    );
+    expect(cancelled).toBe(true);
+  });
+
   const chunked = (chunks: Uint8Array[], failAfter?: number) =>
     new ReadableStream<Uint8Array>({
       start(controller) {

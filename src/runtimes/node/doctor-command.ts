@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Check } from '../../doctor.js';
 import { redactUrls } from '../../engine/redact.js';
 import { origin } from './cli-options.js';
+import { spoolCheck } from './file-spool.js';
 import { closeAll, connectionOptions, openSources, type ConnectionFlags } from './open-sources.js';
 
 const MARK: Record<Check['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
@@ -33,6 +34,17 @@ export function registerDoctorCommand(program: Command): void {
       several = syncs.length > 1;
       try {
         checks = await runDoctor(syncs, { serveUrl: flags.serveUrl });
+        // Auth0 holds a large tenant's user export in a temporary file.
+        if (syncs.some((sync) => sync.provider.name === 'auth0')) {
+          const spool = await spoolCheck();
+          checks.push({
+            source: null,
+            check: 'temporary directory',
+            status: spool.ok ? 'ok' : 'fail',
+            detail: spool.detail,
+            ...(spool.ok ? {} : { fix: 'set TMPDIR to a directory this user can write' }),
+          });
+        }
       } finally {
         await closeAll(syncs);
       }

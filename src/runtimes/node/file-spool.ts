@@ -16,9 +16,15 @@ import type { Spool } from '../../http/spool.js';
 export const fileSpool =
   (directory: string = tmpdir()): Spool =>
   async (body, signal) => {
-    const dir = await mkdtemp(join(directory, 'authsync-download-'));
-    const removed = () => rm(dir, { recursive: true, force: true });
+    let dir: string;
     let file: FileHandle | undefined;
+    try {
+      dir = await mkdtemp(join(directory, 'authsync-download-'));
+    } catch (error) {
+      await body.cancel().catch(() => {});
+      throw unwritable(directory, error);
+    }
+    const removed = () => rm(dir, { recursive: true, force: true });
     try {
       file = await open(join(dir, 'body'), 'w+', 0o600);
       const unlinked = await removed().then(
@@ -49,6 +55,36 @@ export const fileSpool =
       throw error;
     }
   };
+
+/** Where a download cannot be held, and what to set. */
+function unwritable(directory: string, error: unknown): Error {
+  const code = (error as { code?: string }).code ?? (error as Error).message;
+  return new Error(
+    `cannot hold the download in ${directory} (${code}): set TMPDIR to a directory this user can write`,
+    { cause: error },
+  );
+}
+
+/**
+ * `doctor`'s check that a download could be held (Auth0 sources: the user export of a tenant
+ * past 1,000 users): a file made, written and removed in `directory`.
+ */
+export async function spoolCheck(
+  directory: string = tmpdir(),
+): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const dir = await mkdtemp(join(directory, 'authsync-doctor-'));
+    try {
+      const file = await open(join(dir, 'body'), 'w', 0o600);
+      await file.write(Buffer.from('authsync')).finally(() => file.close());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return { ok: true, detail: `${directory} is writable (the user export waits there)` };
+  } catch (error) {
+    return { ok: false, detail: unwritable(directory, error).message };
+  }
+}
 
 /**
  * A file's bytes (inflated from gzip when `gunzip`) as a web stream that reads only when its
