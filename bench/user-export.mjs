@@ -60,7 +60,7 @@ async function readChild(spoolName) {
       error() {},
     },
   });
-  const spool = spoolName === 'file' ? fileSpool() : memorySpool;
+  const spool = spoolName === 'file' ? fileSpool() : memorySpool();
   const importer = new Auth0StateImporter(http, { spool });
   const peak = { rss: 0, arrayBuffers: 0 };
   const sampler = setInterval(() => {

@@ -19,42 +19,47 @@ export interface Spooled {
   release(): Promise<void>;
 }
 
-/** The most a download may hold in memory: past it, the download fails saying so. */
+/** The most a download may hold in memory by default: past it, the download fails saying so. */
 export const MAX_MEMORY_SPOOL_BYTES = 1024 * 1024 * 1024;
 
-/** A download's chunks as they came: never joined into one buffer (that would hold them twice). */
-export const memorySpool: Spool = async (body) => {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  try {
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      size += read.value.length;
-      if (size > MAX_MEMORY_SPOOL_BYTES)
-        throw new Error(
-          `the download is larger than ${MAX_MEMORY_SPOOL_BYTES / 1024 / 1024} MB, the most held in memory`,
-        );
-      chunks.push(read.value);
+/**
+ * A download's chunks as they came: never joined into one buffer (that would hold them twice).
+ * Past `maxBytes` the download fails with a message ending in `hint` (what to do instead).
+ */
+export const memorySpool =
+  (maxBytes = MAX_MEMORY_SPOOL_BYTES, hint = ''): Spool =>
+  async (body) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = body.getReader();
+    try {
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        size += read.value.length;
+        if (size > maxBytes)
+          throw new Error(
+            `the download is larger than ${maxBytes / 1024 / 1024} MB, the most held in memory${hint}`,
+          );
+        chunks.push(read.value);
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
     }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return {
-    size,
-    head: headOf(chunks),
-    stream: (gunzip) => {
-      let next = 0;
-      const bytes = new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (next < chunks.length) controller.enqueue(chunks[next++]!);
-          else controller.close();
-        },
-      });
-      return gunzip ? gunzipped(bytes) : bytes;
-    },
-    release: async () => void chunks.splice(0),
+    return {
+      size,
+      head: headOf(chunks),
+      stream: (gunzip) => {
+        let next = 0;
+        const bytes = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (next < chunks.length) controller.enqueue(chunks[next++]!);
+            else controller.close();
+          },
+        });
+        return gunzip ? gunzipped(bytes) : bytes;
+      },
+      release: async () => void chunks.splice(0),
+    };
   };
-};
 
 function headOf(chunks: Uint8Array[]): Uint8Array {
   const head = new Uint8Array(16);

@@ -153,6 +153,22 @@ describe('the user export job (a tenant past 1,000 users)', () => {
 });
 
 describe('spools (where a download waits to be read)', () => {
+  it('in memory, past its limit: an error saying so and what to do instead (a Worker: reconcile from Node)', async () => {
+    let cancelled = false;
+    const mb = new Uint8Array(1024 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(mb);
+        controller.enqueue(Uint8Array.of(1));
+      },
+      cancel: () => void (cancelled = true),
+    });
+    await expect(memorySpool(mb.length, ' of a Worker; reconcile from Node')(body)).rejects.toThrow(
+      /^the download is larger than 1 MB, the most held in memory of a Worker; reconcile from Node$/,
+    );
+    expect(cancelled).toBe(true);
+  });
+
   it('a directory that cannot hold a file: an error naming it and TMPDIR; the download is let go', async () => {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
@@ -181,7 +197,7 @@ describe('spools (where a download waits to be read)', () => {
   };
 
   for (const [name, hold] of [
-    ['in memory', memorySpool],
+    ['in memory', memorySpool()],
     ['in a file', spool],
   ] as const)
     it(`${name}: the bytes again, whole, their size and first bytes; a download that fails leaves nothing`, async () => {

@@ -157,5 +157,5 @@ async function download(
     await file.body?.cancel().catch(() => {});
     throw new Error(`the download answered ${file.status}`);
   }
-  return (options.spool ?? memorySpool)(file.body, deadline);
+  return (options.spool ?? memorySpool())(file.body, deadline);
 }

@@ -13,6 +13,7 @@ import type { EffectHandler } from '../../engine/deliveries.js';
 import type { Logger } from '../../engine/ports.js';
 import { sleep } from '../../engine/sleep.js';
 import { ConcurrentRunError } from '../../engine/store.js';
+import { memorySpool } from '../../http/spool.js';
 import type { DrainResult } from '../../engine/sync.js';
 import { D1Store } from '../../stores/d1/d1-store.js';
 import { SQLITE_SCHEMA } from '../../schema/index.js';
@@ -21,6 +22,9 @@ import { Sync } from '../../sync.js';
 import { failedDeliveries, performAction } from '../http/status-actions.js';
 import { mountStatusRoute } from '../http/status-route.js';
 import { mountWebhookRoute } from '../http/webhook-route.js';
+
+/** The most of a user export a Worker holds (its isolate has 128 MB in all). */
+const WORKER_SPOOL_BYTES = 48 * 1024 * 1024;
 
 /**
  * Bindings and vars the Worker reads (secrets: WORKOS_API_KEY, WORKOS_WEBHOOK_SECRET,
@@ -170,6 +174,11 @@ export function createWorker(options: WorkerOptions = {}) {
           storeSchema: SQLITE_SCHEMA,
           source: sourceIdentity(source.id, PROVIDERS[source.provider]),
         }),
+        // An isolate has 128 MB: a larger user export would end it without a word.
+        spool: memorySpool(
+          WORKER_SPOOL_BYTES,
+          ' of a Worker; reconcile this tenant from Node (`authsync reconcile`), which holds it in a file',
+        ),
       },
     );
     for (const [type, handlers] of Object.entries(options.on ?? {}))
