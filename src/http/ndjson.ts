@@ -1,27 +1,15 @@
 /**
  * The values of an NDJSON file, `batch` at a time, parsed as they are asked for: the text is
- * inflated (when `gzip`) and decoded a chunk at a time, so memory holds the bytes given and one
+ * decoded a chunk at a time (gzip is inflated before, by the spool), so memory holds one
  * batch, never the whole text (for a large tenant's user export that text would pass the
  * longest string JavaScript can hold). Blank lines and `\r\n` endings are fine; a line that is
  * not JSON, or longer than `maxLineChars`, fails the whole file with its line number.
  */
-/**
- * Gzip bytes inflated by the platform's `DecompressionStream` (Node and workerd alike; their
- * declared types differ only in what their writable side also accepts). On Node 20 it takes in
- * all it is given at once (Node 24 waits for its reader): fine for bytes already in memory.
- */
-export function gunzipped(bytes: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return bytes.pipeThrough(
-    new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
-  );
-}
-
 export async function* ndjsonBatches(
   bytes: ReadableStream<Uint8Array>,
-  options: { gzip: boolean; batch: number; maxLineChars: number },
+  options: { batch: number; maxLineChars: number },
 ): AsyncGenerator<unknown[]> {
-  const inflated = options.gzip ? gunzipped(bytes) : bytes;
-  const reader = inflated
+  const reader = bytes
     .pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>)
     .getReader();
   let rest = '';

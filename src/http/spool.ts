@@ -1,5 +1,3 @@
-import { gunzipped } from './ndjson.js';
-
 /**
  * Where a download is held while it is read at the reader's pace: a user export file is
  * fetched whole as soon as its one-minute link is given (a download held back while pages are
@@ -60,6 +58,17 @@ export const memorySpool =
       release: async () => void chunks.splice(0),
     };
   };
+
+/**
+ * Gzip bytes inflated by the platform's `DecompressionStream` (Node and workerd alike; their
+ * declared types differ only in what their writable side also accepts). On Node 20 it takes in
+ * all it is given at once (Node 24 waits for its reader): fine for bytes already in memory.
+ */
+export function gunzipped(bytes: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return bytes.pipeThrough(
+    new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+  );
+}
 
 function headOf(chunks: Uint8Array[]): Uint8Array {
   const head = new Uint8Array(16);

@@ -97,7 +97,6 @@ export async function* exportedUsers(
     const gzip = spooled.head[0] === 0x1f && spooled.head[1] === 0x8b;
     // Inflated by the spool: a file on disk is inflated as it is read.
     yield* ndjsonBatches(spooled.stream(gzip), {
-      gzip: false,
       batch: 100,
       maxLineChars: MAX_USER_CHARS,
     }) as AsyncIterable<Obj[]>;
